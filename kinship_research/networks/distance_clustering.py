@@ -17,7 +17,8 @@ import scipy.sparse as sp
 from scipy import stats
 from tqdm.auto import tqdm
 
-__all__ = ["distance_clustering", "distance_shells", "graph_adjacency", "trait_vector"]
+__all__ = ["distance_clustering", "distance_shells", "graph_adjacency",
+           "shell_permutation_moments", "trait_vector"]
 
 METHODS = ("permutation", "moments", "auto")
 _BLOCK_BYTES = 2**27  # bound on the dense visited-mask of one block of egos (128 MiB)
@@ -60,8 +61,8 @@ def trait_vector(graph: nx.Graph, trait, nodes: Sequence | None = None) -> np.nd
                            "present on the nodes or a mapping node -> 0/1")
         keys, raw = list(found.keys()), list(found.values())
     elif isinstance(trait, (Mapping, pd.Series)):
-        keys, raw = list(trait.keys()), list(trait.values)\
-            if isinstance(trait, pd.Series) else list(trait.values())
+        keys = list(trait.keys())
+        raw = [trait[key] for key in keys] if isinstance(trait, Mapping) else list(trait.array)
         unknown = [node for node in keys if node not in graph]
         if unknown:
             raise KeyError(f"trait given for {len(unknown)} node(s) not in the graph, "
@@ -160,45 +161,63 @@ def _permuted_traits(rng, n_ones: int, n_known: int, positions: int, size: int) 
     return out
 
 
-def _moments(shell_known: sp.csr_array, ego_known: np.ndarray, n_known: int, n_ones: int,
-             observed: float) -> tuple[float, float, float]:
-    """Permutation mean and s.d. of R = Q/D and the one-sided normal p-value.
+def shell_permutation_moments(weights: sp.csr_array, ego_columns: np.ndarray,
+                              n_ones: int) -> dict[str, float]:
+    """Exact permutation moments of Q = sum_ij W_ij y_i y_j and D = sum_i y_i r_i.
 
-    With y the shuffled known-trait vector (N values, K ones), W the 0/1 ego x alter matrix
-    of the shell, Q = sum_ij W_ij y_i y_j and D = sum_i y_i r_i (r = row sums). The exact
-    permutation moments use p_m = K!/(K-m)! / (N!/(N-m)!) (probability that m given places
-    all hold carriers) and the Mantel/Moran sums S0 = sum W, S1 = 1/2 sum (W_ij + W_ji)^2,
+    ``weights`` is the 0/1 matrix W (egos x N known nodes) of one distance shell, row r
+    belonging to the node in column ``ego_columns[r]``; y is a uniform reshuffle of a 0/1
+    vector with K = ``n_ones`` ones over the N columns, r the row sums, c the column sums.
+    With p_m = [K]_m / [N]_m (falling factorials; probability that m given places all hold
+    carriers) and the Mantel/Moran sums S0 = sum W, S1 = 1/2 sum (W_ij + W_ji)^2,
     S2 = sum_i (r_i + c_i)^2 (Cliff & Ord 1981, ch. 2):
-    E Q = p2 S0, E Q^2 = p2 S1 + p3 (S2 - 2 S1) + p4 (S0^2 - S2 + S1),
-    E D = p1 S0, Var D = p1 (1 - p1) sum r^2 + (p2 - p1^2)(S0^2 - sum r^2),
-    E QD = p2 A + p3 (S0^2 - A) with A = sum_ij W_ij (r_i + r_j).
-    The ratio uses the second-order delta method:
-    E R ~ EQ/ED - Cov(Q,D)/ED^2 + EQ Var D/ED^3,
-    Var R ~ (EQ/ED)^2 (Var Q/EQ^2 - 2 Cov(Q,D)/(EQ ED) + Var D/ED^2).
+
+    E Q = p2 S0,  E Q^2 = p2 S1 + p3 (S2 - 2 S1) + p4 (S0^2 - S2 + S1),
+    E D = p1 S0,  Var D = p1 (1 - p1) sum r^2 + (p2 - p1^2)(S0^2 - sum r^2),
+    E QD = p2 A + p3 (S0^2 - A),  A = sum_ij W_ij (r_i + r_j).
+
+    Returns a dict with mean_q, var_q, mean_d, var_d, cov_qd. W must have zero diagonal
+    (an ego is never its own alter), which holds for shells at distance >= 1.
     """
+    n_known = weights.shape[1]
     N, K = float(n_known), float(n_ones)
     p = [1.0]
     for m in range(1, 5):
         p.append(p[-1] * max(K - m + 1, 0.0) / max(N - m + 1, 1.0))
-    s0 = float(shell_known.nnz)
-    if s0 == 0:
-        return np.nan, np.nan, np.nan
-    r = np.asarray(shell_known.sum(axis=1)).ravel().astype(np.float64)
-    c = np.asarray(shell_known.sum(axis=0)).ravel().astype(np.float64)
+    s0 = float(weights.sum())
+    r = np.asarray(weights.sum(axis=1)).ravel().astype(np.float64)
+    c = np.asarray(weights.sum(axis=0)).ravel().astype(np.float64)
     r_full = np.zeros(n_known)
-    r_full[ego_known] = r
-    among_egos = sp.csr_array(shell_known[:, ego_known])
+    np.add.at(r_full, ego_columns, r)
+    among_egos = sp.csr_array(weights[:, ego_columns])
     s1 = s0 + float(among_egos.multiply(among_egos.T).sum())
     s2 = float(np.sum((r_full + c) ** 2))
     sum_r2 = float(np.sum(r * r))
     a = sum_r2 + float(np.dot(c, r_full))
-    eq = p[2] * s0
-    var_q = p[2] * s1 + p[3] * (s2 - 2 * s1) + p[4] * (s0 * s0 - s2 + s1) - eq * eq
-    ed = p[1] * s0
-    var_d = p[1] * (1 - p[1]) * sum_r2 + (p[2] - p[1] ** 2) * (s0 * s0 - sum_r2)
-    cov = p[2] * a + p[3] * (s0 * s0 - a) - eq * ed
-    mean = eq / ed - cov / ed**2 + eq * var_d / ed**3
-    var = (eq / ed) ** 2 * (var_q / eq**2 - 2 * cov / (eq * ed) + var_d / ed**2)
+    mean_q, mean_d = p[2] * s0, p[1] * s0
+    return {
+        "mean_q": mean_q,
+        "var_q": p[2] * s1 + p[3] * (s2 - 2 * s1) + p[4] * (s0 * s0 - s2 + s1) - mean_q**2,
+        "mean_d": mean_d,
+        "var_d": p[1] * (1 - p[1]) * sum_r2 + (p[2] - p[1] ** 2) * (s0 * s0 - sum_r2),
+        "cov_qd": p[2] * a + p[3] * (s0 * s0 - a) - mean_q * mean_d,
+    }
+
+
+def _ratio_moments(weights: sp.csr_array, ego_columns: np.ndarray, n_ones: int,
+                   observed: float) -> tuple[float, float, float]:
+    """Null mean and s.d. of R = Q/D by the second-order delta method, and normal p-value.
+
+    E R ~ EQ/ED - Cov(Q,D)/ED^2 + EQ Var D/ED^3;
+    Var R ~ (EQ/ED)^2 (Var Q/EQ^2 - 2 Cov(Q,D)/(EQ ED) + Var D/ED^2).
+    """
+    if weights.nnz == 0:
+        return np.nan, np.nan, np.nan
+    m = shell_permutation_moments(weights, ego_columns, n_ones)
+    eq, ed = m["mean_q"], m["mean_d"]
+    mean = eq / ed - m["cov_qd"] / ed**2 + eq * m["var_d"] / ed**3
+    var = (eq / ed) ** 2 * (m["var_q"] / eq**2 - 2 * m["cov_qd"] / (eq * ed)
+                            + m["var_d"] / ed**2)
     sd = float(np.sqrt(max(var, 0.0)))
     p_value = float(stats.norm.sf((observed - mean) / sd)) if sd > 0 else np.nan
     return float(mean), sd, p_value
@@ -340,7 +359,7 @@ def distance_clustering(graph: nx.Graph, trait, max_distance: int = 6,
             else:
                 mean = sd = low = high = p_value = np.nan
         else:
-            mean, sd, p_value = _moments(shell, ego_known, n_known, n_ones, observed[d])
+            mean, sd, p_value = _ratio_moments(shell, ego_known, n_ones, observed[d])
             low, high = mean - 1.959964 * sd, mean + 1.959964 * sd
         rows.append({
             "distance": d + 1, "n_egos": int(x_ego.sum()), "n_pairs": n_pairs,
