@@ -10,10 +10,12 @@ import ast
 import difflib
 import io
 import json
+import os
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
+NOTEBOOKS_ENV = "KINSHIP_NOTEBOOKS_DIR"
 TYPES = {"int": int, "float": float, "str": str, "bool": bool}
 TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
@@ -48,7 +50,9 @@ class Parameter:
 
 
 def notebooks_dir() -> Path:
-    """The ``notebooks/`` folder of the project (beside the package)."""
+    """The notebooks folder: ``$KINSHIP_NOTEBOOKS_DIR`` if set, else ``notebooks/`` beside the package."""
+    if os.environ.get(NOTEBOOKS_ENV):
+        return Path(os.environ[NOTEBOOKS_ENV])
     here = Path(__file__).resolve().parent
     for candidate in (here / "notebooks", here.parent / "notebooks"):
         if candidate.is_dir():

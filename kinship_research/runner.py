@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import notebooks
 from .report_index import write_index
-from .results import REPORT_DIR_ENV, write_json
+from .results import REPORT_DIR_ENV, project_root, write_json
 
 log = logging.getLogger(__name__)
 KERNEL = "python3"
@@ -35,8 +35,9 @@ class RunRecord:
 
 
 def default_reports_dir() -> Path:
-    """``reports/`` of the project (beside notebooks/)."""
-    return notebooks.notebooks_dir().parent / "reports"
+    """``reports/`` of the project (the current project if run inside one, else beside notebooks/)."""
+    root = project_root()
+    return (root or notebooks.notebooks_dir().parent) / "reports"
 
 
 def _classify(err: Exception) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .fetch import (
+from .retrieve import (
     CACHE_ENV,
     MIRROR_ENV,
     DataHashError,

@@ -72,4 +72,5 @@ def us_income(path: Path, entry) -> gpd.GeoDataFrame:
     income = pd.read_csv(Path(path).with_name("usjoin.csv")).drop(columns="STATE_FIPS")
     income = income.rename(columns={"Name": "state", **{c: f"income_{c}" for c in income.columns[1:]}})
     merged = shapes.merge(income, on="state", how="left", validate="one_to_one")
-    return gpd.GeoDataFrame(with_state_codes(merged), geometry="geometry", crs=shapes.crs)
+    # us48.shp ships without a .prj; its coordinates are geographic longitude/latitude in degrees.
+    return gpd.GeoDataFrame(with_state_codes(merged), geometry="geometry", crs=shapes.crs or "EPSG:4326")
