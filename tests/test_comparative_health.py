@@ -141,3 +141,19 @@ def test_rich_country_subset(ghr04):
     assert fit.n == len(rich.dropna(subset=list(HALE_PREDICTORS)))
     ref = smf.ols("hale ~ " + " + ".join(fit.predictors), rich).fit()
     assert fit.r_squared == pytest.approx(ref.rsquared)
+
+
+def test_partial_residuals_scatter_around_partial_effect(heteroskedastic):
+    """Component-plus-residual: adjusted - line(x) equals the OLS residual, and regressing the
+    adjusted values on x reproduces the multiple-regression slope (Frisch-Waugh for the mean line)."""
+    from kinship_research.comparative_health import partial_residuals
+    fit = fit_ols(heteroskedastic, "y", ["x1", "x2"])
+    parts = partial_residuals(fit, "x2")
+    assert parts.index.equals(fit.data.index)
+    line = partial_effect(fit, "x2", n_points=2)
+    slope = (line["predicted"].iloc[1] - line["predicted"].iloc[0]) / (line["value"].iloc[1] - line["value"].iloc[0])
+    intercept = line["predicted"].iloc[0] - slope * line["value"].iloc[0]
+    np.testing.assert_allclose(parts["adjusted"] - (intercept + slope * parts["value"]), fit.results.resid, atol=1e-10)
+    assert np.polyfit(parts["value"], parts["adjusted"], 1)[0] == pytest.approx(fit.results.params[2], rel=1e-8)
+    with pytest.raises(KeyError, match="not a predictor"):
+        partial_residuals(fit, "y")
