@@ -189,3 +189,30 @@ def test_published_spirit_level_correlations(mirror):
     table = sl.correlate(load("pickett2009"), "s80_s20", ["trust_pct", "log_imprisonment_rate"])
     assert table["r"].round(2).tolist() == [-0.66, 0.75]
     assert table["n"].tolist() == [23, 23]
+
+
+def test_scatter_with_fit_labels_every_country(countries):
+    from kinship_research.spirit_level_plots import scatter_with_fit
+
+    fig = scatter_with_fit(countries, "ineq", "good", xlabel="S80/S20 (ratio)", ylabel="y (units)",
+                           source="Source: test", highlight=["USA"])
+    ax = fig.axes[0]
+    assert len(ax.texts) == 28 + 1  # one label per complete country plus the r annotation
+    assert ax.get_xlabel() == "S80/S20 (ratio)" and any("Source: test" in t.get_text() for t in fig.texts)
+    r = sl.correlate(countries, "ineq", "good").r[0]
+    assert f"r = {r:.2f}" in ax.texts[-1].get_text()
+
+
+def test_partial_and_forest_plots(countries):
+    from kinship_research.spirit_level_plots import forest_plot, partial_regression_plot
+
+    result = sl.control_for_income(countries, "ineq", "bad", income="gdp")
+    coef = result.coefficients.set_index("term").loc["ineq"]
+    fig = partial_regression_plot(result.partial, "bad", "x | income", "y | income", coefficient=coef)
+    assert f"{coef['estimate']:.3g}" in fig.axes[0].texts[-1].get_text()
+    with pytest.raises(KeyError, match="no partial-regression rows"):
+        partial_regression_plot(result.partial, "good", "x", "y")
+    table = sl.exclude(countries, "ineq", "bad", groups=["usa"])
+    assert len(forest_plot(table, "excluded").axes[0].get_yticklabels()) == 2
+    with pytest.raises(KeyError, match="needs column"):
+        forest_plot(table.drop(columns="n"), "excluded")
