@@ -27,7 +27,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 __all__ = [
-    "COUNTRY_GROUPS", "IncomeAdjustment", "alternative_measures", "compare_samples",
+    "COUNTRY_GROUPS", "IncomeAdjustment", "QOG_INEQUALITY", "QOG_OUTCOMES", "rich_countries", "alternative_measures", "compare_samples",
     "control_for_income", "correlate", "exclude", "health_social_index", "leave_one_out",
     "robustness_summary",
 ]
@@ -43,6 +43,26 @@ COUNTRY_GROUPS: dict[str, tuple[str, ...]] = {
     "anglophone": ("USA", "GBR", "CAN", "AUS", "NZL", "IRL"),
 }
 """Named groups of countries (ISO3) whose exclusion critics have tested."""
+
+QOG_INEQUALITY: dict[str, str] = {
+    "wdi_gini": "Gini index (World Bank WDI, 0-100)",
+    "lis_gini": "Gini coefficient (Luxembourg Income Study, 0-1)",
+    "lis_pr8020": "P80/P20 income ratio (Luxembourg Income Study)",
+    "oecd_incinequal_t1a": "Gini coefficient (OECD IDD, 0-1)",
+    "oecd_incinequal_t1d": "S80/S20 income share ratio (OECD IDD)",
+    "top_top10_income_share": "income share of the top 10% (World Inequality Database, 0-1)",
+}
+"""Inequality measures in the QoG January 2020 cross-section, with their labels and units."""
+
+QOG_OUTCOMES: dict[str, tuple[str, bool]] = {
+    "wdi_lifexp": ("Life expectancy at birth (years)", False),
+    "wdi_mortinf": ("Infant mortality (deaths per 1,000 live births)", True),
+    "wdi_homicides": ("Homicides (per 100,000 per year)", True),
+    "oecd_obesity_g1": ("Obesity (% of adults)", True),
+    "who_alcohol10": ("Alcohol consumption (litres of pure alcohol per adult per year)", True),
+    "wdi_smokm": ("Smoking, men (% of adults)", True),
+}
+"""Health and social outcomes in the QoG cross-section: label with units, and whether higher is worse."""
 
 
 def _as_list(columns) -> list[str]:
@@ -61,6 +81,17 @@ def _check_columns(df: pd.DataFrame, columns: Sequence[str]) -> None:
 def _check_method(method: str) -> None:
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+
+
+def rich_countries(qog: pd.DataFrame, inequality: str, min_gdp_per_head: float, min_population: float,
+                   gdp: str = "wdi_gdpcappppcon2011", population: str = "wdi_pop") -> pd.DataFrame:
+    """Rows of the QoG cross-section with GDP per head and population at or above the thresholds
+    and a value of the ``inequality`` measure (one of :data:`QOG_INEQUALITY`)."""
+    if inequality not in QOG_INEQUALITY:
+        raise ValueError(f"inequality measure {inequality!r} is not one of {list(QOG_INEQUALITY)}")
+    _check_columns(qog, [inequality, gdp, population])
+    keep = (qog[gdp] >= min_gdp_per_head) & (qog[population] >= min_population) & qog[inequality].notna()
+    return qog[keep].reset_index(drop=True)
 
 
 def _correlation(x: np.ndarray, y: np.ndarray, method: str, level: float) -> dict:

@@ -216,3 +216,15 @@ def test_partial_and_forest_plots(countries):
     assert len(forest_plot(table, "excluded").axes[0].get_yticklabels()) == 2
     with pytest.raises(KeyError, match="needs column"):
         forest_plot(table.drop(columns="n"), "excluded")
+
+
+def test_rich_countries_filters_and_validates():
+    qog = pd.DataFrame({"iso3": ["A", "B", "C", "D"], "wdi_gini": [30, 40, np.nan, 35],
+                        "wdi_gdpcappppcon2011": [30000, 40000, 50000, 10000],
+                        "wdi_pop": [5e6, 1e5, 5e6, 5e6]})
+    assert sl.rich_countries(qog, "wdi_gini", 25000, 1e6)["iso3"].tolist() == ["A"]
+    assert sl.rich_countries(qog, "wdi_gini", 0, 0)["iso3"].tolist() == ["A", "B", "D"]
+    with pytest.raises(ValueError, match="not one of"):
+        sl.rich_countries(qog, "gini_made_up", 25000, 1e6)
+    with pytest.raises(KeyError, match="unknown column"):
+        sl.rich_countries(qog, "lis_gini", 25000, 1e6)
