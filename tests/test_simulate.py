@@ -1,0 +1,184 @@
+"""simulate() against EoN, mean-field/pair-approximation theory and a plain threshold loop."""
+
+import EoN
+import networkx as nx
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from kinship_research.networks.mean_field import (
+    sisa_mean_field_prevalence,
+    sisa_pair_approximation_prevalence,
+)
+from kinship_research.networks.simulate import equilibrium_prevalence, simulate
+
+
+def eon_time_average(times, infected, n, start, stop, step):
+    grid = np.arange(start, stop + 1e-9, step)
+    return infected[np.searchsorted(times, grid, side="right") - 1].mean() / n
+
+
+def test_gillespie_sis_matches_eon_fast_sis():
+    graph = nx.random_regular_graph(6, 1000, seed=0)
+    runs = [simulate(graph, "SIS", 25, seed=s, method="gillespie", initial=0.1, dt=0.5,
+                     beta=0.3, gamma=1.0) for s in range(6)]
+    ours = equilibrium_prevalence(runs, burn_in=8)
+    eon = []
+    for s in range(6):
+        np.random.seed(s)  # EoN draws from numpy's and Python's global generators
+        __import__("random").seed(s)
+        times, _, infected = EoN.fast_SIS(graph, 0.3, 1.0, rho=0.1, tmax=25)
+        eon.append(eon_time_average(times, infected, 1000, 8, 25, 0.5))
+    se = np.hypot(ours["sd_between_runs"], np.std(eon, ddof=1)) / np.sqrt(6)
+    assert abs(ours["prevalence"] - np.mean(eon)) <= 4 * se
+
+
+def test_sir_final_size_matches_eon():
+    graph = nx.gnp_random_graph(400, 5 / 399, seed=1)
+    ours_gillespie, ours_discrete, eon = [], [], []
+    for s in range(30):
+        __import__("random").seed(s)
+        np.random.seed(s)
+        eon.append(EoN.fast_SIR(graph, 0.5, 1.0, initial_infecteds=[0, 1, 2], tmax=30)[3][-1])
+        for method, sink in (("gillespie", ours_gillespie), ("discrete", ours_discrete)):
+            run = simulate(graph, "SIR", 30, seed=s, method=method, initial=[0, 1, 2],
+                           dt=0.05, beta=0.5, gamma=1.0)
+            assert (run[["S", "I", "R"]].sum(axis=1) == 400).all()
+            assert run["R"].is_monotonic_increasing
+            sink.append(run["R"].iloc[-1])
+    for ours in (ours_gillespie, ours_discrete):
+        se = np.hypot(np.std(ours, ddof=1), np.std(eon, ddof=1)) / np.sqrt(30)
+        assert abs(np.mean(ours) - np.mean(eon)) <= 4 * se
+
+
+@pytest.mark.parametrize("method, dt", [("gillespie", 0.5), ("discrete", 0.01)])
+def test_sisa_complete_graph_matches_mean_field(method, dt):
+    """K_n is well mixed: the fixed point holds up to O(1/n) finite-size bias (tol 0.01)."""
+    n = 200
+    graph = nx.complete_graph(n)
+    beta, gamma, alpha = 2 / (n - 1), 1.0, 0.1
+    runs = [simulate(graph, "SISa", 40, seed=s, method=method, initial=0, dt=dt, beta=beta,
+                     gamma=gamma, alpha=alpha) for s in range(4)]
+    estimate = equilibrium_prevalence(runs, burn_in=10)
+    theory = sisa_mean_field_prevalence(beta, gamma, alpha, mean_degree=n - 1)
+    se = estimate["sd_between_runs"] / np.sqrt(estimate["n_runs"])
+    assert abs(estimate["prevalence"] - theory) <= 4 * se + 0.01
+
+
+def test_sisa_random_regular_matches_pair_approximation():
+    """Pair approximation on a random 6-regular graph; tolerance 4 SE + 0.01 (closure error)."""
+    graph = nx.random_regular_graph(6, 2000, seed=2)
+    beta, gamma, alpha = 0.25, 1.0, 0.05
+    runs = [simulate(graph, "SISa", 20, seed=s, method="gillespie", initial=0.2, dt=0.5,
+                     beta=beta, gamma=gamma, alpha=alpha) for s in range(4)]
+    estimate = equilibrium_prevalence(runs, burn_in=6)
+    theory = sisa_pair_approximation_prevalence(beta, gamma, alpha, degree=6)
+    se = estimate["sd_between_runs"] / np.sqrt(estimate["n_runs"])
+    assert abs(estimate["prevalence"] - theory) <= 4 * se + 0.01
+    assert abs(estimate["prevalence"] - sisa_mean_field_prevalence(beta, gamma, alpha, 6)) > 0.03
+
+
+def reference_threshold(graph, seeds, threshold, rounds):
+    adopted = set(seeds)
+    sizes = [len(adopted)]
+    for _ in range(rounds):
+        adopted = adopted | {v for v in graph if graph.degree(v) > 0 and v not in adopted
+                             and sum(u in adopted for u in graph[v]) / graph.degree(v)
+                             >= threshold}
+        sizes.append(len(adopted))
+    return sizes
+
+
+@pytest.mark.parametrize("threshold", [0.15, 0.3, 0.5])
+def test_threshold_matches_plain_loop(threshold):
+    graph = nx.connected_watts_strogatz_graph(200, 6, 0.1, seed=4)
+    seeds = [0, 1, 2, 3]
+    run = simulate(graph, "threshold", 15, initial=seeds, threshold=threshold)
+    assert run["I"].tolist() == reference_threshold(graph, seeds, threshold, 15)
+    assert run["t"].tolist() == list(range(16))
+
+
+def test_runs_are_seeded_and_counts_conserved():
+    graph = nx.barabasi_albert_graph(300, 3, seed=0)
+    for method in ("discrete", "gillespie"):
+        a = simulate(graph, "SISa", 5, seed=3, method=method, beta=0.2, gamma=1, alpha=0.1)
+        b = simulate(graph, "SISa", 5, seed=3, method=method, beta=0.2, gamma=1, alpha=0.1)
+        assert a.equals(b)
+        assert (a["S"] + a["I"] == 300).all()
+        assert a["t"].iloc[-1] == pytest.approx(5)
+    start = simulate(graph, "SIS", 1, seed=0, initial=0.1, beta=0.1, gamma=1)
+    assert start["I"].iloc[0] == 30
+
+
+def test_equilibrium_prevalence_interval():
+    graph = nx.path_graph(10)
+    runs = [simulate(graph, "SISa", 3, seed=s, beta=0.5, gamma=1, alpha=0.5) for s in range(3)]
+    result = equilibrium_prevalence(runs, burn_in=1)
+    averages = [r.loc[r["t"] >= 1, "I"].mean() / 10 for r in runs]
+    assert result["prevalence"] == pytest.approx(np.mean(averages))
+    assert result["ci_low"] < result["prevalence"] < result["ci_high"]
+    with pytest.raises(ValueError, match="at least two runs"):
+        equilibrium_prevalence(runs[:1], burn_in=1)
+    with pytest.raises(ValueError, match="burn_in"):
+        equilibrium_prevalence(runs, burn_in=99)
+    with pytest.raises(KeyError, match="compartment"):
+        equilibrium_prevalence(runs, burn_in=1, compartment="R")
+
+
+@pytest.mark.parametrize("args, kwargs, error, match", [
+    (("SEIR", 5), {"beta": 1, "gamma": 1}, ValueError, "model must be one of"),
+    (("SIS", 5), {"beta": 1, "gamma": 1, "method": "tau"}, ValueError, "method must be one"),
+    (("SIS", 0), {"beta": 1, "gamma": 1}, ValueError, "t_max"),
+    (("SIS", 5), {"beta": 1}, ValueError, "missing \\['gamma'\\]"),
+    (("SIS", 5), {"beta": 1, "gamma": 1, "alpha": 1}, ValueError, "unknown \\['alpha'\\]"),
+    (("SIS", 5), {"beta": -1, "gamma": 1}, ValueError, "beta must be a finite number >= 0"),
+    (("threshold", 5), {"threshold": 1.5}, ValueError, "threshold is a fraction"),
+    (("threshold", 5), {"threshold": 0.5, "method": "gillespie"}, ValueError, "rounds"),
+    (("SIS", 5), {"beta": 1, "gamma": 1, "dt": 0}, ValueError, "dt must be"),
+    (("SIS", 5), {"beta": 1, "gamma": 1, "initial": 1.5}, ValueError, "fraction"),
+    (("SIS", 5), {"beta": 1, "gamma": 1, "initial": 99}, ValueError, "count"),
+    (("SIS", 5), {"beta": 1, "gamma": 1, "initial": ["x"]}, KeyError, "not in the graph"),
+])
+def test_bad_input(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        simulate(nx.path_graph(5), *args, **kwargs)
+
+
+def test_mean_field_closed_forms():
+    assert sisa_mean_field_prevalence(0.5, 1.0, 0.0, 4) == pytest.approx(0.5)
+    assert sisa_mean_field_prevalence(0.1, 1.0, 0.0, 4) == 0.0
+    assert sisa_mean_field_prevalence(0.0, 1.0, 0.25, 4) == pytest.approx(0.2)
+    beta, gamma, alpha, k = 0.3, 1.0, 0.2, 5
+    i = sisa_mean_field_prevalence(beta, gamma, alpha, k)
+    assert (alpha + beta * k * i) * (1 - i) - gamma * i == pytest.approx(0, abs=1e-12)
+    # pair approximation, SIS: q = 1 - gamma / (beta (k - 1)), i = beta k q / (beta k q + gamma)
+    q = 1 - 1 / (0.4 * 5)
+    assert sisa_pair_approximation_prevalence(0.4, 1.0, 0.0, 6) == pytest.approx(
+        2.4 * q / (2.4 * q + 1))
+    assert sisa_pair_approximation_prevalence(0.1, 1.0, 0.0, 6) == 0.0
+
+
+def test_pair_approximation_is_steady_state_of_pair_equations():
+    """Integrate the pair-approximation ODEs (Keeling 1999) to equilibrium."""
+    beta, gamma, alpha, k = 0.25, 1.0, 0.05, 6
+
+    def rhs(_, y):
+        i, ss, ii = y  # per node: prevalence, ordered [SS] and [II] pairs
+        s, si = 1 - i, (k - ss - ii) / 2
+        q = si / (k * s)
+        return [alpha * s + beta * si - gamma * i,
+                2 * gamma * si - 2 * ss * (alpha + beta * (k - 1) * q),
+                2 * si * (alpha + beta + beta * (k - 1) * q) - 2 * gamma * ii]
+
+    solution = solve_ivp(rhs, (0, 400), [0.01, k * 0.98, 0.0], rtol=1e-10, atol=1e-12)
+    assert solution.y[0, -1] == pytest.approx(
+        sisa_pair_approximation_prevalence(beta, gamma, alpha, k), rel=1e-6)
+
+
+def test_mean_field_bad_input():
+    with pytest.raises(ValueError, match="beta must be"):
+        sisa_mean_field_prevalence(-1, 1)
+    with pytest.raises(ValueError, match="degree must be"):
+        sisa_pair_approximation_prevalence(0.1, 1, 0, degree=1)
+    with pytest.raises(ValueError, match="at least one"):
+        sisa_mean_field_prevalence(0, 0, 0)
