@@ -37,7 +37,7 @@ def scatter_with_fit(df: pd.DataFrame, x: str, y: str, label: str = "iso3", xlab
                      ylabel: str | None = None, title: str | None = None, source: str | None = None,
                      highlight=(), ax=None, figsize=(6.5, 5)) -> plt.Figure:
     """Scatter of ``y`` on ``x`` with a text label per country, the OLS line with its 95%
-    confidence band, and Pearson's r (95% CI, n) in the corner.
+    confidence band, and Pearson's r (95% CI, p, n) in the title.
 
     ``highlight`` lists label values drawn in red (e.g. countries a robustness check removes).
     """
@@ -50,12 +50,11 @@ def scatter_with_fit(df: pd.DataFrame, x: str, y: str, label: str = "iso3", xlab
         ax.annotate(str(row[label]), (row[x], row[y]), fontsize=7, xytext=(3, 2),
                     textcoords="offset points")
     _fit_with_band(ax, data[x].to_numpy(float), data[y].to_numpy(float))
-    ax.text(0.02, 0.98, f"r = {stats_row.r:.2f} [{stats_row.ci_low:.2f}, {stats_row.ci_high:.2f}], "
-            f"p = {stats_row.p_value:.3f}, n = {stats_row.n}", transform=ax.transAxes, va="top", fontsize=8)
+    summary = (f"r = {stats_row.r:.2f} (95% CI {stats_row.ci_low:.2f} to {stats_row.ci_high:.2f}), "
+               f"p = {stats_row.p_value:.2g}, n = {stats_row.n}")
+    ax.set_title(f"{title}\n{summary}" if title else summary, fontsize=9)
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
-    if title:
-        ax.set_title(title, fontsize=10)
     _caption(fig, source)
     return fig
 
