@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from kinship_research.networks.adjacency import graph_adjacency
 from kinship_research.networks.distance_clustering import (
     distance_clustering,
     distance_shells,
-    graph_adjacency,
     shell_permutation_moments,
 )
 
@@ -24,7 +24,8 @@ def reference_observed(graph, trait, max_distance, egos=None, symmetrise=True):
     for ego in egos:
         if trait.get(ego, np.nan) != 1:
             continue
-        for alter, d in nx.single_source_shortest_path_length(walk, ego, cutoff=max_distance).items():
+        lengths = nx.single_source_shortest_path_length(walk, ego, cutoff=max_distance)
+        for alter, d in lengths.items():
             value = trait.get(alter, np.nan)
             if d == 0 or np.isnan(value):
                 continue
@@ -82,6 +83,21 @@ def test_explicit_egos_attribute_trait_and_empty_distances():
     # distances 4 and 5 do not exist in paths of 4 nodes
     assert table.loc[table["distance"] >= 4, "n_pairs"].eq(0).all()
     assert table.loc[table["distance"] >= 4, "observed"].isna().all()
+
+
+@pytest.mark.parametrize("graph", [
+    nx.MultiGraph([(0, 1), (0, 1), (1, 1), (2, 3)]),
+    nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c")]),
+    nx.grid_2d_graph(3, 3),
+])
+def test_adjacency_matches_networkx(graph):
+    for symmetrise in (True, False):
+        nodes, adjacency = graph_adjacency(graph, symmetrise=symmetrise)
+        walk = graph.to_undirected() if symmetrise else graph
+        expected = nx.to_scipy_sparse_array(nx.Graph(walk) if not walk.is_directed()
+                                            else nx.DiGraph(walk), nodelist=nodes, weight=None)
+        expected.setdiag(0)
+        np.testing.assert_array_equal(adjacency.toarray(), (expected.toarray() > 0) * 1.0)
 
 
 def test_shells_match_bfs_layers():

@@ -8,7 +8,7 @@ that statistic for every distance at once with sparse linear algebra.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import networkx as nx
 import numpy as np
@@ -17,33 +17,14 @@ import scipy.sparse as sp
 from scipy import stats
 from tqdm.auto import tqdm
 
-__all__ = ["distance_clustering", "distance_shells", "graph_adjacency",
-           "shell_permutation_moments", "trait_vector"]
+from kinship_research.networks.adjacency import graph_adjacency
+
+__all__ = ["distance_clustering", "distance_shells", "shell_permutation_moments",
+           "trait_vector"]
 
 METHODS = ("permutation", "moments", "auto")
 _BLOCK_BYTES = 2**27  # bound on the dense visited-mask of one block of egos (128 MiB)
 _CHUNK_BYTES = 2**28  # bound on one dense permuted-trait chunk (256 MiB of float32)
-
-
-def graph_adjacency(graph: nx.Graph, symmetrise: bool = True) -> tuple[list, sp.csr_array]:
-    """Return the node list and the 0/1 CSR adjacency (row i lists the successors of node i).
-
-    Directed graphs are symmetrised (an edge in either direction links the pair) when
-    ``symmetrise`` is true; otherwise distances follow edge directions (ego -> alter).
-    Self-loops and edge multiplicities are ignored.
-    """
-    if not isinstance(graph, nx.Graph):
-        raise ValueError(f"graph must be a networkx graph, got {type(graph).__name__}")
-    nodes = list(graph.nodes())
-    adjacency = nx.to_scipy_sparse_array(graph, nodelist=nodes, weight=None, format="csr")
-    if graph.is_directed() and symmetrise:
-        adjacency = adjacency + adjacency.T
-    adjacency = sp.csr_array(adjacency)
-    adjacency.setdiag(0)
-    adjacency.eliminate_zeros()
-    adjacency.data = np.ones_like(adjacency.data, dtype=np.float32)
-    adjacency.sort_indices()
-    return nodes, adjacency
 
 
 def trait_vector(graph: nx.Graph, trait, nodes: Sequence | None = None) -> np.ndarray:
@@ -70,13 +51,20 @@ def trait_vector(graph: nx.Graph, trait, nodes: Sequence | None = None) -> np.nd
     else:
         raise ValueError("trait must be a node-attribute name or a mapping/Series node -> 0/1, "
                          f"got {type(trait).__name__}")
-    values = pd.Series(raw, dtype=object)
-    missing = values.isna().to_numpy()
-    numeric = pd.to_numeric(values.where(~missing, np.nan), errors="coerce").to_numpy(float)
+    try:  # fast path: numbers, bools and None/NaN
+        numeric = np.asarray(raw, dtype=np.float64).reshape(len(raw))
+        missing = np.isnan(numeric)
+    except (TypeError, ValueError):
+        series = pd.Series(raw, dtype=object)
+        missing = series.isna().to_numpy()
+        numeric = pd.to_numeric(series.where(~missing, np.nan), errors="coerce").to_numpy(float)
     bad = ~missing & ~np.isin(numeric, [0.0, 1.0])
     if bad.any():
+        shown = list(dict.fromkeys(raw[i] for i in np.flatnonzero(bad)[:5]))
         raise ValueError("trait values must be 0/1 (or True/False) with NaN for missing; got "
-                         f"{list(values[bad].unique()[:5])!r}")
+                         f"{shown!r}")
+    if keys == nodes:
+        return numeric
     position = {node: i for i, node in enumerate(nodes)}
     out = np.full(len(nodes), np.nan)
     for node, value in zip(keys, numeric):

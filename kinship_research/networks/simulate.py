@@ -15,6 +15,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from kinship_research.networks.adjacency import graph_adjacency
+
 __all__ = ["MODELS", "equilibrium_prevalence", "simulate"]
 
 MODELS = {  # model -> (required rates, compartments)
@@ -132,13 +134,8 @@ def simulate(graph: nx.Graph, model: str, t_max: float, seed=None, method: str =
         raise ValueError(f"dt must be a finite number > 0, got {dt!r}")
     checked = _check_rates(model, rates)
     rng = np.random.default_rng(seed)
-    nodes = list(graph.nodes())
     # row i of `spread` lists the nodes that node i can infect
-    spread = sp.csr_array(nx.to_scipy_sparse_array(graph, nodelist=nodes, weight=None,
-                                                   format="csr"))
-    spread.setdiag(0)
-    spread.eliminate_zeros()
-    spread.data = np.ones_like(spread.data)
+    nodes, spread = graph_adjacency(graph, symmetrise=False)
     infected = _initial_state(initial, nodes, rng)
     if model == "threshold":
         counts = _threshold(spread, infected, int(math.floor(t_max)), checked["threshold"])
@@ -161,7 +158,6 @@ def simulate(graph: nx.Graph, model: str, t_max: float, seed=None, method: str =
 
 def _discrete(spread, infected, n_times, dt, model, rates, rng) -> np.ndarray:
     """Synchronous discrete-time SIS/SIR/SISa; returns counts (n_times x 3: S, I, R)."""
-    n = spread.shape[0]
     pressure = sp.csr_array(spread.T.astype(np.float64))  # row v: who can infect v
     state = infected.astype(np.int8)  # 0 S, 1 I, 2 R
     beta, gamma = rates["beta"], rates["gamma"]
