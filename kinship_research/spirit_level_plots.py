@@ -112,3 +112,29 @@ def forest_plot(table: pd.DataFrame, label: str, estimate: str = "r", xlabel: st
         ax.set_title(title, fontsize=10)
     _caption(fig, source)
     return fig
+
+
+def ranked_dot_plot(df: pd.DataFrame, value: str, label: str = "country", hue: str | None = None,
+                    xlabel: str | None = None, title: str | None = None, source: str | None = None,
+                    ax=None) -> plt.Figure:
+    """One dot per country, sorted by ``value``, labelled on the y axis and coloured by ``hue``
+    (a stand-in for a world map when no country polygons are available offline)."""
+    for column in [value, label, *([hue] if hue else [])]:
+        if column not in df.columns:
+            raise KeyError(f"ranked_dot_plot needs column {column!r}; data has {list(df.columns)}")
+    data = df.dropna(subset=[value]).sort_values(value)
+    fig, ax = _axes(ax, (7, 0.16 * len(data) + 1.5))
+    groups = data.groupby(hue, dropna=False) if hue else [(None, data)]
+    positions = pd.Series(np.arange(len(data)), index=data.index)
+    for name, part in groups:
+        ax.scatter(part[value], positions[part.index], s=16, label=None if name is None else str(name))
+    ax.set_yticks(positions.to_numpy(), data[label].astype(str), fontsize=6)
+    ax.set_ylim(-1, len(data))
+    ax.set_xlabel(xlabel or value)
+    ax.grid(axis="x", alpha=0.3)
+    if hue:
+        ax.legend(fontsize=7, loc="lower right", title=hue)
+    if title:
+        ax.set_title(title, fontsize=10)
+    _caption(fig, source)
+    return fig

@@ -228,3 +228,14 @@ def test_rich_countries_filters_and_validates():
         sl.rich_countries(qog, "gini_made_up", 25000, 1e6)
     with pytest.raises(KeyError, match="unknown column"):
         sl.rich_countries(qog, "lis_gini", 25000, 1e6)
+
+
+def test_ranked_dot_plot_orders_countries(countries):
+    from kinship_research.spirit_level_plots import ranked_dot_plot
+
+    df = countries.assign(region=np.where(countries.index % 2, "odd", "even"))
+    fig = ranked_dot_plot(df, "good", label="iso3", hue="region", xlabel="Trust (%)")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == df.dropna(subset=["good"]).sort_values("good")["iso3"].tolist()
+    with pytest.raises(KeyError, match="needs column"):
+        ranked_dot_plot(df, "good", hue="continent")
