@@ -8,7 +8,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 from scipy import stats
 
@@ -21,8 +21,14 @@ def _caption(fig: Figure, caption: str | None) -> None:
 
 
 def _ratio_axis(axis) -> None:
-    """Log-scaled ratio axis with plain tick labels (0.2, 0.5, 1, 2) instead of powers of ten."""
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    """Log-scaled ratio axis with plain tick labels (0.2, 0.5, 1, 2) instead of powers of ten;
+    denser ticks when the axis spans less than a factor of 10."""
+    low, high = sorted(axis.get_view_interval())
+    if high / low < 2.5:  # too narrow for decade-based ticks: evenly spaced round values
+        axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    else:
+        subs = (1.0, 2.0, 5.0) if high / low > 10 else (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+        axis.set_major_locator(LogLocator(base=10, subs=subs))
     axis.set_minor_locator(LogLocator(base=10, subs=()))
     axis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
 
