@@ -15,8 +15,9 @@ def preston_figure(countries: pd.DataFrame, curve: pd.DataFrame, fits: pd.DataFr
     curve and its 95% bootstrap band, and separate fitted lines for the richest countries and the rest."""
     fig, ax = plt.subplots(figsize=(9, 6))
     richest = countries["gdp_per_capita"].rank(ascending=False, method="first") <= n_richest
-    sns.scatterplot(data=countries.assign(group=np.where(richest, f"richest {n_richest}", "the rest")),
-                    x="gdp_per_capita", y="life_expectancy", hue="group", size="population",
+    points = countries.assign(group=np.where(richest, f"richest {n_richest}", "the rest"),
+                              population_millions=countries["population"] / 1e6)
+    sns.scatterplot(data=points, x="gdp_per_capita", y="life_expectancy", hue="group", size="population_millions",
                     sizes=(15, 300), alpha=0.6, ax=ax, legend="brief")
     ax.fill_between(curve["gdp_per_capita"], curve["ci_low"], curve["ci_high"], color="grey", alpha=0.25,
                     label="LOWESS 95% bootstrap band")
