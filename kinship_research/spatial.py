@@ -21,6 +21,8 @@ Rey SJ, Anselin L (2007) PySAL: a Python library of spatial analytical methods. 
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -199,6 +201,7 @@ class SpatialRegression:
     lag: pd.DataFrame | None
     lag_log_likelihood: float | None
     alpha: float
+    moran_test: str
 
     @property
     def lr_test(self) -> tuple[float, float] | None:
@@ -228,7 +231,7 @@ def spatial_lag(
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
     frame = _aligned(data, id_column, w, [outcome, *predictors]).astype(float)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # spreg prints its name
         warnings.simplefilter("ignore")
         model = spreg.ML_Lag(frame[[outcome]].to_numpy(), frame[list(predictors)].to_numpy(), w=w,
                              name_y=outcome, name_x=list(predictors))
@@ -246,19 +249,25 @@ def spatial_lag(
 def spatial_regression(
     data: pd.DataFrame, outcome: str, predictors: Sequence[str], w: libpysal.weights.W,
     id_column: str = "state_abbr", alpha: float = 0.05, permutations: int = 999, seed: int = 0,
-    always_fit_lag: bool = False,
+    moran_test: str = "normal", always_fit_lag: bool = False,
 ) -> SpatialRegression:
     """OLS of ``outcome`` on ``predictors`` across areas, Moran's I of the residuals, and the ML
-    spatial-lag model when the residuals are spatially autocorrelated (permutation p < alpha) or
-    ``always_fit_lag``.
+    spatial-lag model when the residuals are spatially autocorrelated (p < alpha) or ``always_fit_lag``.
 
-    ``data`` needs one row per area of ``w`` (matched on ``id_column``) with no missing values.
+    ``moran_test`` chooses the p-value that decides: "normal" (default; exact Cliff-Ord moments for
+    regression residuals, which account for the k fitted coefficients) or "permutation" (shuffled
+    residuals, whose null ignores that residuals are projected and so is centred near -1/(n-1)
+    rather than E[I] = n tr(MW)/(S0 (n-k))). ``data`` needs one row per area of ``w`` (matched on
+    ``id_column``) with no missing values.
     """
+    if moran_test not in ("normal", "permutation"):
+        raise ValueError(f"moran_test must be 'normal' or 'permutation', got {moran_test!r}")
     predictors = list(predictors)
     frame = _aligned(data, id_column, w, [outcome, *predictors])
     ols = fit_ols(frame.reset_index(drop=True), outcome, predictors)
     moran = residual_morans_i(ols, w, permutations=permutations, seed=seed, alpha=alpha)
     lag, loglik = None, None
-    if always_fit_lag or moran.p_permutation < alpha:
+    p_value = moran.p_normal if moran_test == "normal" else moran.p_permutation
+    if always_fit_lag or p_value < alpha:
         lag, loglik = spatial_lag(frame.reset_index(), outcome, predictors, w, id_column, alpha)
-    return SpatialRegression(ols, moran, lag, loglik, alpha)
+    return SpatialRegression(ols, moran, lag, loglik, alpha, moran_test)

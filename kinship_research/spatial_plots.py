@@ -7,33 +7,36 @@ from collections.abc import Mapping
 import geopandas as gpd
 import libpysal
 import matplotlib.pyplot as plt
+from matplotlib import patheffects
 import numpy as np
 
 
 def choropleth_panels(
     states: gpd.GeoDataFrame, columns: Mapping[str, str], source: str, label: str = "state_abbr",
-    cmap: str = "viridis", ncols: int = 2,
+    cmap: str = "viridis", ncols: int | None = None,
 ) -> plt.Figure:
-    """One choropleth per entry of ``columns`` (column -> colour-bar label with units), states
-    labelled by ``label`` at a point inside each polygon; missing values hatched grey."""
+    """One choropleth per entry of ``columns`` (column -> panel title with units), states labelled
+    by ``label`` at a point inside each polygon; missing values hatched grey. ``ncols`` defaults to
+    3 for three panels, else 2."""
     if not columns:
         raise ValueError("columns must map at least one column to its label")
     absent = [c for c in [*columns, label] if c not in states.columns]
     if absent:
         raise KeyError(f"columns {absent} not in states; available: {', '.join(map(str, states.columns))}")
+    ncols = min(ncols or (3 if len(columns) == 3 else 2), len(columns))
     nrows = int(np.ceil(len(columns) / ncols))
-    ncols = min(ncols, len(columns))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(6.5 * ncols, 4.2 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols, 3.6 * nrows + 0.4), squeeze=False)
     projected = states.to_crs("EPSG:5070") if states.crs is not None else states  # Albers equal-area, CONUS
     points = projected.representative_point()
     for ax, (column, title) in zip(axes.ravel(), columns.items()):
         projected.plot(column=column, cmap=cmap, legend=True, ax=ax, edgecolor="white", linewidth=0.4,
                        missing_kwds={"color": "lightgrey", "hatch": "///", "label": "no data"},
-                       legend_kwds={"label": title, "shrink": 0.6})
+                       legend_kwds={"shrink": 0.55, "orientation": "horizontal", "pad": 0.02})
         for point, text in zip(points, projected[label]):
-            ax.annotate(str(text), (point.x, point.y), fontsize=5.5, ha="center", va="center", color="black")
+            ax.annotate(str(text), (point.x, point.y), fontsize=5.5, ha="center", va="center", color="black",
+                        path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")])
         ax.set_axis_off()
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=9, wrap=True)
     for ax in axes.ravel()[len(columns):]:
         ax.set_axis_off()
     fig.text(0.01, 0.005, source, fontsize=7, color="grey", ha="left", va="bottom", wrap=True)

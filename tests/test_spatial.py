@@ -93,15 +93,17 @@ def test_spatial_regression_fits_lag_only_when_needed():
     rng = np.random.default_rng(11)
     autocorrelated = simulate_lag(w, 0.7, (0.0, 1.0), rng)
     result = spatial_regression(autocorrelated, "y", ["x"], w, id_column="area", permutations=199, seed=1)
-    assert result.moran.p_permutation < 0.05 and result.lag is not None
+    assert result.moran.p_normal < 0.05 and result.lag is not None and result.moran_test == "normal"
     lr, p = result.lr_test
     assert lr > 0 and p < 0.05
     frame = result.to_frame()
     assert set(frame["model"]) == {"OLS (HC3)", "ML spatial lag"} and (frame["n"] == 100).all()
     shuffled = autocorrelated.assign(area=rng.permutation(autocorrelated["area"].to_numpy()))
-    random = spatial_regression(shuffled, "y", ["x"], w, id_column="area", permutations=199, seed=1)
-    if random.moran.p_permutation >= 0.05:
-        assert random.lag is None and random.lr_test is None
+    random = spatial_regression(shuffled, "y", ["x"], w, id_column="area", permutations=199, seed=1,
+                                moran_test="permutation")
+    assert (random.lag is None) == (random.moran.p_permutation >= 0.05)
+    if random.lag is None:
+        assert random.lr_test is None
     forced = spatial_regression(shuffled, "y", ["x"], w, id_column="area", permutations=99, always_fit_lag=True)
     assert forced.lag is not None
 
@@ -152,6 +154,8 @@ def test_bad_input(states):
         spatial_regression(pd.concat([data, data.iloc[:1]]), "y", ["x"], w, id_column="area")
     with pytest.raises(ValueError, match="alpha"):
         spatial_lag(data, "y", ["x"], w, id_column="area", alpha=2)
+    with pytest.raises(ValueError, match="moran_test"):
+        spatial_regression(data, "y", ["x"], w, id_column="area", moran_test="exact")
 
 
 def test_residual_moments_match_spreg_on_asymmetric_weights():
