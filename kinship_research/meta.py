@@ -173,8 +173,8 @@ class RandomEffectsResult:
         pct = round(100 * self.level)
         lines = [
             f"Random-effects meta-analysis ({self.method}), k = {self.k}",
-            f"estimate {self.estimate:.4f} (se {self.se:.4f}), {pct}% CI [{self.ci_low:.4f}, {self.ci_high:.4f}], "
-            f"z = {self.z:.3f}, p = {self.p_value:.3g}",
+            (f"estimate {self.estimate:.4f} (se {self.se:.4f}), {pct}% CI [{self.ci_low:.4f}, {self.ci_high:.4f}], "
+             f"z = {self.z:.3f}, p = {self.p_value:.3g}"),
             f"{pct}% prediction interval [{self.pi_low:.4f}, {self.pi_high:.4f}]",
             f"tau^2 = {self.tau2:.4f}, I^2 = {100 * self.i2:.2f}%, Q({self.q_df}) = {self.q:.4f}, p = {self.q_p_value:.3g}",
         ]
@@ -346,8 +346,8 @@ class MetaRegressionResult:
 
     def summary(self) -> str:
         """Short text report."""
-        lines = [f"Mixed-effects meta-regression, k = {self.k}, residual tau^2 = {self.tau2:.4f} ({self.tau2_source}), "
-                 f"I^2 = {100 * self.i2_residual:.2f}%, R^2 = {100 * self.r2:.2f}%",
+        lines = [(f"Mixed-effects meta-regression, k = {self.k}, residual tau^2 = {self.tau2:.4f} ({self.tau2_source}), "
+                  f"I^2 = {100 * self.i2_residual:.2f}%, R^2 = {100 * self.r2:.2f}%"),
                  f"QE({self.qe_df}) = {self.qe:.4f}, p = {self.qe_p_value:.3g}; QM(1) = {self.qm:.4f}, p = {self.qm_p_value:.3g}"]
         for row in self.coefficients.itertuples():
             lines.append(f"{row.term}: {row.estimate:.4f} (se {row.se:.4f}) [{row.ci_low:.4f}, {row.ci_high:.4f}], p = {row.p_value:.3g}")

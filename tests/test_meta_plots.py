@@ -2,12 +2,12 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.collections import LineCollection
 
-from kinship_research import meta, meta_plots  # noqa: E402
+from kinship_research import meta, meta_plots
 
 Y = np.log([0.5, 0.8, 1.1, 0.6, 0.9])
 V = np.array([0.04, 0.02, 0.09, 0.01, 0.05])
