@@ -182,3 +182,13 @@ def test_mean_field_bad_input():
         sisa_pair_approximation_prevalence(0.1, 1, 0, degree=1)
     with pytest.raises(ValueError, match="at least one"):
         sisa_mean_field_prevalence(0, 0, 0)
+
+
+def test_spontaneous_only_sisa_is_independent_two_state_chain():
+    """beta = 0: nodes flip independently, equilibrium alpha / (alpha + gamma) exactly."""
+    graph = nx.path_graph(500)
+    runs = [simulate(graph, "SISa", 20, seed=s, method="gillespie", initial=0, dt=0.5,
+                     beta=0.0, gamma=1.0, alpha=0.5) for s in range(4)]
+    estimate = equilibrium_prevalence(runs, burn_in=5)
+    se = estimate["sd_between_runs"] / np.sqrt(estimate["n_runs"])
+    assert abs(estimate["prevalence"] - 1 / 3) <= 4 * se

@@ -202,35 +202,36 @@ def _gillespie(spread, infected, times, model, rates, rng):
     beta, gamma = rates["beta"], rates["gamma"]
     alpha = rates.get("alpha", 0.0)
     after_recovery = 2 if model == "SIR" else 0
+    rate_after_recovery = alpha if model == "SISa" else 0.0
     indptr = spread.indptr.tolist()
     indices = spread.indices.tolist()
     out_degree = np.diff(spread.indptr)
     state = infected.astype(np.int64).tolist()
     infected_rate = (gamma + beta * out_degree).tolist()
-    node_rate = np.where(infected, gamma + beta * out_degree, alpha).astype(np.float64)
+    width = 1 << max(n - 1, 1).bit_length()  # power of two >= n: descent needs no bound check
+    node_rate = np.zeros(width + 1)
+    node_rate[:n] = np.where(infected, gamma + beta * out_degree, alpha)
 
     def build(values: np.ndarray) -> list:
         """Fenwick tree (1-based): tree[j] = sum of values[j - lowbit(j) : j]."""
-        prefix = np.concatenate([[0.0], np.cumsum(values)])
-        j = np.arange(1, n + 1)
+        prefix = np.concatenate([[0.0], np.cumsum(values[:width])])
+        j = np.arange(1, width + 1)
         return [0.0] + (prefix[j] - prefix[j - (j & -j)]).tolist()
 
     rate = node_rate.tolist()
     tree = build(node_rate)
     total = float(node_rate.sum())
-    top = 1 << (n.bit_length() - 1)
-    n_infected = int(infected.sum())
-    n_removed = 0
+    n_infected, n_removed = int(infected.sum()), 0
     counts = np.zeros((len(times), 3), dtype=np.int64)
     counts[0] = (n - n_infected, n_infected, 0)
-    next_record, t_end = 1, float(times[-1])
+    grid = [float(x) for x in times[1:]] + [math.inf]
+    next_record, next_time, t_end = 1, grid[0], float(times[-1])
     t = 0.0
     batch = 1 << 16
     exponentials, uniforms, used = [], [], batch
     n_events, updates = 0, 0
-    while True:
-        if total <= 1e-12 * max(1.0, gamma + alpha):
-            break
+    floor = 1e-12 * max(1.0, gamma + alpha)
+    while total > floor:
         if used == batch:
             exponentials = rng.standard_exponential(batch).tolist()
             uniforms = rng.random(batch).tolist()
@@ -238,33 +239,32 @@ def _gillespie(spread, infected, times, model, rates, rng):
         t += exponentials[used] / total
         target = uniforms[used] * total
         used += 1
-        while next_record < len(times) and times[next_record] < t:
-            counts[next_record] = (n - n_infected - n_removed, n_infected, n_removed)
-            next_record += 1
-        if t > t_end:
-            break
-        pos, step = 0, top
+        if t > next_time:
+            while t > next_time:
+                counts[next_record] = (n - n_infected - n_removed, n_infected, n_removed)
+                next_record += 1
+                next_time = grid[next_record - 1]
+            if t > t_end:
+                break
+        pos, step = 0, width
         while step:
             nxt = pos + step
-            if nxt <= n and tree[nxt] < target:
+            if tree[nxt] < target:
                 pos = nxt
                 target -= tree[nxt]
             step >>= 1
-        if pos >= n or rate[pos] == 0.0:  # rounding at the edge of the tree; draw again
+        if rate[pos] == 0.0:  # rounding at the edge of the tree; draw again
             continue
-        n_events += 1
         if state[pos] == 1:
-            if target < gamma:  # recovery
-                node, new_state, new_rate = pos, after_recovery, (alpha if model == "SISa"
-                                                                  else 0.0)
+            if target < gamma or beta == 0.0:  # recovery
+                node, new_state, new_rate = pos, after_recovery, rate_after_recovery
                 n_infected -= 1
                 n_removed += after_recovery == 2
             else:  # transmission attempt to a uniformly chosen out-neighbour
-                offset = int((target - gamma) / beta) if beta > 0 else 0
                 start, stop = indptr[pos], indptr[pos + 1]
                 if stop == start:  # rounding put the draw just past gamma
                     continue
-                node = indices[min(start + offset, stop - 1)]
+                node = indices[min(start + int((target - gamma) / beta), stop - 1)]
                 if state[node] != 0:
                     continue
                 new_state, new_rate = 1, infected_rate[node]
@@ -272,19 +272,19 @@ def _gillespie(spread, infected, times, model, rates, rng):
         else:  # spontaneous adoption (SISa)
             node, new_state, new_rate = pos, 1, infected_rate[pos]
             n_infected += 1
+        n_events += 1
         delta = new_rate - rate[node]
         state[node] = new_state
         rate[node] = new_rate
         total += delta
         j = node + 1
-        while j <= n:
+        while j <= width:
             tree[j] += delta
             j += j & -j
         updates += 1
-        if updates % (1 << 20) == 0:  # remove floating-point drift of the running sums
-            values = np.asarray(rate)
-            tree = build(values)
-            total = float(values.sum())
+        if updates & 0xFFFFF == 0:  # every 2^20 events: remove floating-point drift
+            tree = build(np.asarray(rate))
+            total = float(np.sum(rate))
     while next_record < len(times):
         counts[next_record] = (n - n_infected - n_removed, n_infected, n_removed)
         next_record += 1
