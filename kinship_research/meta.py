@@ -105,6 +105,8 @@ def reml_tau2(effect, variance, X=None) -> float:
     """
     y, v = _effects(effect, variance)
     X = np.ones((y.size, 1)) if X is None else np.asarray(X, float)
+    if X.ndim != 2 or X.shape[0] != y.size or not np.all(np.isfinite(X)):
+        raise ValueError(f"X must be a finite design matrix with one row per study ({y.size}), got shape {X.shape}")
     if y.size <= X.shape[1]:
         raise ValueError(f"REML needs more studies ({y.size}) than coefficients ({X.shape[1]})")
     upper = 10.0 * (np.var(y) + v.max())

@@ -309,6 +309,8 @@ def test_read_study_table_missing_file(tmp_path):
     (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], method="HS"), "unknown method 'HS'; allowed: DL, PM, REML"),
     (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], level=95), "level"),
     (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], labels=["a"]), "one entry per study"),
+    (lambda: meta.reml_tau2([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], X=np.ones((2, 1))), "one row per study"),
+    (lambda: meta.reml_tau2([0.1, 0.2], [0.1, 0.1], X=np.eye(2)), "more studies"),
     (lambda: meta.leave_one_out([0.1, 0.2], [0.1, 0.1]), "at least 3 studies"),
     (lambda: meta.cumulative([0.1, 0.2], [0.1, 0.1], method="ML"), "unknown method"),
     (lambda: meta.egger_test([0.1, 0.2], [0.1, 0.1]), "at least 3 studies"),
