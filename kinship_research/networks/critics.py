@@ -1,0 +1,397 @@
+"""The critics' checks of network-contagion estimates.
+
+* Placebo outcome (Cohen-Cole & Fletcher 2008, BMJ 337:a2533): the induction model applied to a
+  trait that cannot spread. Here the trait is permuted among the pupils of each wave (same
+  prevalence, no link to the network), so the alter coefficient should be null; the rejection
+  rate over permutations checks the calibration of the clustered GEE test at this sample size.
+  A fixed trait (sex, age rank) cannot serve: ego_t predicts ego_{t+1} perfectly.
+* Lagged-alter model: alter_t in place of alter_{t+1}.
+* Shuffle test (Anagnostopoulos, Kumar & Mahdian 2008, KDD): permute the timing of each pupil's
+  trait across the waves; if association comes from stable traits (homophily) the coefficient
+  does not depend on timing and the observed value lies inside the shuffle distribution.
+* Ego fixed effects: a linear probability model with ego and transition dummies removes every
+  stable characteristic of the ego (no school-class identifiers are distributed with the Glasgow
+  data, so ego dummies are the group effects available).
+* Homophily versus contagion simulation (Shalizi & Thomas 2011, Sociol Methods Res 40:211):
+  networks whose ties form on a latent trait with no influence, and networks with influence and
+  no homophily; how often each method reports contagion.
+* Sensitivity to unmeasured confounding: the bias factor for a binary confounder (VanderWeele
+  2011, Sociol Methods Res 40:240) and the E-value (VanderWeele & Ding 2017, Ann Intern Med 167:268).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.special import expit
+from statsmodels.stats.proportion import proportion_confint
+
+from .induction import (ALTER_TERMS, TIE_TYPES, InductionResult, design, fit_induction,
+                        induction_panel, logistic_cluster_fit)
+from .longitudinal import LongitudinalNetwork
+
+
+def _rate_row(successes: int, trials: int, level: float = 0.95) -> dict:
+    low, high = proportion_confint(successes, trials, alpha=1 - level, method="beta")
+    return {"rejections": int(successes), "n_replications": int(trials), "rate": successes / trials,
+            "rate_low": low, "rate_high": high}
+
+
+class _FocalRefits:
+    """Refit the focal coefficient quickly after the trait values change (shuffles, permutations).
+
+    The ties, covariates and missing pattern stay fixed, so each tie type's design matrix is built
+    once and only its trait columns are re-read from a (n_waves, n_nodes) array.
+    """
+
+    def __init__(self, network: LongitudinalNetwork, panel: pd.DataFrame, terms: tuple[str, ...],
+                 focal: str, transition_effects: bool):
+        position = {node: k for k, node in enumerate(network.nodes)}
+        wave = panel["transition"].map(network.waves.index).to_numpy(int)
+        ego = panel["ego"].map(position).to_numpy(int)
+        alter = panel["alter"].map(position).to_numpy(int)
+        self.sources = {"ego_t": (wave, ego), "ego_next": (wave + 1, ego),
+                        "alter_t": (wave, alter), "alter_next": (wave + 1, alter)}
+        self.blocks = {}
+        for tie_type, sub in panel.groupby("tie_type", observed=True, sort=False):
+            rows = np.flatnonzero((panel["tie_type"] == tie_type).to_numpy())
+            x, names = design(sub, terms, transition_effects)
+            trait_columns = {names.index(t): t for t in terms if t in self.sources}
+            self.blocks[tie_type] = (rows, x, names.index(focal), trait_columns, pd.factorize(sub["ego"])[0])
+
+    def fit(self, values: np.ndarray) -> dict[str, tuple[float, float]]:
+        """(estimate, std_error) of the focal term per tie type for trait ``values``."""
+        out = {}
+        for tie_type, (rows, x, focal, trait_columns, groups) in self.blocks.items():
+            x = x.copy()
+            for column, term in trait_columns.items():
+                wave, node = self.sources[term]
+                x[:, column] = values[wave[rows], node[rows]]
+            wave, node = self.sources["ego_next"]
+            beta, cov = logistic_cluster_fit(x, values[wave[rows], node[rows]], groups)
+            out[tie_type] = (beta[focal], np.sqrt(cov[focal, focal]))
+        return out
+
+
+def _permute_observed(values: np.ndarray, axis: int, rng: np.random.Generator) -> np.ndarray:
+    """Permute the non-missing entries of each column (axis 0) or row (axis 1) among themselves."""
+    keys = np.where(np.isnan(values), np.inf, rng.random(values.shape))
+    order = np.argsort(keys, axis=axis)
+    slots = np.argsort(np.isnan(values), axis=axis, kind="stable")
+    out = np.full_like(values, np.nan)
+    taken = np.take_along_axis(values, order, axis=axis)
+    np.put_along_axis(out, slots, taken, axis=axis)
+    return out
+
+
+def placebo_permutations(network: LongitudinalNetwork, trait: str, covariates: tuple[str, ...] = (),
+                         n_permutations: int = 200, tie_types: tuple[str, ...] = TIE_TYPES,
+                         transition_effects: bool = True, alpha: float = 0.05,
+                         seed: int | None = None) -> pd.DataFrame:
+    """Induction model on a placebo trait: the trait permuted among the pupils of each wave.
+
+    Each permutation keeps every wave's prevalence and missingness but breaks any link between
+    the trait and the network, so the alter_{t+1} coefficient has true value 0. Returns, per tie
+    type, the mean and 2.5/97.5 percentiles of the placebo estimates and the share of permutations
+    in which the clustered test rejects at ``alpha`` (with a Clopper-Pearson 95% interval); a rate
+    well above ``alpha`` means the model's p-values are too small at this sample size.
+    """
+    if n_permutations < 20:
+        raise ValueError(f"n_permutations must be at least 20, got {n_permutations}")
+    panel = induction_panel(network, trait, covariates, tie_types)
+    values = network.attribute(trait)
+    refits = _FocalRefits(network, panel, ("ego_t", *ALTER_TERMS, *covariates), "alter_next",
+                          transition_effects)
+    rng = np.random.default_rng(seed)
+    estimates = {t: [] for t in tie_types}
+    rejected = {t: 0 for t in tie_types}
+    z_crit = stats.norm.ppf(1 - alpha / 2)
+    for _ in range(n_permutations):
+        for tie_type, (b, se) in refits.fit(_permute_observed(values, 1, rng)).items():
+            estimates[tie_type].append(b)
+            rejected[tie_type] += abs(b / se) > z_crit
+    rows = []
+    for tie_type in tie_types:
+        draws = np.asarray(estimates[tie_type])
+        rows.append({"tie_type": tie_type, "term": "alter_next", "placebo_mean": draws.mean(),
+                     "placebo_low": np.percentile(draws, 2.5), "placebo_high": np.percentile(draws, 97.5),
+                     "alpha": alpha, **_rate_row(rejected[tie_type], n_permutations),
+                     "n_obs": int((panel["tie_type"] == tie_type).sum())})
+    return pd.DataFrame(rows)
+
+
+def lagged_alter_test(panel: pd.DataFrame, covariates: tuple[str, ...] = (), n_draws: int = 1000,
+                      seed: int | None = None, **kwargs) -> InductionResult:
+    """The induction GEE with the alter's earlier state alter_t in place of alter_{t+1}.
+
+    ``logit P(ego_{t+1}) = b0 + b1 ego_t + b3 alter_t + covariates``: influence needs time, so an
+    influence process should show through the alter's state at the start of the interval, while
+    a purely contemporaneous association (common shocks within the interval) should not. Other
+    keyword arguments go to :func:`~kinship_research.networks.induction.fit_induction`.
+    """
+    return fit_induction(panel, covariates, alter_terms=("alter_t",), focal="alter_t",
+                         n_draws=n_draws, seed=seed, **kwargs)
+
+
+def shuffle_test(network: LongitudinalNetwork, trait: str, covariates: tuple[str, ...] = (),
+                 n_shuffles: int = 200, tie_types: tuple[str, ...] = TIE_TYPES,
+                 exclusive: bool = True, transition_effects: bool = True,
+                 seed: int | None = None) -> pd.DataFrame:
+    """Shuffle test: is the alter_{t+1} coefficient larger than when the timing is shuffled?
+
+    Each shuffle permutes every pupil's trait values across the waves at which they were
+    observed (Anagnostopoulos et al. 2008 shuffle adoption times; with panel states the analogue
+    is a within-person permutation of waves). Ties, each pupil's mix of states and the missing
+    pattern are kept. One-sided permutation p-value ``(1 + #{null >= observed}) / (1 + n_shuffles)``.
+
+    Returns
+    -------
+    DataFrame
+        Per tie type: observed, null_mean, null_low, null_high (2.5/97.5 percentiles), p_value,
+        n_shuffles, n_obs.
+    """
+    if n_shuffles < 19:
+        raise ValueError(f"n_shuffles must be at least 19 (p-values of 0.05), got {n_shuffles}")
+    panel = induction_panel(network, trait, covariates, tie_types, exclusive)
+    values = network.attribute(trait)
+    refits = _FocalRefits(network, panel, ("ego_t", *ALTER_TERMS, *covariates), "alter_next",
+                          transition_effects)
+    observed = refits.fit(values)
+    rng = np.random.default_rng(seed)
+    null = {t: [] for t in observed}
+    for _ in range(n_shuffles):
+        try:
+            fits = refits.fit(_permute_observed(values, 0, rng))
+        except (np.linalg.LinAlgError, RuntimeError):
+            continue  # a shuffle that leaves no variation in one tie type is skipped
+        for tie_type, (b, _) in fits.items():
+            null[tie_type].append(b)
+    rows = []
+    for tie_type, (b, _) in observed.items():
+        draws = np.asarray(null[tie_type])
+        rows.append({"tie_type": tie_type, "term": "alter_next", "observed": b,
+                     "null_mean": draws.mean(), "null_low": np.percentile(draws, 2.5),
+                     "null_high": np.percentile(draws, 97.5),
+                     "p_value": (1 + np.sum(draws >= b)) / (1 + len(draws)), "n_shuffles": len(draws),
+                     "n_obs": int((panel["tie_type"] == tie_type).sum())})
+    return pd.DataFrame(rows)
+
+
+def ego_fixed_effects(panel: pd.DataFrame, alter_terms: tuple[str, ...] = ALTER_TERMS,
+                      focal: str = "alter_next", level: float = 0.95) -> pd.DataFrame:
+    """Linear probability model with ego and transition fixed effects, by tie type.
+
+    ``ego_{t+1} = a_ego + c_t + b2 alter_{t+1} + b3 alter_t + e``, OLS with standard errors
+    clustered on the ego (small-sample corrected as statsmodels' ``cov_type="cluster"``). The ego dummies absorb every
+    stable trait of the ego, including a latent trait that drives both friendship choice and
+    behaviour; ego_t is left out because with ego effects and two or three waves a lagged outcome
+    is badly biased (Nickell 1981). Only egos whose outcome varies inform the estimate.
+
+    Returns
+    -------
+    DataFrame
+        tie_type, term, estimate (change in probability), std_error, ci_low, ci_high, p_value,
+        n_obs, n_egos, n_informative_egos.
+    """
+    if focal not in alter_terms or not set(alter_terms) <= set(ALTER_TERMS):
+        raise ValueError(f"alter_terms must be drawn from {ALTER_TERMS} and contain focal {focal!r}")
+    missing = [c for c in ("ego", "tie_type", "transition", "ego_next", *alter_terms) if c not in panel]
+    if missing:
+        raise ValueError(f"panel lacks columns {missing}; build it with induction_panel")
+    z_crit = stats.norm.ppf(0.5 + level / 2)
+    k = alter_terms.index(focal)
+    rows = []
+    for tie_type, sub in panel.groupby("tie_type", observed=True, sort=False):
+        periods = pd.get_dummies(sub["transition"], dtype=float, drop_first=True)
+        x = np.column_stack([sub[list(alter_terms)].to_numpy(float), periods.to_numpy()])
+        y = sub["ego_next"].to_numpy(float)
+        groups, egos = pd.factorize(sub["ego"])
+        beta, cov = _within_cluster_ols(x, y, groups)
+        se = np.sqrt(cov[k, k])
+        informative = sub.groupby("ego", observed=True)["ego_next"].nunique().gt(1).sum()
+        rows.append({"tie_type": tie_type, "term": focal, "estimate": beta[k], "std_error": se,
+                     "ci_low": beta[k] - z_crit * se, "ci_high": beta[k] + z_crit * se,
+                     "p_value": 2 * stats.norm.sf(abs(beta[k] / se)), "n_obs": len(sub),
+                     "n_egos": len(egos), "n_informative_egos": int(informative)})
+    return pd.DataFrame(rows)
+
+
+def _within_cluster_ols(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """OLS with group (ego) dummies by the within transformation, clustered on the same groups.
+
+    Frisch-Waugh-Lovell: demeaning y and x within groups gives the dummy regression's slopes and
+    residuals; the sandwich uses statsmodels' small-sample factor
+    ``G / (G - 1) * (N - 1) / (N - K)`` with K counting the group dummies.
+    """
+    n_groups = groups.max() + 1
+    counts = np.bincount(groups, minlength=n_groups)
+
+    def demean(a):
+        sums = np.zeros((n_groups, a.shape[1]))
+        np.add.at(sums, groups, a)
+        return a - (sums / counts[:, None])[groups]
+
+    xt, yt = demean(x), demean(y[:, None])[:, 0]
+    if np.linalg.matrix_rank(xt) < x.shape[1]:
+        raise ValueError("a regressor does not vary within egos; the fixed-effects model cannot estimate it")
+    bread = np.linalg.inv(xt.T @ xt)
+    beta = bread @ xt.T @ yt
+    scores = np.zeros((n_groups, x.shape[1]))
+    np.add.at(scores, groups, xt * (yt - xt @ beta)[:, None])
+    n, k = len(y), x.shape[1] + n_groups
+    factor = n_groups / (n_groups - 1) * (n - 1) / (n - k)
+    return beta, factor * bread @ (scores.T @ scores) @ bread
+
+
+def simulate_homophily_contagion(n_nodes: int = 150, n_waves: int = 3, influence: float = 0.0,
+                                 homophily: float = 0.0, latent_effect: float = 0.0,
+                                 out_degree: int = 4, tie_stability: float = 0.7,
+                                 steps_per_wave: int = 4, persistence: float = 2.0,
+                                 base_logit: float = -2.0, seed: int | None = None) -> LongitudinalNetwork:
+    """A longitudinal network with latent homophily and/or social influence on a binary trait.
+
+    Every node has a latent trait ``z ~ N(0, 1)``. Ties: each node names ``out_degree`` others,
+    chosen with probability proportional to ``exp(-homophily (z_i - z_j)^2)``; at each later wave
+    a tie survives with probability ``tie_stability`` and lost ties are replaced by the same
+    rule. Trait: between waves (and in a burn-in before wave 1) ``steps_per_wave`` synchronous
+    updates ``logit P(y_i = 1) = base_logit + latent_effect z_i + persistence y_i + influence f_i``,
+    ``f_i`` the share of i's current nominees with y = 1 minus the share of everyone (so influence
+    pulls towards one's friends without driving the whole population to saturation). ``influence = 0`` with ``homophily`` and
+    ``latent_effect`` > 0 is Shalizi & Thomas's confounded case; ``homophily = 0`` with
+    ``influence`` > 0 is pure contagion.
+
+    Returns a :class:`LongitudinalNetwork` with attributes ``trait`` (0/1) and ``latent`` (z).
+    """
+    if n_nodes <= out_degree + 1 or out_degree < 1:
+        raise ValueError(f"need 1 <= out_degree < n_nodes - 1, got out_degree={out_degree}, n_nodes={n_nodes}")
+    if n_waves < 2 or steps_per_wave < 1:
+        raise ValueError("need n_waves >= 2 and steps_per_wave >= 1")
+    if not 0 <= tie_stability <= 1 or homophily < 0:
+        raise ValueError("tie_stability must be in [0, 1] and homophily >= 0")
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal(n_nodes)
+    weights = np.exp(-homophily * (z[:, None] - z[None, :]) ** 2)
+    np.fill_diagonal(weights, 0.0)
+    ties = np.zeros((n_waves, n_nodes, n_nodes))
+    for k in range(n_waves):
+        current = ties[k - 1] * (rng.random((n_nodes, n_nodes)) < tie_stability) if k else ties[0]
+        for i in range(n_nodes):
+            need = out_degree - int(current[i].sum())
+            if need > 0:
+                w = np.where(current[i] == 1, 0.0, weights[i])
+                current[i, rng.choice(n_nodes, size=need, replace=False, p=w / w.sum())] = 1.0
+        ties[k] = current
+    y = (rng.random(n_nodes) < expit(base_logit + latent_effect * z)).astype(float)
+    states = np.zeros((n_waves, n_nodes))
+    for k in range(n_waves):
+        network = ties[max(k - 1, 0)]
+        for _ in range(steps_per_wave):
+            excess = network @ y / out_degree - y.mean()
+            y = (rng.random(n_nodes) < expit(base_logit + latent_effect * z + persistence * y
+                                             + influence * excess)).astype(float)
+        states[k] = y
+    nodes = tuple(f"n{i:04d}" for i in range(n_nodes))
+    waves = tuple(range(1, n_waves + 1))
+    attributes = pd.DataFrame({"wave": np.repeat(waves, n_nodes), "node": np.tile(nodes, n_waves),
+                               "trait": states.ravel(), "latent": np.tile(z, n_waves)})
+    return LongitudinalNetwork(nodes, waves, ties, np.ones((n_waves, n_nodes), bool), attributes)
+
+
+METHODS = ("naive_gee", "lagged_alter", "shuffle", "ego_fixed_effects")
+
+
+def contagion_detection_study(scenarios: dict[str, dict], n_replications: int = 100,
+                              n_shuffles: int = 49, alpha: float = 0.05,
+                              seed: int | None = None) -> pd.DataFrame:
+    """How often each method reports contagion in simulated networks (rejection rates).
+
+    For each scenario (keyword arguments of :func:`simulate_homophily_contagion`, without
+    ``seed``) ``n_replications`` networks are simulated and the ego-nominated ties (every tie the
+    ego names, the direction in which influence acts in the simulation) analysed by:
+    ``naive_gee`` (alter_{t+1} coefficient of the Christakis-Fowler model positive with two-sided
+    p < alpha), ``lagged_alter`` (alter_t model, same rule), ``shuffle`` (one-sided shuffle
+    p-value < alpha, ``n_shuffles`` shuffles) and ``ego_fixed_effects`` (alter_{t+1} coefficient of
+    the fixed-effects model positive, p < alpha). Rejection rates carry Clopper-Pearson 95% CIs.
+    """
+    if not scenarios:
+        raise ValueError("scenarios must map names to simulate_homophily_contagion keyword arguments")
+    for name, arguments in scenarios.items():
+        if "seed" in arguments:
+            raise ValueError(f"scenario {name!r}: seeds come from the study's seed, drop 'seed'")
+    if n_replications < 1:
+        raise ValueError(f"n_replications must be positive, got {n_replications}")
+    seeds = np.random.default_rng(seed).integers(0, 2**63 - 1, size=(len(scenarios), n_replications, 2))
+    z_crit = stats.norm.ppf(1 - alpha / 2)
+    tie_types = ("ego_nominated",)
+    terms = ("ego_t", *ALTER_TERMS)
+    rows = []
+    for s, (name, arguments) in enumerate(scenarios.items()):
+        hits = dict.fromkeys(METHODS, 0)
+        for r in range(n_replications):
+            network = simulate_homophily_contagion(**arguments, seed=int(seeds[s, r, 0]))
+            panel = induction_panel(network, "trait", tie_types=tie_types, exclusive=False)
+            trait = network.attribute("trait")
+            b, se = _FocalRefits(network, panel, terms, "alter_next", True).fit(trait)["ego_nominated"]
+            hits["naive_gee"] += b / se > z_crit
+            b, se = _FocalRefits(network, panel, ("ego_t", "alter_t"), "alter_t", True).fit(trait)["ego_nominated"]
+            hits["lagged_alter"] += b / se > z_crit
+            shuffle = shuffle_test(network, "trait", n_shuffles=n_shuffles, tie_types=tie_types,
+                                   exclusive=False, seed=int(seeds[s, r, 1]))
+            hits["shuffle"] += shuffle["p_value"].iloc[0] < alpha
+            fixed = ego_fixed_effects(panel).iloc[0]
+            hits["ego_fixed_effects"] += (fixed["estimate"] > 0) and (fixed["p_value"] < alpha)
+        for method in METHODS:
+            rows.append({"scenario": name, "method": method, **_rate_row(hits[method], n_replications)})
+    return pd.DataFrame(rows)
+
+
+def e_value(risk_ratio: float, ci_low: float | None = None, ci_high: float | None = None) -> dict:
+    """E-value of a risk ratio and of its confidence limit closer to 1 (VanderWeele & Ding 2017).
+
+    ``E = RR + sqrt(RR (RR - 1))`` for ``RR >= 1`` (use ``1 / RR`` below 1): the minimum strength of
+    association, on the risk-ratio scale, that an unmeasured confounder would need with both the
+    exposure and the outcome to fully explain away the estimate. The E-value of the CI is 1 when
+    the interval includes 1.
+    """
+    values = [v for v in (risk_ratio, ci_low, ci_high) if v is not None]
+    if any(not np.isfinite(v) or v <= 0 for v in values):
+        raise ValueError(f"risk ratios must be positive and finite, got {values}")
+    if (ci_low is None) != (ci_high is None) or (ci_low is not None and not ci_low <= risk_ratio <= ci_high):
+        raise ValueError("give both ci_low <= risk_ratio <= ci_high, or neither")
+
+    def single(rr: float) -> float:
+        rr = 1 / rr if rr < 1 else rr
+        return rr + np.sqrt(rr * (rr - 1))
+
+    out = {"risk_ratio": risk_ratio, "e_value": single(risk_ratio)}
+    if ci_low is not None:
+        limit = 1.0 if ci_low <= 1 <= ci_high else (ci_low if risk_ratio > 1 else ci_high)
+        out["e_value_ci"] = single(limit)
+    return out
+
+
+def confounder_bias_table(risk_ratio: float, confounder_outcome_rr=(1.5, 2.0, 3.0, 5.0),
+                          prevalence_exposed=(0.3, 0.5, 0.7, 0.9),
+                          prevalence_unexposed: float = 0.1) -> pd.DataFrame:
+    """Sensitivity of a risk ratio to a binary unmeasured confounder U (VanderWeele 2011).
+
+    Bias factor ``B = (1 + (g - 1) p1) / (1 + (g - 1) p0)`` with ``g`` the risk ratio of U on the
+    outcome, ``p1 = P(U = 1 | alter's trait)``, ``p0 = P(U = 1 | not)``; the corrected estimate is
+    ``RR / B``. Rows with ``corrected_rr <= 1`` are confounders strong enough to explain the
+    estimate away. (VanderWeele TJ 2011, Sociol Methods Res 40:240-255, eq. for risk ratios.)
+    """
+    if risk_ratio <= 0:
+        raise ValueError(f"risk_ratio must be positive, got {risk_ratio}")
+    probabilities = [*prevalence_exposed, prevalence_unexposed]
+    if any(not 0 <= p <= 1 for p in probabilities):
+        raise ValueError(f"prevalences must lie in [0, 1], got {probabilities}")
+    if any(g < 1 for g in confounder_outcome_rr):
+        raise ValueError("confounder_outcome_rr values must be >= 1 (code U so that it raises risk)")
+    rows = []
+    for g in confounder_outcome_rr:
+        for p1 in prevalence_exposed:
+            bias = (1 + (g - 1) * p1) / (1 + (g - 1) * prevalence_unexposed)
+            rows.append({"confounder_outcome_rr": g, "prevalence_exposed": p1,
+                         "prevalence_unexposed": prevalence_unexposed, "bias_factor": bias,
+                         "corrected_rr": risk_ratio / bias, "explained_away": risk_ratio / bias <= 1})
+    return pd.DataFrame(rows)
