@@ -127,7 +127,8 @@ def ranked_dot_plot(df: pd.DataFrame, value: str, label: str = "country", hue: s
     groups = data.groupby(hue, dropna=False) if hue else [(None, data)]
     positions = pd.Series(np.arange(len(data)), index=data.index)
     for name, part in groups:
-        ax.scatter(part[value], positions[part.index], s=16, label=None if name is None else ("not given" if pd.isna(name) else str(name)))
+        legend = None if name is None else ("not given" if pd.isna(name) else str(name))
+        ax.scatter(part[value], positions[part.index], s=16, label=legend)
     ax.set_yticks(positions.to_numpy(), data[label].astype(str), fontsize=6)
     ax.set_ylim(-1, len(data))
     ax.set_xlabel(xlabel or value)
