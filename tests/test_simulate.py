@@ -8,9 +8,15 @@ from scipy.integrate import solve_ivp
 
 from kinship_research.networks.mean_field import (
     sisa_mean_field_prevalence,
+    sisa_mean_field_trajectory,
     sisa_pair_approximation_prevalence,
 )
-from kinship_research.networks.simulate import equilibrium_prevalence, simulate
+from kinship_research.networks.simulate import (
+    equilibrium_prevalence,
+    equilibrium_sweep,
+    replicate,
+    simulate,
+)
 
 
 def eon_time_average(times, infected, n, start, stop, step):
@@ -192,3 +198,39 @@ def test_spontaneous_only_sisa_is_independent_two_state_chain():
     estimate = equilibrium_prevalence(runs, burn_in=5)
     se = estimate["sd_between_runs"] / np.sqrt(estimate["n_runs"])
     assert abs(estimate["prevalence"] - 1 / 3) <= 4 * se
+
+
+def test_mean_field_trajectory_matches_logistic_solution():
+    """alpha = 0: i(t) = i* / (1 + (i*/i0 - 1) exp(-(beta k - gamma) t))."""
+    beta, gamma, k, i0 = 0.5, 1.0, 4, 0.01
+    times = np.linspace(0, 10, 21)
+    star = 1 - gamma / (beta * k)
+    expected = star / (1 + (star / i0 - 1) * np.exp(-(beta * k - gamma) * times))
+    got = sisa_mean_field_trajectory(beta, gamma, 0.0, k, i0, times)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="initial prevalence"):
+        sisa_mean_field_trajectory(beta, gamma, 0.0, k, 2.0, times)
+    with pytest.raises(ValueError, match="increasing"):
+        sisa_mean_field_trajectory(beta, gamma, 0.0, k, i0, [3, 1])
+
+
+def test_equilibrium_sweep_and_replicate():
+    graph = nx.path_graph(300)
+    sweep = equilibrium_sweep(graph, "SISa", "alpha", [0.5, 2.0], t_max=10, burn_in=3,
+                              n_runs=3, seed=1, method="gillespie", dt=0.5, beta=0.0,
+                              gamma=1.0, initial=0)
+    assert list(sweep.columns) == ["alpha", "prevalence", "ci_low", "ci_high",
+                                   "sd_between_runs", "n_runs"]
+    for _, row in sweep.iterrows():  # beta = 0: independent nodes, alpha / (alpha + gamma)
+        exact = row["alpha"] / (row["alpha"] + 1)
+        assert abs(row["prevalence"] - exact) <= 4 * row["sd_between_runs"] / np.sqrt(3)
+    again = equilibrium_sweep(graph, "SISa", "alpha", [0.5, 2.0], t_max=10, burn_in=3,
+                              n_runs=3, seed=1, method="gillespie", dt=0.5, beta=0.0,
+                              gamma=1.0, initial=0)
+    assert sweep.equals(again)
+    runs = replicate(graph, "SIS", 2, 2, seed=0, beta=0.5, gamma=1.0, initial=5)
+    assert len(runs) == 2 and not runs[0].equals(runs[1])
+    with pytest.raises(ValueError, match="n_runs"):
+        replicate(graph, "SIS", 2, 0, beta=0.5, gamma=1.0)
+    with pytest.raises(ValueError, match="parameter must be a rate"):
+        equilibrium_sweep(graph, "SIS", "alpha", [0.1], 5, 1, 2, beta=0.5, gamma=1.0)

@@ -7,9 +7,10 @@ alpha + beta k (k infected neighbours), I -> S at rate gamma; alpha = 0 gives SI
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize
+from scipy import integrate, optimize
 
-__all__ = ["sisa_mean_field_prevalence", "sisa_pair_approximation_prevalence"]
+__all__ = ["sisa_mean_field_prevalence", "sisa_mean_field_trajectory",
+           "sisa_pair_approximation_prevalence"]
 
 
 def _check(beta: float, gamma: float, alpha: float, degree: float, minimum_degree: float):
@@ -88,3 +89,23 @@ def sisa_pair_approximation_prevalence(beta: float, gamma: float, alpha: float =
 
     q = optimize.brentq(balance, 0.0, 1.0, xtol=1e-14)
     return float(prevalence(q))
+
+
+def sisa_mean_field_trajectory(beta: float, gamma: float, alpha: float, mean_degree: float,
+                               initial: float, times) -> np.ndarray:
+    """Solution i(t) of the well-mixed SISa equation di/dt = (alpha + beta k i)(1 - i) - gamma i.
+
+    Integrated numerically (scipy solve_ivp, LSODA, rtol 1e-8) from i(0) = ``initial`` and
+    evaluated at ``times`` (increasing, starting at 0 or later).
+    """
+    _check(beta, gamma, alpha, mean_degree, 0.0)
+    if not 0 <= initial <= 1:
+        raise ValueError(f"initial prevalence must be in [0, 1], got {initial!r}")
+    times = np.asarray(times, dtype=float)
+    if times.ndim != 1 or len(times) == 0 or np.any(np.diff(times) < 0) or times[0] < 0:
+        raise ValueError("times must be a non-empty increasing sequence of values >= 0")
+    b = beta * mean_degree
+    solution = integrate.solve_ivp(lambda _, i: (alpha + b * i) * (1 - i) - gamma * i,
+                                   (0.0, float(times[-1])), [float(initial)], t_eval=times,
+                                   method="LSODA", rtol=1e-8, atol=1e-10)
+    return solution.y[0]

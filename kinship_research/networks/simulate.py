@@ -17,7 +17,7 @@ from scipy import stats
 
 from kinship_research.networks.adjacency import graph_adjacency
 
-__all__ = ["MODELS", "equilibrium_prevalence", "simulate"]
+__all__ = ["MODELS", "equilibrium_prevalence", "equilibrium_sweep", "replicate", "simulate"]
 
 MODELS = {  # model -> (required rates, compartments)
     "SIS": (("beta", "gamma"), ("S", "I")),
@@ -316,3 +316,39 @@ def equilibrium_prevalence(runs: Iterable[pd.DataFrame], burn_in: float,
     half = stats.t.ppf(0.5 + level / 2, len(averages) - 1) * sd / np.sqrt(len(averages))
     return {"prevalence": mean, "ci_low": float(mean - half), "ci_high": float(mean + half),
             "sd_between_runs": sd, "n_runs": len(averages), "level": level}
+
+
+def replicate(graph: nx.Graph, model: str, t_max: float, n_runs: int, seed=None,
+              **kwargs) -> list[pd.DataFrame]:
+    """``n_runs`` independent runs of :func:`simulate`, seeded from one SeedSequence.
+
+    Run r uses the r-th child of ``numpy.random.SeedSequence(seed)`` (``seed`` may itself be a
+    SeedSequence), so the set of runs is
+    reproducible from ``seed`` and the runs are statistically independent.
+    """
+    if not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
+        raise ValueError(f"n_runs must be an int >= 1, got {n_runs!r}")
+    sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    children = sequence.spawn(int(n_runs))
+    return [simulate(graph, model, t_max, seed=np.random.default_rng(child), **kwargs)
+            for child in children]
+
+
+def equilibrium_sweep(graph: nx.Graph, model: str, parameter: str, values, t_max: float,
+                      burn_in: float, n_runs: int, seed=None, **kwargs) -> pd.DataFrame:
+    """Equilibrium prevalence (mean and 95% t-interval over runs) as one rate varies.
+
+    For each value v of ``parameter`` (a rate of ``model``), runs :func:`replicate` with
+    that rate and summarises with :func:`equilibrium_prevalence`. Returns one row per value:
+    the parameter, prevalence, ci_low, ci_high, sd_between_runs, n_runs.
+    """
+    if parameter not in MODELS.get(model, ((),))[0]:
+        raise ValueError(f"parameter must be a rate of model {model!r} "
+                         f"{MODELS.get(model, ((),))[0]}, got {parameter!r}")
+    sequence = np.random.SeedSequence(seed)
+    rows = []
+    for value, child in zip(values, sequence.spawn(len(values))):
+        runs = replicate(graph, model, t_max, n_runs, seed=child, **{parameter: value},
+                         **kwargs)
+        rows.append({parameter: float(value), **equilibrium_prevalence(runs, burn_in)})
+    return pd.DataFrame(rows).drop(columns="level")
