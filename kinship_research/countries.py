@@ -13,7 +13,7 @@ ALIASES = {
     "congo, dem. rep.": "COD", "congo, rep.": "COG", "congo": "COG", "democratic republic of the congo": "COD",
     "congo, dem. rep": "COD", "dr congo": "COD", "czech republic": "CZE", "cote d'ivoire": "CIV",
     "côte d'ivoire": "CIV", "ivory coast": "CIV", "east timor": "TLS", "egypt, arab rep.": "EGY",
-    "gambia, the": "GMB", "hong kong": "HKG", "hong kong sar, china": "HKG", "hong kong, china": "HKG",
+    "gambia, the": "GMB", "hong kong": "HKG", "hong kong sar, china": "HKG", "hong kong, china": "HKG", "hong kong sar": "HKG", "macau sar": "MAC", "macao sar": "MAC",
     "iran": "IRN", "iran, islamic rep.": "IRN", "korea": "KOR", "korea, rep.": "KOR", "south korea": "KOR",
     "korea, south": "KOR", "korea, republic of": "KOR", "north korea": "PRK", "korea, dem. rep.": "PRK",
     "korea, north": "PRK", "kosovo": "XKX", "kyrgyz republic": "KGZ", "lao pdr": "LAO", "laos": "LAO",
