@@ -41,11 +41,12 @@ from .comparative_health import OLSFit, fit_ols
 def queen_weights(polygons: gpd.GeoDataFrame, id_column: str = "state_abbr") -> libpysal.weights.W:
     """Row-standardised Queen contiguity weights (areas sharing an edge or a vertex are neighbours).
 
-    Raises ValueError when ids are missing or duplicated, or when an area has no neighbour (an
+    Raises TypeError for a non-GeoDataFrame, KeyError for a missing id column, ValueError when ids
+    are missing or duplicated or an area has no neighbour (an
     island makes Moran's I and the lag model ill-defined for that area).
     """
     if not isinstance(polygons, gpd.GeoDataFrame):
-        raise ValueError(f"polygons must be a GeoDataFrame, got {type(polygons).__name__}")
+        raise TypeError(f"polygons must be a GeoDataFrame, got {type(polygons).__name__}")
     if id_column not in polygons.columns:
         raise KeyError(f"id column {id_column!r} not in polygons; columns: {', '.join(map(str, polygons.columns))}")
     ids = polygons[id_column]

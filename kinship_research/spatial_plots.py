@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import geopandas as gpd
 import libpysal
 import matplotlib.pyplot as plt
-from matplotlib import patheffects
 import numpy as np
+from matplotlib import patheffects
 
 
 def choropleth_panels(

@@ -44,7 +44,7 @@ def between_county_gini(
     Returns
     -------
     One row per state with at least 2 complete counties: state, state_abbr, state_fips, gini,
-    ci_low, ci_high, n_counties, n_missing (counties without value or weight), level.
+    ci_low, ci_high, n_counties, n_missing (counties without value or weight), confidence_level.
     """
     needed = ["state", "state_abbr", "state_fips", value, weight]
     absent = [c for c in needed if c not in counties.columns]
@@ -64,5 +64,5 @@ def between_county_gini(
                            seed=int(rng.integers(1 << 31)), level=level)
         rows.append({"state": state, "state_abbr": abbr, "state_fips": fips, "gini": interval.estimate,
                      "ci_low": interval.ci_low, "ci_high": interval.ci_high, "n_counties": interval.n,
-                     "n_missing": len(group) - len(complete), "level": level})
+                     "n_missing": len(group) - len(complete), "confidence_level": level})
     return pd.DataFrame(rows)

@@ -6,7 +6,10 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from kinship_research.comparative_health import (
-    HALE_PREDICTORS, fit_ols, hale_model, partial_effect,
+    HALE_PREDICTORS,
+    fit_ols,
+    hale_model,
+    partial_effect,
 )
 
 
@@ -31,14 +34,14 @@ def hand_ols(frame):
     n, k = X.shape
     classical = e @ e / (n - k) * xtx_inv
     h = np.einsum("ij,jk,ik->i", X, xtx_inv, X)
-    meat = lambda w: X.T @ (X * w[:, None])  # noqa: E731
+    meat = lambda w: X.T @ (X * w[:, None])
     hc1 = n / (n - k) * xtx_inv @ meat(e**2) @ xtx_inv
     hc3 = xtx_inv @ meat(e**2 / (1 - h) ** 2) @ xtx_inv
     return X, beta, {"nonrobust": classical, "HC1": hc1, "HC3": hc3}, n, k
 
 
 def test_fit_ols_matches_hand_formulas(heteroskedastic):
-    X, beta, covs, n, k = hand_ols(heteroskedastic)
+    _, beta, covs, n, k = hand_ols(heteroskedastic)
     table = fit_ols(heteroskedastic, "y", ["x1", "x2"]).to_frame(alpha=0.1)
     assert set(table["covariance"]) == {"nonrobust", "HC1", "HC3"}
     assert (table["n"] == n).all() and n == 118

@@ -1,6 +1,5 @@
 """Tests of spatial diagnostics: Moran's I by hand and against Anselin's Columbus example,
 calibration under spatial randomness, spatial-lag recovery, Queen weights, bad input."""
-import geopandas as gpd
 import libpysal
 import numpy as np
 import pandas as pd
@@ -8,7 +7,11 @@ import pytest
 
 from kinship_research.comparative_health import fit_ols
 from kinship_research.spatial import (
-    morans_i, queen_weights, residual_morans_i, spatial_lag, spatial_regression,
+    morans_i,
+    queen_weights,
+    residual_morans_i,
+    spatial_lag,
+    spatial_regression,
 )
 
 
@@ -133,7 +136,7 @@ def test_bad_input(states):
         morans_i(np.arange(16.0), w, permutations=5)
     with pytest.raises(ValueError, match="alpha"):
         morans_i(np.arange(16.0), w, alpha=0)
-    with pytest.raises(ValueError, match="GeoDataFrame"):
+    with pytest.raises(TypeError, match="GeoDataFrame"):
         queen_weights(pd.DataFrame(states.drop(columns="geometry")))
     with pytest.raises(KeyError, match="id column"):
         queen_weights(states, id_column="nope")
