@@ -556,3 +556,32 @@ def mediation(data: pd.DataFrame, exposure: str, mediator: str, outcome: str, co
         ci_low=dict(zip(PATHS, map(float, ci.low))), ci_high=dict(zip(PATHS, map(float, ci.high))),
         std_error=dict(zip(PATHS, map(float, boot.standard_error))),
         n=n, n_boot=n_boot, method=methods[method.lower()], level=level, seed=seed)
+
+
+# --------------------------------------------------------------------------------------------
+# Country table
+# --------------------------------------------------------------------------------------------
+
+QOG_COLUMNS = {"wdi_lifexp": "life_expectancy", "wdi_gdpcappppcon2011": "gdp_per_capita_ppp",
+               "wvs_trust": "qog_wvs_trust_pct"}
+"""QoG columns used at country level and their names here (life expectancy at birth, years;
+GDP per head, PPP constant 2011 US$; WVS trust, converted from a share to percent)."""
+
+
+def country_trust_table(trust: pd.DataFrame, qog: pd.DataFrame) -> pd.DataFrame:
+    """Join a country trust table (``pickett2024`` or ``trust_inequality``) to QoG indicators by iso3.
+
+    Returns one row per country of ``trust`` with ``life_expectancy`` (years, WDI via QoG),
+    ``gdp_per_capita_ppp`` and its natural log ``log_gdp_per_capita``, and ``qog_wvs_trust_pct``
+    (WVS trust in percent, available for few countries) added; countries without a QoG match keep
+    missing values. Raises ValueError if ``trust`` repeats a country.
+    """
+    _require(trust, ["iso3", "country", "trust_pct"], "trust")
+    _require(qog, ["iso3", *QOG_COLUMNS], "qog")
+    if trust["iso3"].isna().any() or trust["iso3"].duplicated().any():
+        raise ValueError("trust must have one row per country with a non-missing iso3")
+    extra = qog[["iso3", *QOG_COLUMNS]].dropna(subset=["iso3"]).rename(columns=QOG_COLUMNS)
+    extra["qog_wvs_trust_pct"] = 100 * extra["qog_wvs_trust_pct"]
+    out = trust.merge(extra, on="iso3", how="left", validate="one_to_one")
+    out["log_gdp_per_capita"] = np.log(out["gdp_per_capita_ppp"])
+    return out

@@ -364,3 +364,34 @@ def test_paths_batch_matches_loop():
     for j, rows in enumerate(idx):
         single = sc._mediation_paths(x, m, y, c, rows)
         np.testing.assert_allclose(batch[:, j], single)
+
+
+def test_country_trust_table_joins_qog(mirror):
+    table = sc.country_trust_table(load("pickett2024"), load("qog_cs_jan20"))
+    assert len(table) == 43 and table["life_expectancy"].notna().all()
+    japan = table.set_index("iso3").loc["JPN"]
+    assert 80 < japan["life_expectancy"] < 86
+    wider = sc.country_trust_table(load("trust_inequality"), load("qog_cs_jan20"))
+    both = wider.dropna(subset=["qog_wvs_trust_pct"])
+    # two releases of WVS wave-7 trust should agree closely where both exist (percent scale)
+    assert len(both) >= 10 and np.corrcoef(both["trust_pct"], both["qog_wvs_trust_pct"])[0, 1] > 0.8
+    assert both["qog_wvs_trust_pct"].between(0, 100).all()
+    with pytest.raises(ValueError, match="one row per country"):
+        sc.country_trust_table(pd.concat([load("pickett2024")] * 2), load("qog_cs_jan20"))
+
+
+def test_plots_label_axes_and_caption_source():
+    from kinship_research import social_capital_plots as plots
+    fit = sc.fit_weighted_model(_synthetic_gss(n=200, seed=6), "happy", "logit", controls=("age",))
+    fig = plots.predicted_probability_plot({"happy": sc.predicted_probabilities(fit, [0, 6])},
+                                           "n_confidants", "confidants", "test source")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "confidants" and "probability" in ax.get_ylabel()
+    assert any("test source" in t.get_text() for t in fig.texts)
+    result = sc.mediation(_mediation_data(40), "x", "m", "y", n_boot=100)
+    fig = plots.mediation_diagram(result, {"x": "X"}, "units", "test source")
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert "indirect a·b" in texts and "n = 40" in texts
+    data = _synthetic_counties(n_states=5, per_state=10)
+    fig = plots.coefficient_plot(sc.county_models(data, "y", "x"), {"y": "y units"}, "src")
+    assert fig.axes[0].get_xlabel() == "y units"
