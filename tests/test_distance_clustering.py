@@ -229,3 +229,24 @@ def test_bad_traits():
         distance_clustering(graph, {v: 1 for v in graph})
     with pytest.raises(ValueError, match="attribute name or a mapping"):
         distance_clustering(graph, [0, 1, 0, 1, 0, 1])
+
+
+def test_permuted_traits_are_uniform_reshuffles():
+    """Restriction of a shuffled (1,1,1,0,0,0) to 4 places: all 16 patterns at exact rates."""
+    from scipy import stats
+
+    from kinship_research.networks.distance_clustering import _permuted_traits
+
+    n_known, n_ones, positions, draws = 6, 3, 4, 20_000
+    expected = {}
+    for arrangement in itertools.permutations([1, 1, 1, 0, 0, 0]):
+        key = arrangement[:positions]
+        expected[key] = expected.get(key, 0) + 1 / 720
+    sample = _permuted_traits(np.random.default_rng(5), n_ones, n_known, positions, draws)
+    observed = {}
+    for column in sample.T.astype(int):
+        observed[tuple(column)] = observed.get(tuple(column), 0) + 1
+    assert set(observed) <= set(expected)
+    keys = sorted(expected)
+    counts = np.array([observed.get(k, 0) for k in keys])
+    assert stats.chisquare(counts, draws * np.array([expected[k] for k in keys])).pvalue > 1e-3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
@@ -18,21 +20,20 @@ def graph_adjacency(graph: nx.Graph, symmetrise: bool = True) -> tuple[list, sp.
     """
     if not isinstance(graph, nx.Graph):
         raise ValueError(f"graph must be a networkx graph, got {type(graph).__name__}")
-    nodes = list(graph.nodes())
+    items = list(graph.adjacency())  # (node, successors dict) in node order
+    nodes = [node for node, _ in items]
     n = len(nodes)
-    if n and nodes == list(range(n)):
-        ends = np.fromiter((x for edge in graph.edges() for x in edge[:2]), dtype=np.int64,
-                           count=2 * graph.number_of_edges())
-    else:
-        index = {node: i for i, node in enumerate(nodes)}
-        ends = np.fromiter((index[x] for edge in graph.edges() for x in edge[:2]),
-                           dtype=np.int64, count=2 * graph.number_of_edges())
-    source, target = ends[0::2], ends[1::2]
-    loops = source == target
-    source, target = source[~loops], target[~loops]
-    if not graph.is_directed():
-        source, target = np.concatenate([source, target]), np.concatenate([target, source])
-    adjacency = sp.csr_array((np.ones(len(source), dtype=np.float32), (source, target)),
+    degree = np.fromiter((len(successors) for _, successors in items), dtype=np.int64,
+                         count=n)
+    targets = itertools.chain.from_iterable(successors for _, successors in items)
+    if n and nodes != list(range(n)):
+        targets = map({node: i for i, node in enumerate(nodes)}.__getitem__, targets)
+    target = np.fromiter(targets, dtype=np.int64, count=int(degree.sum()))
+    source = np.repeat(np.arange(n), degree)
+    keep = source != target  # drop self-loops; rows are already in node order
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(source[keep], minlength=n), out=indptr[1:])
+    adjacency = sp.csr_array((np.ones(int(keep.sum()), dtype=np.float32), target[keep], indptr),
                              shape=(n, n))
     if graph.is_directed() and symmetrise:
         adjacency = adjacency + adjacency.T

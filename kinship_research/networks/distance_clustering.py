@@ -138,15 +138,33 @@ def _choose_egos(egos, known: np.ndarray, nodes: list, rng) -> np.ndarray:
 def _permuted_traits(rng, n_ones: int, n_known: int, positions: int, size: int) -> np.ndarray:
     """Trait values at ``positions`` known nodes under ``size`` uniform reshuffles.
 
-    A uniform shuffle of the known trait vector restricted to m of its positions is a sample
-    without replacement: the number of carriers is hypergeometric(K, N - K, m) and their
-    places are a uniform subset. Returns a float32 array (positions x size).
+    A uniform shuffle of the known trait vector restricted to m of its places is a sample
+    without replacement: the number of carriers h is hypergeometric(K, N - K, m) and their
+    places are a uniform h-subset. Each column starts as independent Bernoulli(~h/m) places
+    (random bytes against a threshold) and is then corrected to exactly h carriers by
+    switching off (or on) places drawn uniformly among its current ones (zeros), by
+    rejection. Every step treats the places symmetrically and the result has exactly h
+    carriers, so it is uniform over h-subsets whatever the starting probability; the work is
+    O(m) in C per column plus O(sqrt m) for the correction. Returns float32 (positions x size).
     """
-    out = np.zeros((positions, size), dtype=np.float32)
     carriers = rng.hypergeometric(n_ones, n_known - n_ones, positions, size=size)
-    for column, count in enumerate(carriers):
-        out[rng.choice(positions, size=count, replace=False), column] = 1.0
-    return out
+    thresholds = np.round(256 * carriers / positions).astype(np.uint16)
+    noise = np.frombuffer(rng.bytes(positions * size), dtype=np.uint8).reshape(positions, size)
+    table = noise < thresholds[None, :]
+    counts = table.sum(axis=0)
+    for column in np.flatnonzero(counts != carriers):
+        values = table[:, column]  # a view: corrections write through
+        switch_from = bool(counts[column] > carriers[column])
+        need = abs(int(counts[column]) - int(carriers[column]))
+        available = counts[column] if switch_from else positions - counts[column]
+        chosen = np.empty(0, dtype=np.int64)
+        while len(chosen) < need:
+            draws = rng.integers(0, positions, size=int(2 * need * positions / available) + 16)
+            chosen = np.concatenate([chosen, draws[values[draws] == switch_from]])
+            _, first = np.unique(chosen, return_index=True)
+            chosen = chosen[np.sort(first)]
+        values[chosen[:need]] = not switch_from
+    return table.astype(np.float32)
 
 
 def shell_permutation_moments(weights: sp.csr_array, ego_columns: np.ndarray,
@@ -313,8 +331,11 @@ def distance_clustering(graph: nx.Graph, trait, max_distance: int = 6,
     null = {d: np.empty(n_permutations) for d in permuted}
     if permuted:
         # Compress columns to the union U of nodes appearing in any permuted shell or as ego.
-        used = np.unique(np.concatenate([shells_known[d].indices for d in permuted]
-                                        + [ego_known]))
+        in_use = np.zeros(n_known, dtype=bool)
+        for d in permuted:
+            in_use[shells_known[d].indices] = True
+        in_use[ego_known] = True
+        used = np.flatnonzero(in_use)
         compress = np.full(n_known, -1, dtype=np.int64)
         compress[used] = np.arange(len(used))
         compact = {d: sp.csr_array((shells_known[d].data, compress[shells_known[d].indices],
