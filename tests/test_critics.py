@@ -5,14 +5,22 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from kinship_research.networks.critics import (_permute_observed, confounder_bias_table,
-                                               contagion_detection_study, e_value, ego_fixed_effects,
-                                               lagged_alter_test, placebo_permutations, shuffle_test,
-                                               simulate_homophily_contagion)
+from kinship_research.networks.critics import (
+    _permute_observed,
+    confounder_bias_table,
+    contagion_detection_study,
+    e_value,
+    ego_fixed_effects,
+    lagged_alter_test,
+    placebo_permutations,
+    shuffle_test,
+    simulate_homophily_contagion,
+)
 from kinship_research.networks.induction import induction_panel
+from kinship_research.networks.longitudinal import LongitudinalNetwork
 
-HOMOPHILY = dict(n_nodes=150, homophily=2.0, latent_effect=1.5, influence=0.0)
-INFLUENCE = dict(n_nodes=150, homophily=0.0, latent_effect=0.0, influence=6.0)
+HOMOPHILY = {"n_nodes": 150, "homophily": 2.0, "latent_effect": 1.5, "influence": 0.0}
+INFLUENCE = {"n_nodes": 150, "homophily": 0.0, "latent_effect": 0.0, "influence": 6.0}
 
 
 def test_permute_observed_keeps_values_and_missing_pattern():
@@ -77,8 +85,26 @@ def test_placebo_is_calibrated():
     row = table.iloc[0]
     assert row["rejections"] <= stats.binom.ppf(0.999, 120, 0.05)
     assert row["placebo_low"] < 0 < row["placebo_high"]
+    # latent homophily makes friends alike: the observed coefficient is far outside the placebo null
+    assert row["observed"] > row["placebo_high"] and row["permutation_p_value"] == pytest.approx(1 / 121)
     with pytest.raises(ValueError, match="n_permutations"):
         placebo_permutations(net, "trait", n_permutations=5)
+    with pytest.raises(ValueError, match="cluster"):
+        placebo_permutations(net, "trait", cluster="class")
+
+
+def test_dyadic_errors_calibrate_the_placebo_for_mutual_ties(mirror):
+    """On the Glasgow network the two directions of a mutual tie are dependent rows: clustering on
+    the ego alone over-rejects the placebo (about 19% at alpha 0.05), the dyadic sandwich less."""
+    from kinship_research.data import load
+    net = LongitudinalNetwork.from_glasgow(load("glasgow_friendship"), load("glasgow_substances"),
+                                           load("glasgow_demographic")).indicator("smoking", "tobacco", 2)
+    rates = {cluster: placebo_permutations(net, "smoking", n_permutations=120, tie_types=("mutual",),
+                                           cluster=cluster, seed=3)["rejections"].iloc[0]
+             for cluster in ("ego", "dyadic")}
+    # at a true rate of 0.05, >= 14 of 120 has P < 0.005: the ego-clustered test is anti-conservative
+    assert rates["ego"] >= stats.binom.isf(0.005, 120, 0.05)
+    assert rates["dyadic"] < rates["ego"]
 
 
 def test_lagged_alter_uses_alter_t_only():

@@ -6,8 +6,13 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy.special import expit
 
-from kinship_research.networks.induction import (fit_induction, induction_panel,
-                                                 logistic_cluster_fit)
+from kinship_research.networks.induction import (
+    fit_induction,
+    induction_panel,
+    logistic_cluster_fit,
+    node_codes,
+    robust_covariance,
+)
 from kinship_research.networks.longitudinal import LongitudinalNetwork
 
 
@@ -126,6 +131,36 @@ def test_logistic_cluster_fit_matches_statsmodels_gee():
     assert np.allclose(cov, gee.cov_params(), rtol=1e-5)
 
 
+def test_dyadic_covariance_equals_double_sum():
+    """Aronow et al. (2015): M = sum over row pairs sharing a pupil of u_r u_s'."""
+    rng = np.random.default_rng(9)
+    nodes = [f"p{k}" for k in range(12)]
+    pairs = [(a, b) for a in nodes for b in nodes if a != b and rng.random() < 0.3]
+    panel = pd.DataFrame(pairs, columns=["ego", "alter"]).assign(
+        x1=lambda d: rng.standard_normal(len(d)), y=lambda d: (rng.random(len(d)) < 0.4) * 1.0)
+    x = sm.add_constant(panel[["x1"]].to_numpy())
+    beta = np.array([-0.3, 0.2])
+    ego, alter = node_codes(panel)
+    p = 1 / (1 + np.exp(-x @ beta))
+    u = x * (panel["y"].to_numpy() - p)[:, None]
+    share = ((ego[:, None] == ego[None, :]) | (ego[:, None] == alter[None, :])
+             | (alter[:, None] == ego[None, :]) | (alter[:, None] == alter[None, :]))
+    bread = np.linalg.inv((x * (p * (1 - p))[:, None]).T @ x)
+    brute = bread @ (u.T @ share @ u) @ bread
+    assert np.allclose(robust_covariance(x, panel["y"].to_numpy(), beta, ego, alter), brute)
+    ego_only = (ego[:, None] == ego[None, :])
+    assert np.allclose(robust_covariance(x, panel["y"].to_numpy(), beta, ego), bread @ (u.T @ ego_only @ u) @ bread)
+
+
+def test_dyadic_standard_errors_differ_when_pupils_are_both_ego_and_alter():
+    panel = simulated_panel(n_egos=200, seed=10)
+    panel["alter"] = np.roll(panel["ego"].to_numpy(), 7)  # alters are other rows' egos
+    ego_fit = fit_induction(panel, n_draws=200, seed=0).coefficients
+    dyadic_fit = fit_induction(panel, cluster="dyadic", n_draws=200, seed=0).coefficients
+    assert np.allclose(ego_fit["estimate"], dyadic_fit["estimate"])
+    assert not np.allclose(ego_fit["std_error"], dyadic_fit["std_error"])
+
+
 def test_fit_bad_input():
     panel = simulated_panel(n_egos=100, seed=8)
     with pytest.raises(ValueError, match="alter_terms"):
@@ -136,6 +171,8 @@ def test_fit_bad_input():
         fit_induction(panel.drop(columns="alter_t"))
     with pytest.raises(ValueError, match="level"):
         fit_induction(panel, level=95)
+    with pytest.raises(ValueError, match="cluster"):
+        fit_induction(panel, cluster="school")
     with pytest.raises(ValueError, match="constant"):
         fit_induction(panel.assign(flag=1.0), covariates=("flag",))
     with pytest.raises(ValueError, match="missing values"):

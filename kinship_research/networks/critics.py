@@ -26,8 +26,17 @@ from scipy import stats
 from scipy.special import expit
 from statsmodels.stats.proportion import proportion_confint
 
-from .induction import (ALTER_TERMS, TIE_TYPES, InductionResult, design, fit_induction,
-                        induction_panel, logistic_cluster_fit)
+from .induction import (
+    ALTER_TERMS,
+    CLUSTERS,
+    TIE_TYPES,
+    InductionResult,
+    design,
+    fit_induction,
+    induction_panel,
+    logistic_cluster_fit,
+    node_codes,
+)
 from .longitudinal import LongitudinalNetwork
 
 
@@ -45,7 +54,7 @@ class _FocalRefits:
     """
 
     def __init__(self, network: LongitudinalNetwork, panel: pd.DataFrame, terms: tuple[str, ...],
-                 focal: str, transition_effects: bool):
+                 focal: str, transition_effects: bool, cluster: str = "ego"):
         position = {node: k for k, node in enumerate(network.nodes)}
         wave = panel["transition"].map(network.waves.index).to_numpy(int)
         ego = panel["ego"].map(position).to_numpy(int)
@@ -57,18 +66,20 @@ class _FocalRefits:
             rows = np.flatnonzero((panel["tie_type"] == tie_type).to_numpy())
             x, names = design(sub, terms, transition_effects)
             trait_columns = {names.index(t): t for t in terms if t in self.sources}
-            self.blocks[tie_type] = (rows, x, names.index(focal), trait_columns, pd.factorize(sub["ego"])[0])
+            ego_codes, alter_codes = node_codes(sub)
+            self.blocks[tie_type] = (rows, x, names.index(focal), trait_columns, ego_codes,
+                                     alter_codes if cluster == "dyadic" else None)
 
     def fit(self, values: np.ndarray) -> dict[str, tuple[float, float]]:
         """(estimate, std_error) of the focal term per tie type for trait ``values``."""
         out = {}
-        for tie_type, (rows, x, focal, trait_columns, groups) in self.blocks.items():
+        for tie_type, (rows, x, focal, trait_columns, ego, alter) in self.blocks.items():
             x = x.copy()
             for column, term in trait_columns.items():
                 wave, node = self.sources[term]
                 x[:, column] = values[wave[rows], node[rows]]
             wave, node = self.sources["ego_next"]
-            beta, cov = logistic_cluster_fit(x, values[wave[rows], node[rows]], groups)
+            beta, cov = logistic_cluster_fit(x, values[wave[rows], node[rows]], ego, alter)
             out[tie_type] = (beta[focal], np.sqrt(cov[focal, focal]))
         return out
 
@@ -86,22 +97,29 @@ def _permute_observed(values: np.ndarray, axis: int, rng: np.random.Generator) -
 
 def placebo_permutations(network: LongitudinalNetwork, trait: str, covariates: tuple[str, ...] = (),
                          n_permutations: int = 200, tie_types: tuple[str, ...] = TIE_TYPES,
-                         transition_effects: bool = True, alpha: float = 0.05,
+                         transition_effects: bool = True, cluster: str = "ego", alpha: float = 0.05,
                          seed: int | None = None) -> pd.DataFrame:
     """Induction model on a placebo trait: the trait permuted among the pupils of each wave.
 
     Each permutation keeps every wave's prevalence and missingness but breaks any link between
     the trait and the network, so the alter_{t+1} coefficient has true value 0. Returns, per tie
     type, the mean and 2.5/97.5 percentiles of the placebo estimates and the share of permutations
-    in which the clustered test rejects at ``alpha`` (with a Clopper-Pearson 95% interval); a rate
-    well above ``alpha`` means the model's p-values are too small at this sample size.
+    in which the test rejects at ``alpha`` (with a Clopper-Pearson 95% interval); a rate well
+    above ``alpha`` means the model's p-values are too small. ``cluster`` chooses the standard
+    errors as in :func:`~kinship_research.networks.induction.fit_induction` ("ego" or "dyadic").
+    The placebo estimates also give a two-sided permutation p-value of the observed coefficient
+    that needs no standard error, ``(1 + #{|placebo - m| >= |observed - m|}) / (1 + n_permutations)``
+    with ``m`` the mean placebo estimate (not exactly 0: the logistic MLE is biased in small samples).
     """
+    if cluster not in CLUSTERS:
+        raise ValueError(f"cluster must be one of {CLUSTERS}, got {cluster!r}")
     if n_permutations < 20:
         raise ValueError(f"n_permutations must be at least 20, got {n_permutations}")
     panel = induction_panel(network, trait, covariates, tie_types)
     values = network.attribute(trait)
     refits = _FocalRefits(network, panel, ("ego_t", *ALTER_TERMS, *covariates), "alter_next",
-                          transition_effects)
+                          transition_effects, cluster)
+    observed = refits.fit(values)
     rng = np.random.default_rng(seed)
     estimates = {t: [] for t in tie_types}
     rejected = {t: 0 for t in tie_types}
@@ -113,9 +131,13 @@ def placebo_permutations(network: LongitudinalNetwork, trait: str, covariates: t
     rows = []
     for tie_type in tie_types:
         draws = np.asarray(estimates[tie_type])
-        rows.append({"tie_type": tie_type, "term": "alter_next", "placebo_mean": draws.mean(),
+        b = observed[tie_type][0]
+        rows.append({"tie_type": tie_type, "term": "alter_next", "observed": b,
+                     "permutation_p_value": (1 + np.sum(np.abs(draws - draws.mean()) >= abs(b - draws.mean())))
+                     / (1 + len(draws)),
+                     "placebo_mean": draws.mean(),
                      "placebo_low": np.percentile(draws, 2.5), "placebo_high": np.percentile(draws, 97.5),
-                     "alpha": alpha, **_rate_row(rejected[tie_type], n_permutations),
+                     "alpha": alpha, "cluster": cluster, **_rate_row(rejected[tie_type], n_permutations),
                      "n_obs": int((panel["tie_type"] == tie_type).sum())})
     return pd.DataFrame(rows)
 

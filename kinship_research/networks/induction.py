@@ -8,7 +8,8 @@ logistic regression
     logit P(ego_{t+1} = 1) = b0 + b1 ego_t + b2 alter_{t+1} + b3 alter_t + covariates,
 
 fitted by generalized estimating equations with an independence working correlation and
-standard errors clustered on the ego (Liang & Zeger 1986), separately by tie type. The effect of
+standard errors clustered on the ego (Liang & Zeger 1986) or, optionally, dyadic-robust,
+separately by tie type. The effect of
 a friend becoming a smoker is reported as the simulated percentage change in the ego's risk when
 ``alter_{t+1}`` goes from 0 to 1 with the other variables at their means (King, Tomz & Wittenberg
 2000, AJPS 44:347: draws of the coefficients from their estimated normal distribution).
@@ -33,6 +34,7 @@ from .longitudinal import TIE_VIEWS, LongitudinalNetwork, tie_view
 TIE_TYPES = ("mutual", "ego_nominated", "alter_nominated")
 """Tie types of Christakis & Fowler: mutual, ego-perceived (ego names alter), alter-perceived."""
 ALTER_TERMS = ("alter_next", "alter_t")
+CLUSTERS = ("ego", "dyadic")
 PANEL_COLUMNS = ("ego", "alter", "transition", "tie_type", "ego_t", "ego_next", "alter_t", "alter_next")
 
 
@@ -175,7 +177,8 @@ def fit_induction(panel: pd.DataFrame, covariates: tuple[str, ...] = (),
                   alter_terms: tuple[str, ...] = ALTER_TERMS, focal: str = "alter_next",
                   transition_effects: bool = True,
                   compare: tuple[str, str] = ("ego_nominated", "alter_nominated"),
-                  n_draws: int = 1000, level: float = 0.95, seed: int | None = None) -> InductionResult:
+                  cluster: str = "ego", n_draws: int = 1000, level: float = 0.95,
+                  seed: int | None = None) -> InductionResult:
     """Fit the induction GEE by tie type and simulate the effect of the focal alter term.
 
     Parameters
@@ -193,6 +196,10 @@ def fit_induction(panel: pd.DataFrame, covariates: tuple[str, ...] = (),
         Add dummies for the transitions (common time trends, e.g. smoking rising with age).
     compare : pair of str
         Tie types whose focal coefficients are contrasted by a Wald test.
+    cluster : {"ego", "dyadic"}
+        Standard errors clustered on the ego (Christakis & Fowler; the robust covariance of
+        statsmodels' GEE) or dyadic-robust (:func:`robust_covariance`), which also allows for
+        the dependence between rows that share a pupil, e.g. the two directions of a mutual tie.
     n_draws : int
         Coefficient draws for the simulated percentage change (King et al. 2000).
     level : float
@@ -209,6 +216,8 @@ def fit_induction(panel: pd.DataFrame, covariates: tuple[str, ...] = (),
     if focal not in alter_terms or not set(alter_terms) <= set(ALTER_TERMS):
         raise ValueError(f"alter_terms must be drawn from {ALTER_TERMS} and contain focal {focal!r}; "
                          f"got {alter_terms}")
+    if cluster not in CLUSTERS:
+        raise ValueError(f"cluster must be one of {CLUSTERS}, got {cluster!r}")
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
     if n_draws < 100:
@@ -221,11 +230,11 @@ def fit_induction(panel: pd.DataFrame, covariates: tuple[str, ...] = (),
     if not tie_types:
         raise ValueError("panel is empty: no ties with known trait values")
     x, labels, means = _stacked_design(panel, tie_types, terms, transition_effects)
-    groups = pd.factorize(panel["ego"])[0]
-    model = sm.GEE(panel["ego_next"].to_numpy(dtype=float), x, groups=groups,
-                   family=sm.families.Binomial(), cov_struct=sm.cov_struct.Independence())
-    fit = model.fit()
-    beta, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
+    ego, alter = node_codes(panel)
+    y = panel["ego_next"].to_numpy(dtype=float)
+    model = sm.GEE(y, x, groups=ego, family=sm.families.Binomial(), cov_struct=sm.cov_struct.Independence())
+    beta = np.asarray(model.fit().params)
+    cov = robust_covariance(x, y, beta, ego, alter if cluster == "dyadic" else None)
     z_crit = stats.norm.ppf(0.5 + level / 2)
     se = np.sqrt(np.diag(cov))
     counts = panel.groupby("tie_type", observed=True).agg(n_obs=("ego", "size"), n_egos=("ego", "nunique"))
@@ -234,7 +243,9 @@ def fit_induction(panel: pd.DataFrame, covariates: tuple[str, ...] = (),
         p_value=2 * stats.norm.sf(np.abs(beta / se)))
     coefficients = coefficients.merge(counts, left_on="tie_type", right_index=True)
     rng = np.random.default_rng(seed)
-    draws = rng.multivariate_normal(beta, cov, size=n_draws, method="svd")
+    # a dyadic sandwich need not be positive semi-definite: draw from its PSD part
+    values, vectors = np.linalg.eigh((cov + cov.T) / 2)
+    draws = beta + rng.standard_normal((n_draws, len(beta))) @ (vectors * np.sqrt(np.clip(values, 0, None))).T
     tail = 100 * (1 - level) / 2
     rows = []
     for tie_type in tie_types:
@@ -267,28 +278,54 @@ def fit_induction(panel: pd.DataFrame, covariates: tuple[str, ...] = (),
                            n_obs=len(panel), n_egos=int(panel["ego"].nunique()))
 
 
-def logistic_cluster_fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray,
-                         max_iter: int = 50, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
-    """Logistic regression by Newton-Raphson with the cluster-robust (sandwich) covariance.
+def node_codes(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of the ego and alter columns in one shared node index."""
+    codes, _ = pd.factorize(pd.concat([panel["ego"], panel["alter"]], ignore_index=True))
+    return codes[:len(panel)], codes[len(panel):]
 
-    Equal to a GEE with independence working correlation and robust covariance (statsmodels
-    ``GEE(..., cov_struct=Independence()).fit()``): ``V = B^-1 M B^-1`` with
-    ``B = X' W X`` and ``M = sum_g (X_g' r_g)(X_g' r_g)'`` (Liang & Zeger 1986). A fast kernel for
-    the many refits of the shuffle and simulation studies.
+
+def robust_covariance(x: np.ndarray, y: np.ndarray, beta: np.ndarray, ego: np.ndarray,
+                      alter: np.ndarray | None = None) -> np.ndarray:
+    """Sandwich covariance of a logistic fit, clustered on the ego or dyadic-robust.
+
+    ``V = B^-1 M B^-1`` with ``B = X' W X`` and scores ``u_r = x_r (y_r - p_r)``. Clustered on the
+    ego (Liang & Zeger 1986; ``alter=None``): ``M = sum_g S_g S_g'`` over egos. Dyadic-robust
+    (Fafchamps & Gubert 2007; Aronow, Samii & Assenova 2015, Political Analysis 23:564): every pair
+    of rows that share a pupil, as ego or alter, may be correlated:
+    ``M = sum_v S_v S_v' - sum_d D_d D_d'`` with ``S_v`` the score sum of the rows involving pupil
+    ``v`` and ``D_d`` that of the rows of the unordered pair ``d`` (counted twice in the first sum).
+    ``ego`` and ``alter`` are integer codes in one node index.
+    """
+    p = expit(x @ beta)
+    inverse = np.linalg.inv((x * (p * (1 - p))[:, None]).T @ x)
+    scores = x * (y - p)[:, None]
+    n_nodes = int(max(ego.max(), -1 if alter is None else alter.max())) + 1
+    sums = np.zeros((n_nodes, x.shape[1]))
+    np.add.at(sums, ego, scores)
+    if alter is None:
+        return inverse @ (sums.T @ sums) @ inverse
+    np.add.at(sums, alter, scores)
+    dyad = pd.factorize(np.minimum(ego, alter) * n_nodes + np.maximum(ego, alter))[0]
+    pairs = np.zeros((dyad.max() + 1, x.shape[1]))
+    np.add.at(pairs, dyad, scores)
+    return inverse @ (sums.T @ sums - pairs.T @ pairs) @ inverse
+
+
+def logistic_cluster_fit(x: np.ndarray, y: np.ndarray, ego: np.ndarray, alter: np.ndarray | None = None,
+                         max_iter: int = 50, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic regression by Newton-Raphson with the :func:`robust_covariance` sandwich.
+
+    With ``alter=None`` equal to a GEE with independence working correlation and robust
+    covariance clustered on ``ego`` (statsmodels ``GEE(..., cov_struct=Independence()).fit()``).
+    A fast kernel for the many refits of the placebo, shuffle and simulation studies.
     """
     beta = np.zeros(x.shape[1])
     for _ in range(max_iter):
         p = expit(x @ beta)
-        bread = (x * (p * (1 - p))[:, None]).T @ x
-        step = np.linalg.solve(bread, x.T @ (y - p))
+        step = np.linalg.solve((x * (p * (1 - p))[:, None]).T @ x, x.T @ (y - p))
         beta += step
         if np.max(np.abs(step)) < tol:
             break
     else:
         raise RuntimeError("logistic fit did not converge (separation?)")
-    p = expit(x @ beta)
-    bread = (x * (p * (1 - p))[:, None]).T @ x
-    scores = np.zeros((groups.max() + 1, x.shape[1]))
-    np.add.at(scores, groups, x * (y - p)[:, None])
-    inverse = np.linalg.inv(bread)
-    return beta, inverse @ (scores.T @ scores) @ inverse
+    return beta, robust_covariance(x, y, beta, ego, alter)

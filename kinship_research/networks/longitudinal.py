@@ -153,7 +153,7 @@ class LongitudinalNetwork:
         values = column.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         return values.reshape(self.n_waves, self.n_nodes)
 
-    def with_attribute(self, name: str, values: np.ndarray) -> "LongitudinalNetwork":
+    def with_attribute(self, name: str, values: np.ndarray) -> LongitudinalNetwork:
         """A copy with attribute ``name`` set from an (n_waves, n_nodes) array (NaN = missing)."""
         values = np.asarray(values, dtype=float)
         if values.shape != (self.n_waves, self.n_nodes):
@@ -162,7 +162,7 @@ class LongitudinalNetwork:
         table[name] = pd.array(values.ravel(), dtype="Float64")
         return replace(self, attributes=table)
 
-    def indicator(self, name: str, source: str, at_least: float) -> "LongitudinalNetwork":
+    def indicator(self, name: str, source: str, at_least: float) -> LongitudinalNetwork:
         """A copy with a 0/1 attribute ``name`` = 1 when ``source >= at_least`` (missing stays missing).
 
         E.g. ``indicator("smoker", "tobacco", 2)`` codes occasional or regular smoking as 1.
@@ -227,7 +227,7 @@ class LongitudinalNetwork:
 
     # --- constructors ----------------------------------------------------------------------
     @classmethod
-    def from_frames(cls, edges: pd.DataFrame, attributes: pd.DataFrame) -> "LongitudinalNetwork":
+    def from_frames(cls, edges: pd.DataFrame, attributes: pd.DataFrame) -> LongitudinalNetwork:
         """Build from an edge list and a node-by-wave attribute table (the :meth:`from_csv` format).
 
         ``edges``: columns ``wave``, ``ego``, ``alter`` (one row per nomination); an optional
@@ -294,7 +294,7 @@ class LongitudinalNetwork:
         return cls(nodes, waves, ties, present, attributes)
 
     @classmethod
-    def from_csv(cls, edges_path: str | Path, attributes_path: str | Path) -> "LongitudinalNetwork":
+    def from_csv(cls, edges_path: str | Path, attributes_path: str | Path) -> LongitudinalNetwork:
         """Read the :meth:`from_frames` format from two CSV files (edge list, node-by-wave attributes)."""
         for path in (edges_path, attributes_path):
             if not Path(path).is_file():
@@ -305,7 +305,7 @@ class LongitudinalNetwork:
 
     @classmethod
     def from_glasgow(cls, friendship: pd.DataFrame, substances: pd.DataFrame,
-                     demographic: pd.DataFrame) -> "LongitudinalNetwork":
+                     demographic: pd.DataFrame) -> LongitudinalNetwork:
         """Build from ``load("glasgow_friendship")``, ``load("glasgow_substances")``, ``load("glasgow_demographic")``.
 
         Codes 1 (best friend) and 2 (friend) are ties, 0 no tie, <NA> unknown; a pupil is absent at
@@ -345,7 +345,7 @@ class LongitudinalNetwork:
         return cls(nodes, waves, ties, present, attributes)
 
     @classmethod
-    def from_s50(cls, table: pd.DataFrame) -> "LongitudinalNetwork":
+    def from_s50(cls, table: pd.DataFrame) -> LongitudinalNetwork:
         """Build from ``load("s50")`` (edge list carrying ego attributes; all 50 girls present)."""
         required = {"wave", "ego", "alter"}
         if not required <= set(table.columns):
