@@ -318,6 +318,10 @@ def equilibrium_prevalence(runs: Iterable[pd.DataFrame], burn_in: float,
             "sd_between_runs": sd, "n_runs": len(averages), "level": level}
 
 
+def _seed_sequence(seed) -> np.random.SeedSequence:
+    return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+
+
 def replicate(graph: nx.Graph, model: str, t_max: float, n_runs: int, seed=None,
               **kwargs) -> list[pd.DataFrame]:
     """``n_runs`` independent runs of :func:`simulate`, seeded from one SeedSequence.
@@ -328,8 +332,7 @@ def replicate(graph: nx.Graph, model: str, t_max: float, n_runs: int, seed=None,
     """
     if not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
         raise ValueError(f"n_runs must be an int >= 1, got {n_runs!r}")
-    sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    children = sequence.spawn(int(n_runs))
+    children = _seed_sequence(seed).spawn(int(n_runs))
     return [simulate(graph, model, t_max, seed=np.random.default_rng(child), **kwargs)
             for child in children]
 
@@ -339,13 +342,13 @@ def equilibrium_sweep(graph: nx.Graph, model: str, parameter: str, values, t_max
     """Equilibrium prevalence (mean and 95% t-interval over runs) as one rate varies.
 
     For each value v of ``parameter`` (a rate of ``model``), runs :func:`replicate` with
-    that rate and summarises with :func:`equilibrium_prevalence`. Returns one row per value:
+    that rate (seeded by the v-th child of ``SeedSequence(seed)``; ``seed`` may be one) and summarises with :func:`equilibrium_prevalence`. Returns one row per value:
     the parameter, prevalence, ci_low, ci_high, sd_between_runs, n_runs.
     """
     if parameter not in MODELS.get(model, ((),))[0]:
         raise ValueError(f"parameter must be a rate of model {model!r} "
                          f"{MODELS.get(model, ((),))[0]}, got {parameter!r}")
-    sequence = np.random.SeedSequence(seed)
+    sequence = _seed_sequence(seed)
     rows = []
     for value, child in zip(values, sequence.spawn(len(values))):
         runs = replicate(graph, model, t_max, n_runs, seed=child, **{parameter: value},
