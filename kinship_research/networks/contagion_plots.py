@@ -77,8 +77,10 @@ def induction_effects_plot(table: pd.DataFrame, caption: str = "") -> plt.Figure
         ax.invert_yaxis()
         ax.set_title(trait, fontsize=10)
         ax.set_xlabel("change in ego's risk when the alter has the trait (%, 95% CI)")
-    axes[0][-1].legend(fontsize=8, loc="best")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=len(models), fontsize=8, frameon=False)
     _caption(fig, caption)
+    fig.subplots_adjust(top=0.82)
     return fig
 
 
