@@ -23,7 +23,7 @@ __all__ = ["distance_clustering", "distance_shells", "shell_permutation_moments"
            "trait_vector"]
 
 METHODS = ("permutation", "moments", "auto")
-_BLOCK_BYTES = 2**27  # bound on the dense visited-mask of one block of egos (128 MiB)
+_BLOCK_BYTES = 2**25  # bound on the dense visited-mask of one block of egos (32 MiB)
 _CHUNK_BYTES = 2**28  # bound on one dense permuted-trait chunk (256 MiB of float32)
 
 
@@ -108,6 +108,15 @@ def distance_shells(adjacency: sp.csr_array, egos: np.ndarray, max_distance: int
                                     shape=(b, n))
             parts[d].append(frontier)
     return [sp.csr_array(sp.vstack(level, format="csr")) for level in parts]
+
+
+def _select_columns(matrix: sp.csr_array, new_column: np.ndarray, width: int) -> sp.csr_array:
+    """Keep the columns j with ``new_column[j] >= 0``, renumbered to ``new_column[j]``."""
+    mapped = new_column[matrix.indices]
+    keep = mapped >= 0
+    kept_before = np.concatenate([[0], np.cumsum(keep)])
+    return sp.csr_array((matrix.data[keep], mapped[keep].astype(matrix.indices.dtype),
+                         kept_before[matrix.indptr]), shape=(matrix.shape[0], width))
 
 
 def _choose_egos(egos, known: np.ndarray, nodes: list, rng) -> np.ndarray:
@@ -195,7 +204,9 @@ def shell_permutation_moments(weights: sp.csr_array, ego_columns: np.ndarray,
     c = np.asarray(weights.sum(axis=0)).ravel().astype(np.float64)
     r_full = np.zeros(n_known)
     np.add.at(r_full, ego_columns, r)
-    among_egos = sp.csr_array(weights[:, ego_columns])
+    ego_position = np.full(n_known, -1, dtype=np.int64)
+    ego_position[ego_columns] = np.arange(len(ego_columns))
+    among_egos = _select_columns(weights, ego_position, len(ego_columns))
     s1 = s0 + float(among_egos.multiply(among_egos.T).sum())
     s2 = float(np.sum((r_full + c) ** 2))
     sum_r2 = float(np.sum(r * r))
@@ -302,11 +313,10 @@ def distance_clustering(graph: nx.Graph, trait, max_distance: int = 6,
     # Work in the space of known nodes: column j of a shell = j-th known node.
     known_position = np.full(n, -1, dtype=np.int64)
     known_position[known] = np.arange(n_known)
-    shells = distance_shells(adjacency, ego_index, int(max_distance), progress=progress)
-    keep_columns = sp.csr_array(
-        (np.ones(n_known, dtype=np.float32), (np.flatnonzero(known), np.arange(n_known))),
-        shape=(n, n_known))
-    shells_known = [sp.csr_array(shell @ keep_columns) for shell in shells]
+    shells_known = distance_shells(adjacency, ego_index, int(max_distance), progress=progress)
+    if n_known < n:  # drop alters with a missing trait, one level at a time
+        for d, shell in enumerate(shells_known):
+            shells_known[d] = _select_columns(shell, known_position, n_known)
     ego_known = known_position[ego_index]
     x_known = x[known]
     x_ego = x_known[ego_known]

@@ -157,9 +157,14 @@ def simulate(graph: nx.Graph, model: str, t_max: float, seed=None, method: str =
 
 
 def _discrete(spread, infected, n_times, dt, model, rates, rng) -> np.ndarray:
-    """Synchronous discrete-time SIS/SIR/SISa; returns counts (n_times x 3: S, I, R)."""
-    pressure = sp.csr_array(spread.T.astype(np.float64))  # row v: who can infect v
+    """Synchronous discrete-time SIS/SIR/SISa; returns counts (n_times x 3: S, I, R).
+
+    Per step: k = A^T x by one CSR product (float32); only susceptible nodes with a positive
+    hazard draw a uniform number (with alpha = 0, those with k = 0 cannot be infected).
+    """
+    pressure = sp.csr_array(spread.T)  # row v: who can infect v
     state = infected.astype(np.int8)  # 0 S, 1 I, 2 R
+    x = infected.astype(np.float32)
     beta, gamma = rates["beta"], rates["gamma"]
     alpha = rates.get("alpha", 0.0)
     recovery_prob = -math.expm1(-gamma * dt)
@@ -167,16 +172,21 @@ def _discrete(spread, infected, n_times, dt, model, rates, rng) -> np.ndarray:
     counts = np.zeros((n_times, 3), dtype=np.int64)
     counts[0] = np.bincount(state, minlength=3)
     for step in range(1, n_times):
-        is_infected = state == 1
-        susceptible = np.flatnonzero(state == 0)
-        k = pressure @ is_infected.astype(np.float64)
-        hazard = alpha + beta * k[susceptible]
-        infect = susceptible[rng.random(len(susceptible)) < -np.expm1(-hazard * dt)]
-        sick = np.flatnonzero(is_infected)
+        k = pressure @ x
+        susceptible = state == 0
+        at_risk = np.flatnonzero(susceptible if alpha > 0 else susceptible & (k > 0))
+        hazard = alpha + beta * k[at_risk].astype(np.float64)
+        infect = at_risk[rng.random(len(at_risk)) < -np.expm1(-hazard * dt)]
+        sick = np.flatnonzero(state == 1)
         recover = sick[rng.random(len(sick)) < recovery_prob]
         state[infect] = 1
         state[recover] = after_recovery
-        counts[step] = np.bincount(state, minlength=3)
+        x[infect] = 1.0
+        x[recover] = 0.0
+        moved = (len(infect), len(recover))
+        counts[step] = counts[step - 1] + (
+            (-moved[0], moved[0] - moved[1], moved[1]) if after_recovery == 2
+            else (moved[1] - moved[0], moved[0] - moved[1], 0))
     return counts
 
 
@@ -342,7 +352,8 @@ def equilibrium_sweep(graph: nx.Graph, model: str, parameter: str, values, t_max
     """Equilibrium prevalence (mean and 95% t-interval over runs) as one rate varies.
 
     For each value v of ``parameter`` (a rate of ``model``), runs :func:`replicate` with
-    that rate (seeded by the v-th child of ``SeedSequence(seed)``; ``seed`` may be one) and summarises with :func:`equilibrium_prevalence`. Returns one row per value:
+    that rate (seeded by the v-th child of ``SeedSequence(seed)``; ``seed`` may be one)
+    and summarises with :func:`equilibrium_prevalence`. Returns one row per value:
     the parameter, prevalence, ci_low, ci_high, sd_between_runs, n_runs.
     """
     if parameter not in MODELS.get(model, ((),))[0]:
