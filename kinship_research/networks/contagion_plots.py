@@ -18,20 +18,25 @@ def _caption(fig: plt.Figure, caption: str) -> None:
 
 
 def excess_by_distance_plot(table: pd.DataFrame, panel: str = "network", line: str = "trait",
-                            caption: str = "") -> plt.Figure:
+                            ncols: int = 3, caption: str = "") -> plt.Figure:
     """Christakis-Fowler distance plot: % excess probability that an alter at distance d shares the trait.
 
     ``table`` stacks :func:`distance_clustering` outputs with a ``panel`` column (one subplot
-    each) and a ``line`` column (one line each). The band is the 95% null interval expressed as
-    excess over the null mean, so a point outside its band is significant at about 5%.
+    each, ``ncols`` per row) and a ``line`` column (one line each). The band is the 95% null
+    interval expressed as excess over the null mean, so a point outside its band is significant
+    at about 5%.
     """
     needed = {"distance", "observed", "null_mean", "null_low", "null_high", panel, line}
     if not needed <= set(table.columns):
         raise ValueError(f"table lacks columns {sorted(needed - set(table.columns))}")
     panels = list(dict.fromkeys(table[panel]))
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels) + 1, 4), sharey=True, squeeze=False)
+    ncols = min(ncols, len(panels))
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.8 * ncols + 1, 3.6 * nrows), sharey=True, squeeze=False)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for ax, name in zip(axes[0], panels):
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.ravel(), panels):
         sub = table.loc[table[panel] == name]
         for (label, group), color in zip(sub.groupby(line, sort=False), colors):
             excess = 100 * (group["observed"] / group["null_mean"] - 1)
@@ -43,8 +48,9 @@ def excess_by_distance_plot(table: pd.DataFrame, panel: str = "network", line: s
         ax.set_title(str(name), fontsize=10)
         ax.set_xlabel("distance from ego (degrees of separation)")
         ax.set_xticks(sorted(sub["distance"].unique()))
-    axes[0][0].set_ylabel("excess probability alter shares trait (%)\nvs permutation null")
-    axes[0][-1].legend(fontsize=8)
+    for row in axes:
+        row[0].set_ylabel("excess probability that the\nalter shares the trait (%)")
+    axes[0][0].legend(fontsize=8)
     _caption(fig, caption)
     return fig
 
