@@ -100,10 +100,12 @@ def test_adjacency_matches_networkx(graph):
         np.testing.assert_array_equal(adjacency.toarray(), (expected.toarray() > 0) * 1.0)
 
 
-def test_shells_match_bfs_layers():
+@pytest.mark.parametrize("egos", [[0, 17, 299], list(range(0, 300, 3))])
+def test_shells_match_bfs_layers(egos):
+    """Few egos: sparse frontier steps; many egos on a hub graph: dense steps as well."""
     graph = nx.barabasi_albert_graph(300, 2, seed=5)
     nodes, adjacency = graph_adjacency(graph)
-    egos = np.array([0, 17, 299])
+    egos = np.array(egos)
     shells = distance_shells(adjacency, egos, 4)
     for row, ego in enumerate(egos):
         lengths = nx.single_source_shortest_path_length(graph, nodes[ego], cutoff=4)
@@ -250,3 +252,15 @@ def test_permuted_traits_are_uniform_reshuffles():
     keys = sorted(expected)
     counts = np.array([observed.get(k, 0) for k in keys])
     assert stats.chisquare(counts, draws * np.array([expected[k] for k in keys])).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 10**6])
+def test_select_columns_in_chunks(chunk):
+    from kinship_research.networks.distance_clustering import _select_columns
+
+    matrix = sp.csr_array(sp.random(50, 40, density=0.3, random_state=1, format="csr"))
+    chosen = np.random.default_rng(0).choice(40, 15, replace=False)
+    new_column = np.full(40, -1)
+    new_column[chosen] = np.arange(15)
+    got = _select_columns(matrix, new_column, 15, chunk=chunk)
+    np.testing.assert_array_equal(got.toarray(), matrix.toarray()[:, chosen])

@@ -80,12 +80,15 @@ def distance_shells(adjacency: sp.csr_array, egos: np.ndarray, max_distance: int
     Returns ``[S_1, ..., S_D]`` where ``S_d`` is a 0/1 CSR array (len(egos) x n) whose row r
     marks the nodes at geodesic distance exactly d from ``egos[r]``. For a block of egos the
     frontier matrix F_d (block x n) is expanded as F_d A and the already-visited nodes are
-    masked out, so each level costs O(edges leaving the frontier).
+    masked out, so each level costs O(edges leaving the frontier). When the frontier covers
+    more than a tenth of the block x n cells (hubs of heavy-tailed graphs), the step is done
+    as a dense product A^T F_d^T instead, costing O(nnz(A) x block).
     """
     n = adjacency.shape[0]
     egos = np.asarray(egos, dtype=np.int64)
     block = int(max(1, min(len(egos), _BLOCK_BYTES // max(n, 1))))
-    parts: list[list[sp.csr_array]] = [[] for _ in range(max_distance)]
+    transposed = None
+    levels: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(max_distance)]
     starts = range(0, len(egos), block)
     for start in tqdm(starts, desc="distance shells", unit="ego block", disable=not progress):
         rows = egos[start:start + block]
@@ -95,28 +98,63 @@ def distance_shells(adjacency: sp.csr_array, egos: np.ndarray, max_distance: int
         frontier = sp.csr_array((np.ones(b, dtype=np.float32), rows, np.arange(b + 1)),
                                 shape=(b, n))
         for d in range(max_distance):
-            reached = frontier @ adjacency if frontier.nnz else frontier
-            reached = sp.csr_array(reached)
-            row_of = np.repeat(np.arange(b), np.diff(reached.indptr))
-            cols = reached.indices
-            new = ~visited[row_of, cols]
-            row_new, col_new = row_of[new], cols[new]
+            if frontier.nnz * 10 > b * n:
+                if transposed is None:
+                    transposed = sp.csr_array(adjacency.T)
+                dense = np.zeros((n, b), dtype=np.float32)
+                dense[frontier.indices, np.repeat(np.arange(b), np.diff(frontier.indptr))] = 1
+                new = ((transposed @ dense).T > 0) & ~visited
+                row_new, col_new = np.nonzero(new)
+                del dense, new
+            else:
+                reached = sp.csr_array(frontier @ adjacency)
+                row_of = np.repeat(np.arange(b), np.diff(reached.indptr))
+                keep = ~visited[row_of, reached.indices]
+                row_new, col_new = row_of[keep], reached.indices[keep]
+                del reached, row_of, keep
             visited[row_new, col_new] = True
+            counts = np.bincount(row_new, minlength=b)
+            col_new = col_new.astype(np.int32)
+            levels[d].append((counts, col_new))
             indptr = np.zeros(b + 1, dtype=np.int64)
-            np.cumsum(np.bincount(row_new, minlength=b), out=indptr[1:])
+            np.cumsum(counts, out=indptr[1:])
             frontier = sp.csr_array((np.ones(len(col_new), dtype=np.float32), col_new, indptr),
                                     shape=(b, n))
-            parts[d].append(frontier)
-    return [sp.csr_array(sp.vstack(level, format="csr")) for level in parts]
+    shells = []
+    for level in levels:  # assemble each level, releasing its blocks as we go
+        counts = np.concatenate([c for c, _ in level])
+        indices = np.concatenate([i for _, i in level])
+        level.clear()
+        index_type = np.int32 if len(indices) < 2**31 else np.int64
+        indptr = np.zeros(len(counts) + 1, dtype=index_type)
+        np.cumsum(counts, out=indptr[1:])
+        shells.append(sp.csr_array((np.ones(len(indices), dtype=np.float32),
+                                    indices.astype(index_type, copy=False), indptr),
+                                   shape=(len(egos), n)))
+    return shells
 
 
-def _select_columns(matrix: sp.csr_array, new_column: np.ndarray, width: int) -> sp.csr_array:
-    """Keep the columns j with ``new_column[j] >= 0``, renumbered to ``new_column[j]``."""
-    mapped = new_column[matrix.indices]
-    keep = mapped >= 0
-    kept_before = np.concatenate([[0], np.cumsum(keep)])
-    return sp.csr_array((matrix.data[keep], mapped[keep].astype(matrix.indices.dtype),
-                         kept_before[matrix.indptr]), shape=(matrix.shape[0], width))
+def _select_columns(matrix: sp.csr_array, new_column: np.ndarray, width: int,
+                    chunk: int = 2**23) -> sp.csr_array:
+    """Keep the columns j with ``new_column[j] >= 0``, renumbered to ``new_column[j]``.
+
+    Works through the stored entries ``chunk`` at a time so that temporaries stay small.
+    """
+    indptr = matrix.indptr
+    counts = np.zeros(len(indptr), dtype=np.int64)
+    data, indices = [], []
+    for start in range(0, matrix.nnz, chunk):
+        mapped = new_column[matrix.indices[start:start + chunk]]
+        keep = mapped >= 0
+        data.append(matrix.data[start:start + chunk][keep])
+        indices.append(mapped[keep].astype(np.int32))
+        # kept entries before each row start that falls in this chunk
+        counts[1:] += np.searchsorted(np.flatnonzero(keep) + start, indptr[1:], side="left")
+    kept_indptr = counts
+    kept_indptr[0] = 0
+    return sp.csr_array((np.concatenate(data) if data else np.zeros(0, np.float32),
+                         np.concatenate(indices) if indices else np.zeros(0, np.int32),
+                         kept_indptr), shape=(matrix.shape[0], width))
 
 
 def _choose_egos(egos, known: np.ndarray, nodes: list, rng) -> np.ndarray:
