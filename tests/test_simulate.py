@@ -135,6 +135,7 @@ def test_equilibrium_prevalence_interval():
     (("SEIR", 5), {"beta": 1, "gamma": 1}, ValueError, "model must be one of"),
     (("SIS", 5), {"beta": 1, "gamma": 1, "method": "tau"}, ValueError, "method must be one"),
     (("SIS", 0), {"beta": 1, "gamma": 1}, ValueError, "t_max"),
+    (("SIS", "10"), {"beta": 1, "gamma": 1}, ValueError, "t_max"),
     (("SIS", 5), {"beta": 1}, ValueError, "missing \\['gamma'\\]"),
     (("SIS", 5), {"beta": 1, "gamma": 1, "alpha": 1}, ValueError, "unknown \\['alpha'\\]"),
     (("SIS", 5), {"beta": -1, "gamma": 1}, ValueError, "beta must be a finite number >= 0"),

@@ -386,9 +386,7 @@ def distance_clustering(graph: nx.Graph, trait, max_distance: int = 6,
         used = np.flatnonzero(in_use)
         compress = np.full(n_known, -1, dtype=np.int64)
         compress[used] = np.arange(len(used))
-        compact = {d: sp.csr_array((shells_known[d].data, compress[shells_known[d].indices],
-                                    shells_known[d].indptr),
-                                   shape=(len(ego_index), len(used))) for d in permuted}
+        compact = {d: _select_columns(shells_known[d], compress, len(used)) for d in permuted}
         ego_used = compress[ego_known]
         chunk = int(max(1, min(n_permutations, _CHUNK_BYTES // (4 * max(len(used), 1)))))
         starts = range(0, n_permutations, chunk)

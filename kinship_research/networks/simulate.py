@@ -128,10 +128,10 @@ def simulate(graph: nx.Graph, model: str, t_max: float, seed=None, method: str =
         raise ValueError("the threshold model runs in synchronous rounds; use method='discrete'")
     if not isinstance(graph, nx.Graph) or graph.number_of_nodes() == 0:
         raise ValueError("graph must be a non-empty networkx graph")
-    if not np.isfinite(t_max) or t_max <= 0:
-        raise ValueError(f"t_max must be a finite number > 0, got {t_max!r}")
-    if not np.isfinite(dt) or dt <= 0:
-        raise ValueError(f"dt must be a finite number > 0, got {dt!r}")
+    for name, value in (("t_max", t_max), ("dt", dt)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
+                or not np.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     checked = _check_rates(model, rates)
     rng = np.random.default_rng(seed)
     # row i of `spread` lists the nodes that node i can infect
