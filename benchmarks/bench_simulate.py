@@ -137,8 +137,11 @@ def main() -> None:
         lines.append(f"| {n:,} | {r['ndlib_s']:.1f} | {r['ours_s']:.2f} | "
                      f"{r['ndlib_s'] / r['ours_s']:.0f}x | {r['ndlib_prevalence']:.3f} / "
                      f"{r['ours_prevalence']:.3f} |")
-    lines += ["", "Events (ours) count state changes; EoN's count is its returned time points "
-              "(also state changes).", f"\nMachine: {machine_note()}."]
+    lines += ["", "Times are whole calls (ours include building the sparse matrix from the "
+              "networkx graph); graph generation is excluded. Events (ours) count state "
+              "changes; EoN's count is its returned time points (also state changes). ndlib "
+              "infects with probability 1 - (1 - beta)^k per step; simulate(dt=1) with rate "
+              "-ln(1 - beta) per contact is the same process.", f"\nMachine: {machine_note()}."]
     write_section("simulate", "\n".join(lines))
 
 
