@@ -1,8 +1,8 @@
 """Social-network statistics and simulations.
 
-Distance clustering of traits (Christakis & Fowler style, with exact permutation nulls), fast
-contagion simulators (SIS, SIR, SISa, threshold) with their mean-field theory, longitudinal
-networks, the induction (GEE) analysis and the critics' checks.
+Distance clustering of traits (Christakis & Fowler style, with exact permutation nulls) and
+fast contagion simulators (SIS, SIR, SISa, threshold) with their mean-field theory;
+longitudinal friendship networks, Christakis-Fowler induction models and the critics' checks.
 """
 
 from kinship_research.networks.critics import (
@@ -16,7 +16,7 @@ from kinship_research.networks.critics import (
     simulate_homophily_contagion,
 )
 from kinship_research.networks.distance_clustering import distance_clustering, distance_shells
-from kinship_research.networks.induction import fit_induction, induction_panel
+from kinship_research.networks.induction import InductionResult, fit_induction, induction_panel
 from kinship_research.networks.longitudinal import LongitudinalNetwork, tie_view
 from kinship_research.networks.mean_field import (
     sisa_mean_field_prevalence,
@@ -31,6 +31,7 @@ from kinship_research.networks.simulate import (
 )
 
 __all__ = [
+    "InductionResult",
     "LongitudinalNetwork",
     "confounder_bias_table",
     "contagion_detection_study",
