@@ -111,6 +111,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("traitlets").setLevel(logging.ERROR)  # nbconvert's alt-text notices on every figure
     args = parser().parse_args(argv)
     try:
         return args.func(args)

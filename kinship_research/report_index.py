@@ -14,7 +14,7 @@ th{background:#f3f3f3}.ok{color:#176f2c}.failed{color:#b00020}.skipped{color:#8a
 
 
 def headline_numbers(results: dict, prefix: str = "", depth: int = 0) -> list[tuple[str, object]]:
-    """Scalar entries of a results dict (nested dicts flattened with '.'), tables left out."""
+    """Scalar entries of a results dict (nested dicts flattened with '.'); tables as their size."""
     out = []
     for key, value in results.items():
         label = f"{prefix}{key}"
@@ -22,6 +22,8 @@ def headline_numbers(results: dict, prefix: str = "", depth: int = 0) -> list[tu
             out += headline_numbers(value, f"{label}.", depth + 1)
         elif isinstance(value, (int, float, str, bool)) or value is None:
             out.append((label, value))
+        elif isinstance(value, list):
+            out.append((label, f"table of {len(value)} rows (in results.json)"))
     return out
 
 

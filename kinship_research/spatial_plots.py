@@ -9,6 +9,7 @@ import libpysal
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import patheffects
+from matplotlib.ticker import MaxNLocator
 
 
 def choropleth_panels(
@@ -35,6 +36,9 @@ def choropleth_panels(
         for point, text in zip(points, projected[label]):
             ax.annotate(str(text), (point.x, point.y), fontsize=5.5, ha="center", va="center", color="black",
                         path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")])
+        colorbar = ax.get_figure().axes[-1]  # the one geopandas just added for this panel
+        colorbar.xaxis.set_major_locator(MaxNLocator(4))
+        colorbar.tick_params(labelsize=7)
         ax.set_axis_off()
         ax.set_title(title, fontsize=9, wrap=True)
     for ax in axes.ravel()[len(columns):]:

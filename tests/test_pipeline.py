@@ -104,3 +104,11 @@ def test_run_with_parameters_is_reproducible(project):
     b = json.loads((project / "reports" / "good" / "results.json").read_text())
     assert first.status == "ok" and a["results"] == b["results"] == {"double": 8}
     assert a["parameters"] == b["parameters"] == {"n": 4, "label": "x"}
+
+
+def test_index_headlines_flatten_scalars_and_size_tables():
+    from kinship_research.report_index import headline_numbers
+
+    results = {"r": 0.5, "fit": {"slope": 1.0, "n": 23}, "table": [{"a": 1}, {"a": 2}]}
+    assert headline_numbers(results) == [("r", 0.5), ("fit.slope", 1.0), ("fit.n", 23),
+                                         ("table", "table of 2 rows (in results.json)")]
