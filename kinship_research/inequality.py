@@ -109,6 +109,15 @@ def _income_share_below(x, w, p: float) -> float:
     return float(np.interp(p, curve["population_share"], curve["income_share"]))
 
 
+def _share_ratio(x, weights, top: float, bottom: float, name: str) -> float:
+    """Income share of the richest ``top`` over that of the poorest ``bottom`` population share."""
+    x, w = _validate(x, weights)
+    poorest = _income_share_below(x, w, bottom)
+    if poorest <= 0:
+        raise ValueError(f"the poorest {bottom:.0%} have zero income: the {name} is infinite")
+    return (1 - _income_share_below(x, w, 1 - top)) / poorest
+
+
 def quintile_ratio(x, weights=None) -> float:
     r"""S80/S20 ratio: income share of the richest 20% over that of the poorest 20%.
 
@@ -122,11 +131,7 @@ def quintile_ratio(x, weights=None) -> float:
     ----------
     Wilkinson R, Pickett K (2009) The Spirit Level, ch. 2. UNDP Human Development Report 2006.
     """
-    x, w = _validate(x, weights)
-    bottom = _income_share_below(x, w, 0.2)
-    if bottom <= 0:
-        raise ValueError("the poorest 20% have zero income: the S80/S20 ratio is infinite")
-    return (1 - _income_share_below(x, w, 0.8)) / bottom
+    return _share_ratio(x, weights, top=0.2, bottom=0.2, name="S80/S20 ratio")
 
 
 def palma(x, weights=None) -> float:
@@ -138,11 +143,7 @@ def palma(x, weights=None) -> float:
     ----------
     Cobham A, Sumner A (2013) Is it all about the tails? CGD Working Paper 343.
     """
-    x, w = _validate(x, weights)
-    bottom = _income_share_below(x, w, 0.4)
-    if bottom <= 0:
-        raise ValueError("the poorest 40% have zero income: the Palma ratio is infinite")
-    return (1 - _income_share_below(x, w, 0.9)) / bottom
+    return _share_ratio(x, weights, top=0.1, bottom=0.4, name="Palma ratio")
 
 
 def theil(x, weights=None) -> float:
