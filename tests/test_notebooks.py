@@ -42,7 +42,7 @@ def test_notebook_executes(name, tmp_path):
     for d in results["datasets"]:
         assert len(d["sha256"]) == 64 and d["citation"]
     html = (out / f"{name}.html").read_text()
-    assert "Data sources and citations" in html and "<img" in html or "<table" in html
+    assert "Data sources and citations" in html and ("<img" in html or "<table" in html)
 
 
 @pytest.mark.slow
