@@ -10,11 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-
-def _caption(fig: plt.Figure, caption: str) -> None:
-    if caption:
-        fig.text(0.01, 0.005, caption, fontsize=7, color="grey", wrap=True)
-    fig.tight_layout(rect=(0, 0.04 if caption else 0, 1, 1))
+from kinship_research.plots import style
 
 
 def excess_by_distance_plot(table: pd.DataFrame, panel: str = "network", line: str = "trait",
@@ -51,7 +47,7 @@ def excess_by_distance_plot(table: pd.DataFrame, panel: str = "network", line: s
     for row in axes:
         row[0].set_ylabel("excess probability that the\nalter shares the trait (%)")
     axes[0][0].legend(fontsize=8)
-    _caption(fig, caption)
+    style.caption(fig, caption)
     return fig
 
 
@@ -85,7 +81,7 @@ def induction_effects_plot(table: pd.DataFrame, caption: str = "") -> plt.Figure
         ax.set_xlabel("change in ego's risk when the alter has the trait (%, 95% CI)")
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=len(models), fontsize=8, frameon=False)
-    _caption(fig, caption)
+    style.caption(fig, caption)
     fig.subplots_adjust(top=0.82)
     return fig
 
@@ -115,5 +111,5 @@ def rejection_rate_plot(study: pd.DataFrame, alpha: float = 0.05, caption: str =
     ax.set_ylabel("data sets where contagion is reported (%, 95% CI)")
     ax.set_ylim(0, 105)
     ax.legend(fontsize=8, ncol=2)
-    _caption(fig, caption)
+    style.caption(fig, caption)
     return fig

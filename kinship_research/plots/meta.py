@@ -14,10 +14,7 @@ from scipy import stats
 
 from kinship_research.methods.meta import MetaRegressionResult, RandomEffectsResult
 
-
-def _caption(fig: Figure, caption: str | None) -> None:
-    if caption:
-        fig.text(0.01, 0.005, caption, fontsize=7.5, color="0.3", ha="left", va="bottom", wrap=True)
+from kinship_research.plots import style
 
 
 def _ratio_axis(axis) -> None:
@@ -82,8 +79,8 @@ def forest_plot(labels, estimate, ci_low, ci_high, weights=None, pooled: RandomE
     ax.set_xlabel(xlabel)
     if title:
         ax.set_title(title)
+    style.caption(fig, caption)
     fig.tight_layout(rect=(0, 0.04 if caption else 0, 0.87, 1))
-    _caption(fig, caption)
     return fig
 
 
@@ -117,8 +114,7 @@ def funnel_plot(effect, variance, center: float, labels=None, ratio: bool = True
     ax.legend(fontsize=8, loc="lower left")
     if title:
         ax.set_title(title)
-    fig.tight_layout(rect=(0, 0.04 if caption else 0, 1, 1))
-    _caption(fig, caption)
+    style.caption(fig, caption)
     return fig
 
 
@@ -158,6 +154,5 @@ def moderator_plot(effect, variance, moderator, regression: MetaRegressionResult
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    fig.tight_layout(rect=(0, 0.04 if caption else 0, 1, 1))
-    _caption(fig, caption)
+    style.caption(fig, caption)
     return fig

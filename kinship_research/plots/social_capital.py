@@ -5,9 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-
-def _caption(fig, source: str) -> None:
-    fig.text(0.01, 0.005, f"Source: {source}", fontsize=7, ha="left", va="bottom", color="0.3")
+from kinship_research.plots import style
 
 
 def predicted_probability_plot(tables: dict[str, pd.DataFrame], exposure: str, xlabel: str,
@@ -24,8 +22,7 @@ def predicted_probability_plot(tables: dict[str, pd.DataFrame], exposure: str, x
         ax.set(xlabel=xlabel, ylabel="predicted probability (weighted population average)",
                title=f"{title} (n = {int(table['n'].iloc[0])})", ylim=(0, None))
         ax.legend(fontsize=8, title="category", title_fontsize=8)
-    _caption(fig, source)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    style.caption(fig, f"Source: {source}")
     return fig
 
 
@@ -47,8 +44,7 @@ def coefficient_plot(table: pd.DataFrame, units: dict[str, str], source: str):
         ax.axvline(0, color="0.5", lw=0.8)
         ax.set_yticks(y, labels, fontsize=7)
         ax.set(xlabel=units.get(outcome, outcome), title=f"{outcome} ({int(part['n_states'].max())} states)")
-    _caption(fig, source)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    style.caption(fig, f"Source: {source}")
     return fig
 
 
@@ -63,8 +59,7 @@ def county_scatter(counties: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: 
     ax.plot(grid, intercept + slope * grid, color="crimson", lw=1.5, label="OLS line (pooled)")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=f"US counties, n = {len(data)}")
     ax.legend(fontsize=8)
-    _caption(fig, source)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    style.caption(fig, f"Source: {source}")
     return fig
 
 
@@ -77,8 +72,7 @@ def state_choropleths(geo, columns: dict[str, str], source: str):
                  missing_kwds={"color": "lightgrey", "label": "no data"})
         ax.set_axis_off()
         ax.set_title(label, fontsize=10)
-    _caption(fig, source)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    style.caption(fig, f"Source: {source}")
     return fig
 
 
@@ -97,8 +91,7 @@ def labelled_scatter(data: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: st
     ax.plot(grid, intercept + slope * grid, color="crimson", lw=1)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=f"n = {len(pair)}")
     if own:
-        _caption(fig, source)
-        fig.tight_layout(rect=(0, 0.03, 1, 1))
+        style.caption(fig, f"Source: {source}")
     return fig
 
 
@@ -129,5 +122,5 @@ def mediation_diagram(result, labels: dict[str, str], units: str, source: str):
     ax.text(5, 0.35, f"indirect a·b = {fmt('indirect (a*b)')} {units};  total c = "
             f"{fmt('total (c)')};  n = {result.n}, {adjusted}, {result.method} bootstrap "
             f"({result.n_boot}), {100 * result.level:.0f}% CI", fontsize=7.5, ha="center")
-    _caption(fig, source)
+    style.caption(fig, f"Source: {source}")
     return fig

@@ -7,21 +7,15 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from kinship_research.studies.spirit_level import correlate
+from kinship_research.methods.correlation import correlate
+
+from kinship_research.plots import style
 
 
 def _axes(ax, figsize):
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize)
     return ax.figure, ax
-
-
-def _caption(fig, source: str | None) -> None:
-    if source:
-        fig.text(0.01, 0.005, source, fontsize=7, color="grey", ha="left", va="bottom", wrap=True)
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
-    else:
-        fig.tight_layout()
 
 
 def _fit_with_band(ax, x: np.ndarray, y: np.ndarray, color: str = "black") -> None:
@@ -55,7 +49,7 @@ def scatter_with_fit(df: pd.DataFrame, x: str, y: str, label: str = "iso3", xlab
     ax.set_title(f"{title}\n{summary}" if title else summary, fontsize=9)
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
-    _caption(fig, source)
+    style.caption(fig, source)
     return fig
 
 
@@ -88,7 +82,7 @@ def partial_regression_plot(partial: pd.DataFrame, outcome: str, xlabel: str, yl
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title, fontsize=10)
-    _caption(fig, source)
+    style.caption(fig, source)
     return fig
 
 
@@ -110,7 +104,7 @@ def forest_plot(table: pd.DataFrame, label: str, estimate: str = "r", xlabel: st
     ax.set_xlabel(xlabel)
     if title:
         ax.set_title(title, fontsize=10)
-    _caption(fig, source)
+    style.caption(fig, source)
     return fig
 
 
@@ -137,5 +131,5 @@ def ranked_dot_plot(df: pd.DataFrame, value: str, label: str = "country", hue: s
         ax.legend(fontsize=7, loc="lower right", title=hue)
     if title:
         ax.set_title(title, fontsize=10)
-    _caption(fig, source)
+    style.caption(fig, source)
     return fig

@@ -26,6 +26,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from kinship_research.methods.checks import require_columns
+from kinship_research.methods.correlation import correlate
+
 __all__ = [
     "COUNTRY_GROUPS", "IncomeAdjustment", "QOG_INEQUALITY", "QOG_OUTCOMES", "rich_countries", "alternative_measures", "compare_samples",
     "control_for_income", "correlate", "exclude", "health_social_index", "leave_one_out",
@@ -69,15 +72,6 @@ def _as_list(columns) -> list[str]:
     return [columns] if isinstance(columns, str) else list(columns)
 
 
-def _check_columns(df: pd.DataFrame, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise KeyError(f"unknown column(s) {missing}; available: {list(df.columns)}")
-    not_numeric = [c for c in columns if not pd.api.types.is_numeric_dtype(df[c])]
-    if not_numeric:
-        raise ValueError(f"column(s) {not_numeric} are not numeric")
-
-
 def _check_method(method: str) -> None:
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
@@ -89,57 +83,9 @@ def rich_countries(qog: pd.DataFrame, inequality: str, min_gdp_per_head: float, 
     and a value of the ``inequality`` measure (one of :data:`QOG_INEQUALITY`)."""
     if inequality not in QOG_INEQUALITY:
         raise ValueError(f"inequality measure {inequality!r} is not one of {list(QOG_INEQUALITY)}")
-    _check_columns(qog, [inequality, gdp, population])
+    require_columns(qog, [inequality, gdp, population], numeric=True)
     keep = (qog[gdp] >= min_gdp_per_head) & (qog[population] >= min_population) & qog[inequality].notna()
     return qog[keep].reset_index(drop=True)
-
-
-def _correlation(x: np.ndarray, y: np.ndarray, method: str, level: float) -> dict:
-    """r, Fisher-z CI, p-value and n of one pairwise-complete pair of arrays."""
-    n = x.size
-    if n < 4:
-        raise ValueError(f"too few complete pairs ({n}); a correlation CI needs at least 4")
-    if method == "pearson":
-        r, p = stats.pearsonr(x, y)
-        se = 1 / np.sqrt(n - 3)
-    else:
-        r, p = stats.spearmanr(x, y)
-        se = np.sqrt((1 + r ** 2 / 2) / (n - 3))  # Bonett & Wright (2000)
-    half = stats.norm.ppf((1 + level) / 2) * se
-    z = np.arctanh(np.clip(r, -1 + 1e-15, 1 - 1e-15))
-    return {"r": float(r), "ci_low": float(np.tanh(z - half)), "ci_high": float(np.tanh(z + half)),
-            "p_value": float(p), "n": int(n)}
-
-
-def correlate(df: pd.DataFrame, x: str, ys, method: str = "pearson", level: float = 0.95) -> pd.DataFrame:
-    r"""Correlation of ``x`` with each outcome in ``ys`` (pairwise-complete rows).
-
-    The CI is Fisher's z interval :math:`\tanh(\operatorname{artanh} r \pm z_{1-\alpha/2}\,
-    \mathrm{se})` with :math:`\mathrm{se} = 1/\sqrt{n-3}` (Pearson) or the Bonett-Wright
-    :math:`\sqrt{(1+r^2/2)/(n-3)}` (Spearman). p-values are scipy's ``pearsonr``/``spearmanr``.
-
-    Returns
-    -------
-    DataFrame with one row per outcome: x, outcome, method, r, ci_low, ci_high, p_value, n.
-
-    References
-    ----------
-    Fisher RA (1921) Metron 1:3-32. Bonett DG, Wright TA (2000) Psychometrika 65:23-28.
-    """
-    ys = _as_list(ys)
-    _check_columns(df, [x, *ys])
-    _check_method(method)
-    if not 0 < level < 1:
-        raise ValueError(f"level must be strictly between 0 and 1, got {level}")
-    rows = []
-    for y in ys:
-        pair = df[[x, y]].dropna()
-        try:
-            result = _correlation(pair[x].to_numpy(float), pair[y].to_numpy(float), method, level)
-        except ValueError as err:
-            raise ValueError(f"{x} vs {y}: {err}") from None
-        rows.append({"x": x, "outcome": y, "method": method, **result})
-    return pd.DataFrame(rows)
 
 
 def health_social_index(df: pd.DataFrame, components: Sequence[str],
@@ -165,7 +111,7 @@ def health_social_index(df: pd.DataFrame, components: Sequence[str],
     components = list(components)
     if not components:
         raise ValueError("give at least one component column")
-    _check_columns(df, components)
+    require_columns(df, components, numeric=True)
     unoriented = [c for c in components if c not in worse_when_higher]
     if unoriented:
         raise KeyError(f"worse_when_higher has no entry for {unoriented}: say True (higher is "
@@ -204,12 +150,12 @@ def leave_one_out(df: pd.DataFrame, x: str, ys, label: str = "iso3", method: str
     ys = _as_list(ys)
     if label not in df.columns:
         raise KeyError(f"label column {label!r} not in data; available: {list(df.columns)}")
-    full = correlate(df, x, ys, method).set_index("outcome")
+    full = correlate(df, x, ys, correlation=method).set_index("outcome")
     rows = []
     for y in ys:
         pair = df[[label, x, y]].dropna()
         for i in pair.index:
-            result = correlate(pair.drop(index=i), x, y, method).iloc[0].to_dict()
+            result = correlate(pair.drop(index=i), x, y, correlation=method).iloc[0].to_dict()
             result.update(dropped=pair.at[i, label], full_r=full.at[y, "r"],
                           full_p_value=full.at[y, "p_value"])
             rows.append(result)
@@ -240,11 +186,11 @@ def exclude(df: pd.DataFrame, x: str, ys, groups=("usa", "japan", "singapore", "
             raise KeyError(f"unknown country group(s) {unknown}; known: {list(COUNTRY_GROUPS)} "
                            "(or pass a mapping of name to country codes)")
         groups = {g: COUNTRY_GROUPS[g] for g in _as_list(groups)}
-    tables = [correlate(df, x, ys, method).assign(excluded="none", removed="")]
+    tables = [correlate(df, x, ys, correlation=method).assign(excluded="none", removed="")]
     for name, codes in groups.items():
         drop = df[label].isin(list(codes))
         removed = ",".join(df.loc[drop, label].astype(str))
-        tables.append(correlate(df[~drop], x, ys, method).assign(excluded=name, removed=removed))
+        tables.append(correlate(df[~drop], x, ys, correlation=method).assign(excluded=name, removed=removed))
     out = pd.concat(tables, ignore_index=True)
     return out[["excluded", "removed", "x", "outcome", "r", "ci_low", "ci_high", "p_value", "n"]]
 
@@ -258,9 +204,9 @@ def alternative_measures(df: pd.DataFrame, xs: Sequence[str], ys, method: str = 
     xs = list(xs)
     if len(xs) < 2:
         raise ValueError("give at least two inequality measures to compare")
-    _check_columns(df, xs)
+    require_columns(df, xs, numeric=True)
     common = df.dropna(subset=xs)
-    return pd.concat([correlate(common, x, ys, method) for x in xs], ignore_index=True)
+    return pd.concat([correlate(common, x, ys, correlation=method) for x in xs], ignore_index=True)
 
 
 def compare_samples(samples: Mapping[str, pd.DataFrame], x: str, ys, method: str = "pearson") -> pd.DataFrame:
@@ -268,7 +214,7 @@ def compare_samples(samples: Mapping[str, pd.DataFrame], x: str, ys, method: str
     with a ``sample`` column."""
     if not samples:
         raise ValueError("give at least one named sample")
-    tables = [correlate(frame, x, ys, method).assign(sample=name) for name, frame in samples.items()]
+    tables = [correlate(frame, x, ys, correlation=method).assign(sample=name) for name, frame in samples.items()]
     out = pd.concat(tables, ignore_index=True)
     return out[["sample", *[c for c in out.columns if c != "sample"]]]
 
@@ -305,7 +251,7 @@ def control_for_income(df: pd.DataFrame, x: str, ys, income: str, log_income: bo
     Leigh, Jencks & Smeeding (2009). MacKinnon JG, White H (1985) J Econometrics 29:305-325.
     """
     ys = _as_list(ys)
-    _check_columns(df, [x, income, *ys])
+    require_columns(df, [x, income, *ys], numeric=True)
     if label not in df.columns:
         raise KeyError(f"label column {label!r} not in data; available: {list(df.columns)}")
     allowed = ("nonrobust", "HC0", "HC1", "HC2", "HC3")

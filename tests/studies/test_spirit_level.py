@@ -31,7 +31,7 @@ def countries():
 
 @pytest.mark.parametrize("method", ["pearson", "spearman"])
 def test_correlate_matches_scipy(countries, method):
-    table = sl.correlate(countries, "ineq", ["bad", "good"], method=method).set_index("outcome")
+    table = sl.correlate(countries, "ineq", ["bad", "good"], correlation=method).set_index("outcome")
     pair = countries[["ineq", "good"]].dropna()
     ref = stats.pearsonr(pair["ineq"], pair["good"]) if method == "pearson" else \
         stats.spearmanr(pair["ineq"], pair["good"])
@@ -45,16 +45,16 @@ def test_correlate_matches_scipy(countries, method):
 
 
 def test_spearman_ci_bonett_wright(countries):
-    row = sl.correlate(countries, "ineq", "bad", method="spearman").iloc[0]
+    row = sl.correlate(countries, "ineq", "bad", correlation="spearman").iloc[0]
     half = 1.959963984540054 * np.sqrt((1 + row.r ** 2 / 2) / (row.n - 3))
     assert row.ci_high == pytest.approx(np.tanh(np.arctanh(row.r) + half))
 
 
 def test_correlate_bad_input(countries):
-    with pytest.raises(KeyError, match="unknown column"):
+    with pytest.raises(KeyError, match="no column"):
         sl.correlate(countries, "ineq", "nope")
-    with pytest.raises(ValueError, match="method must be one of"):
-        sl.correlate(countries, "ineq", "bad", method="kendall")
+    with pytest.raises(ValueError, match="correlation must be one of"):
+        sl.correlate(countries, "ineq", "bad", correlation="kendall")
     with pytest.raises(ValueError, match="too few complete pairs"):
         sl.correlate(countries.head(3), "ineq", "bad")
     with pytest.raises(ValueError, match="not numeric"):
@@ -80,7 +80,7 @@ def test_health_social_index_bad_input(countries):
         sl.health_social_index(countries, ["bad", "good"], {"bad": True})
     with pytest.raises(ValueError, match="min_components"):
         sl.health_social_index(countries, ["bad"], {"bad": True}, min_components=3)
-    with pytest.raises(KeyError, match="unknown column"):
+    with pytest.raises(KeyError, match="no column"):
         sl.health_social_index(countries, ["missing"], {"missing": True})
     with pytest.raises(ValueError, match="at least one component"):
         sl.health_social_index(countries, [], {})
@@ -161,7 +161,7 @@ def test_control_for_income_matches_statsmodels_and_manual_hc3(countries):
 def test_control_for_income_bad_input(countries):
     with pytest.raises(ValueError, match="cov_type"):
         sl.control_for_income(countries, "ineq", "bad", income="gdp", cov_type="HC9")
-    with pytest.raises(KeyError, match="unknown column"):
+    with pytest.raises(KeyError, match="no column"):
         sl.control_for_income(countries, "ineq", "bad", income="gnp")
     with pytest.raises(ValueError, match="too few complete rows"):
         sl.control_for_income(countries.head(4), "ineq", "bad", income="gdp")
@@ -226,7 +226,7 @@ def test_rich_countries_filters_and_validates():
     assert sl.rich_countries(qog, "wdi_gini", 0, 0)["iso3"].tolist() == ["A", "B", "D"]
     with pytest.raises(ValueError, match="not one of"):
         sl.rich_countries(qog, "gini_made_up", 25000, 1e6)
-    with pytest.raises(KeyError, match="unknown column"):
+    with pytest.raises(KeyError, match="no column"):
         sl.rich_countries(qog, "lis_gini", 25000, 1e6)
 
 

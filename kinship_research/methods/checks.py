@@ -1,0 +1,67 @@
+"""Input checks shared by every estimator: one message for each kind of bad input.
+
+``level`` is always interval coverage (0.95); ``alpha`` is always a decision threshold (0.05).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import pandas as pd
+
+
+def check_level(level) -> float:
+    """``level`` as a float, or ValueError unless it is a coverage strictly between 0 and 1."""
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise ValueError(f"level is the interval coverage and must be strictly between 0 and 1 "
+                         f"(e.g. 0.95), got {level!r}")
+    return float(level)
+
+
+def check_alpha(alpha) -> float:
+    """``alpha`` as a float, or ValueError unless it is a threshold strictly between 0 and 1."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+        raise ValueError(f"alpha is the decision threshold and must be strictly between 0 and 1 "
+                         f"(e.g. 0.05), got {alpha!r}")
+    return float(alpha)
+
+
+def check_choice(name: str, value, allowed: Iterable[str]) -> str:
+    """``value`` if it is one of ``allowed``, else ValueError listing them."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return value
+
+
+def check_positive_int(name: str, value, minimum: int = 1) -> int:
+    """``value`` if it is an integer >= ``minimum``, else TypeError/ValueError saying so."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str = "data",
+                    numeric: bool = False) -> None:
+    """KeyError naming the missing columns (and the available ones); ValueError for non-numeric
+    columns when ``numeric``."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{what} must be a pandas DataFrame, got {type(df).__name__}")
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise KeyError(f"{what} has no column(s) {missing}; available: {list(df.columns)}")
+    if numeric:
+        bad = [c for c in columns if not pd.api.types.is_numeric_dtype(df[c])]
+        if bad:
+            raise ValueError(f"{what}: column(s) {bad} are not numeric")
+
+
+def check_finite(name: str, value) -> float:
+    """``value`` as a float, or ValueError if it is NaN or infinite."""
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    return value
