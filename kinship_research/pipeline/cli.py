@@ -21,7 +21,7 @@ import pandas as pd
 
 from kinship_research import data
 from kinship_research.pipeline import parameters as notebooks
-from kinship_research.pipeline import paths, runner
+from kinship_research.pipeline import batch, paths, runner
 
 
 def _data_list(args) -> int:
@@ -98,7 +98,7 @@ def _report(args) -> int:
     for name in args.only or []:
         notebooks.notebook_path(name)
     reports = paths.reports_dir(args.reports_dir)
-    records = runner.run_all(args.only, jobs=args.jobs, reports_dir=reports)
+    records = batch.run_all(args.only, jobs=args.jobs, reports_dir=reports)
     for r in records:
         print(f"{r.status:>8}  {r.name}  ({r.seconds} s){'  ' + r.error if r.error else ''}")
     print(f"index: {reports / 'index.html'}")

@@ -1,4 +1,4 @@
-"""Execute notebooks with papermill and build the HTML reports and ``reports/index.html``.
+"""Execute one notebook with papermill into its report folder (notebook, HTML, results.json).
 
 Each run executes into a staging folder and only then replaces ``reports/<name>/``, so an
 interrupted run never leaves half-written reports. A notebook that raises
@@ -12,12 +12,11 @@ import os
 import shutil
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from kinship_research.pipeline import parameters as notebooks
-from kinship_research.pipeline.index import write_index
+from kinship_research.pipeline.html import export_html
 from kinship_research.pipeline.paths import reports_dir as default_reports_dir
 from kinship_research.pipeline.results import write_json
 
@@ -40,29 +39,6 @@ def _classify(err: Exception) -> tuple[str, str]:
     evalue = getattr(err, "evalue", str(err))
     status = "skipped" if ename == "DataUnavailableError" else "failed"
     return status, f"{ename}: {evalue}"
-
-
-def _provenance_cell(results: dict) -> dict:
-    import nbformat
-
-    lines = ["## Data sources and citations", ""]
-    for d in results.get("datasets", []):
-        lines.append(f"- **{d['id']}** — {d['title']}. Source: {d['source']} (sha256 `{d['sha256'][:12]}…`). "
-                     f"Terms: {d['terms']}. Cite: {d['citation']}")
-    return nbformat.v4.new_markdown_cell("\n".join(lines))
-
-
-def export_html(executed: Path, html: Path, results: dict | None) -> None:
-    """HTML of an executed notebook with the code hidden, plus a data-sources section."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(executed, as_version=4)
-    if results:
-        nb.cells.append(_provenance_cell(results))
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
-    html.write_text(body, encoding="utf-8")
 
 
 def run_notebook(name: str | Path, parameters: dict | None = None, reports_dir: Path | None = None) -> RunRecord:
@@ -112,23 +88,3 @@ def run_notebook(name: str | Path, parameters: dict | None = None, reports_dir: 
         shutil.rmtree(staging, ignore_errors=True)
     log.info("%s: %s in %.1f s", stem, status, seconds)
     return RunRecord(stem, status, seconds, error)
-
-
-def _run_quietly(name: str, reports_dir: Path) -> RunRecord:
-    try:
-        return run_notebook(name, reports_dir=reports_dir)
-    except Exception as err:  # a broken parameters cell: record it, keep the others going
-        return RunRecord(name, "failed", 0.0, f"{type(err).__name__}: {err}")
-
-
-def run_all(names: list[str] | None = None, jobs: int = 1, reports_dir: Path | None = None) -> list[RunRecord]:
-    """Run notebooks (all by default) in ``jobs`` processes, then write ``reports/index.html``."""
-    names = names or list(notebooks.available())
-    reports_dir = Path(reports_dir or default_reports_dir())
-    if jobs > 1 and len(names) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            records = list(pool.map(_run_quietly, names, [reports_dir] * len(names)))
-    else:
-        records = [_run_quietly(n, reports_dir) for n in names]
-    write_index(reports_dir, [asdict(r) for r in records])
-    return records
