@@ -62,3 +62,23 @@ def correlate(df: pd.DataFrame, x: str, ys, *, correlation: str = "pearson",
             raise ValueError(f"{x} vs {y}: {err}") from None
         rows.append({"x": x, "outcome": y, "method": correlation, **result})
     return pd.DataFrame(rows)
+
+
+def association(data: pd.DataFrame, x: str, y: str, *, level: float = 0.95) -> pd.DataFrame:
+    """Pearson correlation (Fisher-z CI) and OLS slope (t CI) of ``y`` on ``x``, complete cases.
+
+    Slope :math:`b = r\\, s_y/s_x` with the classical OLS standard error. Returns one row with x, y,
+    n, r, r_ci_low, r_ci_high, slope, slope_ci_low, slope_ci_high, p_value.
+    """
+    from scipy import stats
+
+    require_columns(data, [x, y], numeric=True)
+    pair = data[[x, y]].dropna()
+    r = paired_correlation(pair[x], pair[y], level=level)
+    fit = stats.linregress(pair[x], pair[y])
+    t = stats.t.ppf(0.5 + level / 2, r["n"] - 2)
+    return pd.DataFrame([{
+        "x": x, "y": y, "n": r["n"], "r": r["r"], "r_ci_low": r["ci_low"], "r_ci_high": r["ci_high"],
+        "slope": fit.slope, "slope_ci_low": fit.slope - t * fit.stderr,
+        "slope_ci_high": fit.slope + t * fit.stderr, "p_value": r["p_value"],
+    }])

@@ -35,7 +35,7 @@ import pandas as pd
 import spreg
 from scipy import stats
 
-from kinship_research.studies.ghr2004 import OLSFit, fit_ols
+from kinship_research.methods.regression import OLSFit, fit_ols
 
 
 def queen_weights(polygons: gpd.GeoDataFrame, id_column: str = "state_abbr") -> libpysal.weights.W:
@@ -214,7 +214,7 @@ class SpatialRegression:
 
     def to_frame(self) -> pd.DataFrame:
         """OLS (HC3) and lag coefficients stacked with a ``model`` column."""
-        ols = self.ols.to_frame(self.alpha).query("covariance == 'HC3'").rename(columns={"t": "z"})
+        ols = self.ols.to_frame(level=1 - self.alpha).query("cov_type == 'HC3'").rename(columns={"t": "z"})
         ols = ols[["term", "estimate", "std_error", "z", "p_value", "ci_low", "ci_high", "n"]].assign(model="OLS (HC3)")
         parts = [ols] if self.lag is None else [ols, self.lag.assign(model="ML spatial lag")]
         return pd.concat(parts, ignore_index=True)

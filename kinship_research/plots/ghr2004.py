@@ -7,14 +7,15 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from kinship_research.studies.ghr2004 import OLSFit, partial_effect, partial_residuals
+from kinship_research.methods.regression import OLSFit, partial_effect, partial_residuals
+from kinship_research.plots import style
 
 
 def partial_effect_figure(
     fits: Mapping[str, OLSFit], term: str, labels: pd.Series, xlabel: str, ylabel: str,
-    source: str, covariance: str = "HC3", n_labels: int = 12, ax=None,
+    source: str, *, cov_type: str = "HC3", level: float = 0.95, n_labels: int = 12, ax=None,
 ) -> plt.Figure:
-    """Predicted outcome across ``term`` (other predictors at their means) with its 95% band, one
+    """Predicted outcome across ``term`` (other predictors at their means) with its ``level`` band, one
     line per model in ``fits``, over the component-plus-residual points of each model.
 
     ``labels`` (indexed like the data) names points; the ``n_labels`` points of the first model
@@ -28,13 +29,13 @@ def partial_effect_figure(
     colors = ["steelblue", "darkorange", "seagreen", "purple"]
     for k, (name, fit) in enumerate(fits.items()):
         color = colors[k % len(colors)]
-        effect = partial_effect(fit, term, covariance=covariance)
+        effect = partial_effect(fit, term, cov_type=cov_type, level=level)
         points = partial_residuals(fit, term)
         slope = effect["predicted"].iloc[-1] - effect["predicted"].iloc[0]
         ax.scatter(points["value"], points["adjusted"], s=16 if k == 0 else 26, color=color,
                    alpha=0.45 if k == 0 else 0.8, marker="o" if k == 0 else "^", zorder=2)
         ax.fill_between(effect["value"], effect["ci_low"], effect["ci_high"], color=color, alpha=0.2, lw=0)
-        coefficient = fit.to_frame().query("term == @term and covariance == @covariance").iloc[0]
+        coefficient = fit.to_frame(level=level).query("term == @term and cov_type == @cov_type").iloc[0]
         ax.plot(effect["value"], effect["predicted"], color=color, lw=2,
                 label=f"{name} (n = {fit.n}): b = {coefficient['estimate']:.1f} "
                       f"[{coefficient['ci_low']:.1f}, {coefficient['ci_high']:.1f}] per unit Gini")
@@ -48,7 +49,5 @@ def partial_effect_figure(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13),
-              title=f"line: prediction, band: 95% CI ({covariance} SEs)", title_fontsize=8)
-    fig.text(0.01, 0.005, source, fontsize=7, color="grey", ha="left", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    return fig
+              title=f"line: prediction, band: {level:.0%} CI ({cov_type} SEs)", title_fontsize=8)
+    return style.caption(fig, source)

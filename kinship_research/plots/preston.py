@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from kinship_research.plots import style
+
 SOURCE = "Source: Gapminder via dslabs (GDP per head in constant 2000 US$, life expectancy at birth)."
 
 
@@ -25,8 +27,8 @@ def preston_figure(countries: pd.DataFrame, curve: pd.DataFrame, fits: pd.DataFr
     for _, fit in fits.iterrows():
         mask = {"all countries": np.ones(len(countries), bool), "the rest": ~richest}.get(fit["group"], richest)
         x = np.sort(countries.loc[mask, "gdp_per_capita"].to_numpy())
-        style = "--" if fit["group"] == "all countries" else "-"
-        ax.plot(x, fit["intercept"] + fit["slope"] * np.log(x), style, lw=1.5,
+        linestyle = "--" if fit["group"] == "all countries" else "-"
+        ax.plot(x, fit["intercept"] + fit["slope"] * np.log(x), linestyle, lw=1.5,
                 label=f"{fit['group']}: {fit['slope_per_doubling']:.2f} years per doubling")
     for _, row in countries[richest].nlargest(12, "gdp_per_capita").iterrows():
         ax.annotate(row["iso3"], (row["gdp_per_capita"], row["life_expectancy"]), fontsize=7,
@@ -36,6 +38,4 @@ def preston_figure(countries: pd.DataFrame, curve: pd.DataFrame, fits: pd.DataFr
     ax.set_ylabel("Life expectancy at birth (years)")
     ax.set_title(f"The Preston curve, {year} ({len(countries)} countries)")
     ax.legend(fontsize=7, loc="lower right")
-    fig.text(0.01, 0.005, SOURCE, fontsize=7, color="grey")
-    fig.tight_layout(rect=(0, 0.02, 1, 1))
-    return fig
+    return style.caption(fig, SOURCE)

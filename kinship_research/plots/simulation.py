@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from kinship_research.plots import style
+
 
 def prevalence_figure(runs: dict[str, list[pd.DataFrame]], theory: pd.DataFrame | None = None,
                       compartment: str = "I", time_unit: str = "years",
@@ -33,10 +35,7 @@ def prevalence_figure(runs: dict[str, list[pd.DataFrame]], theory: pd.DataFrame 
     ax.set_ylim(bottom=0)
     ax.set_title(title)
     ax.legend(fontsize=8, loc="lower right")
-    if caption:
-        fig.text(0.01, 0.005, caption, fontsize=7, color="grey")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    return fig
+    return style.caption(fig, caption)
 
 
 def sweep_figure(simulated: pd.DataFrame, theory: pd.DataFrame, parameter: str,
@@ -52,15 +51,12 @@ def sweep_figure(simulated: pd.DataFrame, theory: pd.DataFrame, parameter: str,
                     yerr=100 * np.vstack([rows["prevalence"] - rows["ci_low"],
                                           rows["ci_high"] - rows["prevalence"]]),
                     fmt="o", capsize=3, ms=4, label=f"{label} (simulated, 95% CI)")
-    for (label, rows), style in zip(theory.groupby("label", sort=False), ("--", ":", "-.")):
-        ax.plot(rows[parameter], 100 * rows["prevalence"], style, color="black", lw=1.4,
+    for (label, rows), linestyle in zip(theory.groupby("label", sort=False), ("--", ":", "-.")):
+        ax.plot(rows[parameter], 100 * rows["prevalence"], linestyle, color="black", lw=1.4,
                 label=label)
     ax.set_xlabel(parameter_label)
     ax.set_ylabel("equilibrium prevalence (% of nodes)")
     ax.set_ylim(bottom=0)
     ax.set_title(title)
     ax.legend(fontsize=8)
-    if caption:
-        fig.text(0.01, 0.005, caption, fontsize=7, color="grey")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    return fig
+    return style.caption(fig, caption)

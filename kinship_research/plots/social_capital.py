@@ -120,7 +120,7 @@ def mediation_diagram(result, labels: dict[str, str], units: str, source: str):
     ax.text(5, 1.05, "direct c' = " + fmt("direct (c')"), fontsize=8, ha="center")
     adjusted = f"adjusted for {', '.join(result.covariates)}" if result.covariates else "unadjusted"
     ax.text(5, 0.35, f"indirect a·b = {fmt('indirect (a*b)')} {units};  total c = "
-            f"{fmt('total (c)')};  n = {result.n}, {adjusted}, {result.method} bootstrap "
+            f"{fmt('total (c)')};  n = {result.n}, {adjusted}, {result.ci_method} bootstrap "
             f"({result.n_boot}), {100 * result.level:.0f}% CI", fontsize=7.5, ha="center")
     style.caption(fig, f"Source: {source}")
     return fig

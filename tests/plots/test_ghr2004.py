@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kinship_research.studies.ghr2004 import fit_ols, partial_effect
+from kinship_research.methods.regression import fit_ols, partial_effect
 from kinship_research.plots.ghr2004 import partial_effect_figure
 
 

@@ -5,12 +5,8 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from kinship_research.studies.ghr2004 import (
-    HALE_PREDICTORS,
-    fit_ols,
-    hale_model,
-    partial_effect,
-)
+from kinship_research.methods.regression import fit_ols, partial_effect
+from kinship_research.studies.ghr2004 import HALE_PREDICTORS, hale_model
 
 
 @pytest.fixture
@@ -42,18 +38,18 @@ def hand_ols(frame):
 
 def test_fit_ols_matches_hand_formulas(heteroskedastic):
     _, beta, covs, n, k = hand_ols(heteroskedastic)
-    table = fit_ols(heteroskedastic, "y", ["x1", "x2"]).to_frame(alpha=0.1)
-    assert set(table["covariance"]) == {"nonrobust", "HC1", "HC3"}
+    table = fit_ols(heteroskedastic, "y", ["x1", "x2"]).to_frame(level=0.9)
+    assert set(table["cov_type"]) == {"nonrobust", "HC1", "HC3"}
     assert (table["n"] == n).all() and n == 118
     tcrit = stats.t.ppf(0.95, n - k)
     for cov, V in covs.items():
-        rows = table[table["covariance"] == cov].set_index("term").loc[["const", "x1", "x2"]]
+        rows = table[table["cov_type"] == cov].set_index("term").loc[["const", "x1", "x2"]]
         np.testing.assert_allclose(rows["estimate"], beta, rtol=1e-10)
         np.testing.assert_allclose(rows["std_error"], np.sqrt(np.diag(V)), rtol=1e-10)
         np.testing.assert_allclose(rows["ci_low"], beta - tcrit * np.sqrt(np.diag(V)), rtol=1e-10)
         np.testing.assert_allclose(rows["p_value"], 2 * stats.t.sf(np.abs(beta / np.sqrt(np.diag(V))), n - k))
     # heteroskedasticity grows with |x1|: robust SE of x1 clearly exceeds the classical one
-    x1 = table[table["term"] == "x1"].set_index("covariance")["std_error"]
+    x1 = table[table["term"] == "x1"].set_index("cov_type")["std_error"]
     assert x1["HC3"] > x1["HC1"] > 1.2 * x1["nonrobust"]
 
 
@@ -67,7 +63,7 @@ def test_r_squared_matches_formula_api(heteroskedastic):
 def test_partial_effect_matches_hand_prediction(heteroskedastic):
     fit = fit_ols(heteroskedastic, "y", ["x1", "x2"])
     X, beta, covs, n, k = hand_ols(heteroskedastic)
-    effect = partial_effect(fit, "x2", n_points=5, covariance="HC3", alpha=0.05)
+    effect = partial_effect(fit, "x2", n_points=5, cov_type="HC3", level=0.95)
     assert len(effect) == 5 and (effect["n"] == n).all()
     x1_mean = X[:, 1].mean()
     assert effect["value"].iloc[0] == pytest.approx(X[:, 2].min())
@@ -81,12 +77,12 @@ def test_partial_effect_matches_hand_prediction(heteroskedastic):
 
 
 def test_bad_input(heteroskedastic):
-    with pytest.raises(KeyError, match="not in data"):
+    with pytest.raises(KeyError, match="no column"):
         fit_ols(heteroskedastic, "y", ["x1", "nope"])
     with pytest.raises(ValueError, match="at least one"):
         fit_ols(heteroskedastic, "y", [])
-    with pytest.raises(ValueError, match="unknown covariance"):
-        fit_ols(heteroskedastic, "y", ["x1"], covariances=("HC9",))
+    with pytest.raises(ValueError, match="cov_type must be one of"):
+        fit_ols(heteroskedastic, "y", ["x1"], cov_types=("HC9",))
     with pytest.raises(ValueError, match="not numeric"):
         fit_ols(heteroskedastic.assign(x1=heteroskedastic["x1"].astype(str)), "y", ["x1"])
     with pytest.raises(ValueError, match="complete cases"):
@@ -100,10 +96,10 @@ def test_bad_input(heteroskedastic):
         partial_effect(fit, "x3")
     with pytest.raises(ValueError, match="n_points"):
         partial_effect(fit, "x1", n_points=1)
-    with pytest.raises(ValueError, match="alpha"):
-        fit.to_frame(alpha=1.5)
-    with pytest.raises(ValueError, match="unknown covariance"):
-        partial_effect(fit, "x1", covariance="robust")
+    with pytest.raises(ValueError, match="level is the interval coverage"):
+        fit.to_frame(level=1.5)
+    with pytest.raises(ValueError, match="cov_type must be one of"):
+        partial_effect(fit, "x1", cov_type="robust")
     with pytest.raises(KeyError, match="log_gdppc"):
         hale_model(heteroskedastic, min_log_gdppc=9.0)
     with pytest.raises(ValueError, match="finite"):
@@ -122,7 +118,7 @@ def test_hale_model_on_ghr04(ghr04):
     fit = hale_model(ghr04)
     assert fit.n == 181 and fit.predictors == HALE_PREDICTORS
     ref = smf.ols("hale ~ " + " + ".join(HALE_PREDICTORS), ghr04).fit()
-    table = fit.to_frame().query("covariance == 'nonrobust'").set_index("term")
+    table = fit.to_frame().query("cov_type == 'nonrobust'").set_index("term")
     np.testing.assert_allclose(table.loc[list(HALE_PREDICTORS), "estimate"], ref.params[list(HALE_PREDICTORS)])
     assert fit.r_squared == pytest.approx(ref.rsquared)
     # the paper's headline signs: spending and education raise HALE; inequality, war lower it
@@ -149,7 +145,7 @@ def test_rich_country_subset(ghr04):
 def test_partial_residuals_scatter_around_partial_effect(heteroskedastic):
     """Component-plus-residual: adjusted - line(x) equals the OLS residual, and regressing the
     adjusted values on x reproduces the multiple-regression slope (Frisch-Waugh for the mean line)."""
-    from kinship_research.studies.ghr2004 import partial_residuals
+    from kinship_research.methods.regression import partial_residuals
     fit = fit_ols(heteroskedastic, "y", ["x1", "x2"])
     parts = partial_residuals(fit, "x2")
     assert parts.index.equals(fit.data.index)

@@ -8,6 +8,7 @@ import statsmodels.api as sm
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.mediation import Mediation
 
+from kinship_research.methods.regression import predicted_probabilities
 from kinship_research.studies import social_capital as sc
 from kinship_research.data import load
 
@@ -106,8 +107,8 @@ def test_weighted_ordinal_with_two_categories_equals_weighted_glm_logit():
     original = sc.GSS_OUTCOMES["happy"]
     sc.GSS_OUTCOMES["happy"] = coding
     try:
-        ordinal = sc.fit_weighted_model(frame, "happy", "ordinal", controls=("age",))
-        logit = sc.fit_weighted_model(frame, "happy", "logit", controls=("age",))
+        ordinal = sc.fit_weighted_model(frame, "happy", kind="ordinal", controls=("age",))
+        logit = sc.fit_weighted_model(frame, "happy", kind="logit", controls=("age",))
     finally:
         sc.GSS_OUTCOMES["happy"] = original
     # P(best) = F(x'b - cut): slopes agree, cut-point = -intercept, sandwich SEs agree
@@ -122,7 +123,7 @@ def test_weighted_ordinal_with_two_categories_equals_weighted_glm_logit():
 
 def test_weighted_ordinal_integer_weights_equal_replicated_rows():
     frame = _synthetic_gss(n=300, seed=2).assign(weight=lambda d: np.resize([1.0, 2.0, 3.0], len(d)))
-    fit = sc.fit_weighted_model(frame, "happy", "ordinal", controls=("age",))
+    fit = sc.fit_weighted_model(frame, "happy", kind="ordinal", controls=("age",))
     expanded = frame.loc[frame.index.repeat(frame["weight"].astype(int))]
     y = expanded["happy"].map({3: 0, 2: 1, 1: 2}).to_numpy()
     reference = OrderedModel(y, expanded[["n_confidants", "age"]].to_numpy(), distr="logit").fit(
@@ -134,7 +135,7 @@ def test_weighted_ordinal_integer_weights_equal_replicated_rows():
 
 def test_unit_weights_reproduce_statsmodels_ordered_model_hc0():
     frame = _synthetic_gss(n=300, seed=3).assign(weight=1.0)
-    fit = sc.fit_weighted_model(frame, "happy", "ordinal", controls=("age",))
+    fit = sc.fit_weighted_model(frame, "happy", kind="ordinal", controls=("age",))
     y = frame["happy"].map({3: 0, 2: 1, 1: 2}).to_numpy()
     reference = OrderedModel(y, frame[["n_confidants", "age"]].to_numpy(), distr="logit").fit(
         method="bfgs", disp=False, gtol=1e-8, maxiter=500, cov_type="HC0")
@@ -144,7 +145,7 @@ def test_unit_weights_reproduce_statsmodels_ordered_model_hc0():
 
 def test_slope_recovered_within_monte_carlo_error():
     # 20 replicates of n=400 with true slope 0.5: mean estimate within 3 SE of the mean
-    estimates = [sc.fit_weighted_model(_synthetic_gss(seed=s), "happy", "ordinal",
+    estimates = [sc.fit_weighted_model(_synthetic_gss(seed=s), "happy", kind="ordinal",
                                        controls=("age",)).params["n_confidants"]
                  for s in range(20)]
     se_mean = np.std(estimates, ddof=1) / np.sqrt(len(estimates))
@@ -153,8 +154,8 @@ def test_slope_recovered_within_monte_carlo_error():
 
 def test_predicted_probabilities_match_statsmodels_average_prediction():
     frame = _synthetic_gss(n=300, seed=4)
-    fit = sc.fit_weighted_model(frame, "happy", "logit", controls=("age",))
-    table = sc.predicted_probabilities(fit, [0, 6])
+    fit = sc.fit_weighted_model(frame, "happy", kind="logit", controls=("age",))
+    table = predicted_probabilities(fit, [0, 6])
     w = frame["weight"].to_numpy()
     glm = sm.GLM(frame["happy"].eq(1).astype(float), sm.add_constant(
         frame[["n_confidants", "age"]].to_numpy()), family=sm.families.Binomial(),
@@ -171,9 +172,9 @@ def test_predicted_probabilities_match_statsmodels_average_prediction():
 
 
 def test_ordinal_predicted_probabilities_sum_to_one():
-    fit = sc.fit_weighted_model(_synthetic_gss(n=300, seed=5), "happy", "ordinal",
+    fit = sc.fit_weighted_model(_synthetic_gss(n=300, seed=5), "happy", kind="ordinal",
                                 controls=("age",))
-    table = sc.predicted_probabilities(fit, [0, 3, 6])
+    table = predicted_probabilities(fit, [0, 3, 6])
     np.testing.assert_allclose(table.groupby("n_confidants")["probability"].sum(), 1, rtol=1e-9)
     very = table[table["category"] == "very happy"].set_index("n_confidants")["probability"]
     assert very.is_monotonic_increasing                                   # slope is +0.5
@@ -184,16 +185,16 @@ def test_weighted_model_bad_input():
     with pytest.raises(KeyError, match="allowed"):
         sc.fit_weighted_model(frame, "wealth", controls=("age",))
     with pytest.raises(ValueError, match="kind"):
-        sc.fit_weighted_model(frame, "happy", "probit", controls=("age",))
+        sc.fit_weighted_model(frame, "happy", kind="probit", controls=("age",))
     with pytest.raises(ValueError, match="positive"):
         sc.fit_weighted_model(frame.assign(weight=-1.0), "happy", controls=("age",))
     with pytest.raises(ValueError, match="codes"):
         sc.fit_weighted_model(frame.assign(happy=7), "happy", controls=("age",))
     with pytest.raises(KeyError, match="education_years"):
         sc.fit_weighted_model(frame, "happy")
-    fit = sc.fit_weighted_model(frame, "happy", "logit", controls=("age",))
+    fit = sc.fit_weighted_model(frame, "happy", kind="logit", controls=("age",))
     with pytest.raises(ValueError, match="finite"):
-        sc.predicted_probabilities(fit, [])
+        predicted_probabilities(fit, [])
     with pytest.raises(ValueError, match="race_group"):
         sc.gss_model_frame(pd.DataFrame({"case_id": [1], "sex": ["male"], "race_group": ["x"],
                                          "weight": [1.0]}))
@@ -270,102 +271,6 @@ def test_county_models_bad_input(chr2011):
 
 # ------------------------------------------------------------------ association
 
-def test_association_matches_definitions():
-    rng = np.random.default_rng(0)
-    data = pd.DataFrame({"x": rng.normal(size=30)}).assign(y=lambda d: d["x"] + rng.normal(size=30))
-    row = sc.association(data, "x", "y").iloc[0]
-    r = np.corrcoef(data["x"], data["y"])[0, 1]
-    assert row["r"] == pytest.approx(r)
-    assert row["slope"] == pytest.approx(r * data["y"].std() / data["x"].std())
-    z = np.arctanh(r) - 1.959964 / np.sqrt(27)
-    assert row["r_ci_low"] == pytest.approx(np.tanh(z), rel=1e-5)
-    assert row["n"] == 30
-    with pytest.raises(ValueError, match="at least 4"):
-        sc.association(data.head(3), "x", "y")
-
-
-# ------------------------------------------------------------------ mediation
-
-def _mediation_data(n, a=0.5, b=0.5, direct=0.3, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n)
-    m = a * x + rng.normal(size=n)
-    return pd.DataFrame({"x": x, "m": m, "y": direct * x + b * m + rng.normal(size=n),
-                         "c": rng.normal(size=n)})
-
-
-def test_mediation_point_estimates_equal_hand_product_of_coefficients():
-    data = _mediation_data(80, seed=1)
-    result = sc.mediation(data, "x", "m", "y", covariates=("c",), n_boot=200, seed=0)
-    fit_m = sm.OLS(data["m"], sm.add_constant(data[["x", "c"]])).fit()
-    fit_y = sm.OLS(data["y"], sm.add_constant(data[["x", "m", "c"]])).fit()
-    fit_total = sm.OLS(data["y"], sm.add_constant(data[["x", "c"]])).fit()
-    est = result.estimates
-    assert est["a (exposure -> mediator)"] == pytest.approx(fit_m.params["x"])
-    assert est["b (mediator -> outcome | exposure)"] == pytest.approx(fit_y.params["m"])
-    assert result.indirect == pytest.approx(fit_m.params["x"] * fit_y.params["m"])
-    assert est["direct (c')"] == pytest.approx(fit_y.params["x"])
-    assert est["total (c)"] == pytest.approx(fit_total.params["x"])
-    assert est["total (c)"] == pytest.approx(est["direct (c')"] + result.indirect)
-    frame = result.to_frame()
-    assert (frame["n"] == 80).all() and (frame["ci_low"] < frame["ci_high"]).all()
-
-
-def test_mediation_agrees_with_statsmodels_mediation_class():
-    data = _mediation_data(100, seed=2)
-    ours = sc.mediation(data, "x", "m", "y", n_boot=500, seed=1)
-    outcome_model = sm.OLS.from_formula("y ~ x + m", data)
-    mediator_model = sm.OLS.from_formula("m ~ x", data)
-    np.random.seed(0)                       # statsmodels' Mediation draws from the global state
-    reference = Mediation(outcome_model, mediator_model, "x", "m").fit(n_rep=50)
-    # statsmodels' ACME (Imai et al. 2010 simulation) is the mean of 50 draws centred on a*b for
-    # linear models; its draws also carry simulated-mediator noise, so only the mean is compared,
-    # with Monte Carlo SE = sd(draws)/sqrt(50)
-    draws = reference.ACME_avg
-    assert draws.mean() == pytest.approx(ours.indirect, abs=4 * draws.std() / np.sqrt(len(draws)))
-
-
-@pytest.mark.parametrize("method", ["percentile", "BCa"])
-def test_mediation_bootstrap_coverage(method):
-    # 200 simulated data sets, true indirect a*b = 0.25: coverage of the 95% CI within 3.2 MC SE
-    reps = 200
-    hits = 0
-    for s in range(reps):
-        res = sc.mediation(_mediation_data(100, seed=1000 + s), "x", "m", "y", n_boot=499,
-                           method=method, seed=s)
-        hits += res.ci_low["indirect (a*b)"] <= 0.25 <= res.ci_high["indirect (a*b)"]
-    monte_carlo_se = np.sqrt(0.95 * 0.05 / reps)
-    assert abs(hits / reps - 0.95) < 3.2 * monte_carlo_se + 0.01
-
-
-def test_mediation_is_reproducible_and_validates_input():
-    data = _mediation_data(50)
-    first = sc.mediation(data, "x", "m", "y", n_boot=200, seed=7).to_frame()
-    pd.testing.assert_frame_equal(first, sc.mediation(data, "x", "m", "y", n_boot=200,
-                                                      seed=7).to_frame())
-    with pytest.raises(ValueError, match="method"):
-        sc.mediation(data, "x", "m", "y", method="normal")
-    with pytest.raises(ValueError, match="n_boot"):
-        sc.mediation(data, "x", "m", "y", n_boot=10)
-    with pytest.raises(ValueError, match="differ"):
-        sc.mediation(data, "x", "x", "y")
-    with pytest.raises(KeyError, match="z"):
-        sc.mediation(data, "x", "m", "z")
-    with pytest.raises(ValueError, match="too few"):
-        sc.mediation(data.head(4), "x", "m", "y")
-
-
-def test_paths_batch_matches_loop():
-    data = _mediation_data(30, seed=3)
-    x, m, y = (data[c].to_numpy() for c in "xmy")
-    c = data[["c"]].to_numpy()
-    idx = np.random.default_rng(0).integers(0, 30, (5, 30))
-    batch = sc._mediation_paths(x, m, y, c, idx)
-    for j, rows in enumerate(idx):
-        single = sc._mediation_paths(x, m, y, c, rows)
-        np.testing.assert_allclose(batch[:, j], single)
-
-
 def test_country_trust_table_joins_qog(mirror):
     table = sc.country_trust_table(load("pickett2024"), load("qog_cs_jan20"))
     assert len(table) == 43 and table["life_expectancy"].notna().all()
@@ -378,20 +283,3 @@ def test_country_trust_table_joins_qog(mirror):
     assert both["qog_wvs_trust_pct"].between(0, 100).all()
     with pytest.raises(ValueError, match="one row per country"):
         sc.country_trust_table(pd.concat([load("pickett2024")] * 2), load("qog_cs_jan20"))
-
-
-def test_plots_label_axes_and_caption_source():
-    from kinship_research.plots import social_capital as plots
-    fit = sc.fit_weighted_model(_synthetic_gss(n=200, seed=6), "happy", "logit", controls=("age",))
-    fig = plots.predicted_probability_plot({"happy": sc.predicted_probabilities(fit, [0, 6])},
-                                           "n_confidants", "confidants", "test source")
-    ax = fig.axes[0]
-    assert ax.get_xlabel() == "confidants" and "probability" in ax.get_ylabel()
-    assert any("test source" in t.get_text() for t in fig.texts)
-    result = sc.mediation(_mediation_data(40), "x", "m", "y", n_boot=100)
-    fig = plots.mediation_diagram(result, {"x": "X"}, "units", "test source")
-    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
-    assert "indirect a·b" in texts and "n = 40" in texts
-    data = _synthetic_counties(n_states=5, per_state=10)
-    fig = plots.coefficient_plot(sc.county_models(data, "y", "x"), {"y": "y units"}, "src")
-    assert fig.axes[0].get_xlabel() == "y units"
