@@ -24,10 +24,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from kinship_research.data.loaders.glasgow import ABSENT
+
 TIE_VIEWS = ("ego_nominated", "alter_nominated", "mutual", "any")
 GLASGOW_TIE_CODES = (1, 2)
 """Glasgow friendship codes counted as a tie: 1 best friend, 2 friend."""
-GLASGOW_ABSENT = 10
 
 
 def _check_view(view: str) -> None:
@@ -318,7 +319,7 @@ class LongitudinalNetwork:
         for name, (columns, frame) in needed.items():
             if not columns <= set(frame.columns):
                 raise ValueError(f"{name} table lacks columns {sorted(columns - set(frame.columns))}")
-        codes = set(friendship["value"].dropna().unique()) - {0, *GLASGOW_TIE_CODES, GLASGOW_ABSENT}
+        codes = set(friendship["value"].dropna().unique()) - {0, *GLASGOW_TIE_CODES, ABSENT}
         if codes:
             raise ValueError(f"unexpected friendship codes {sorted(codes)}; allowed 0, 1, 2, 10, <NA>")
         nodes = tuple(sorted(set(friendship["ego"]) | set(friendship["alter"])))
@@ -332,12 +333,12 @@ class LongitudinalNetwork:
         i = friendship["ego"].map(position).to_numpy(int)
         j = friendship["alter"].map(position).to_numpy(int)
         code = friendship["value"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        cells = np.full((len(waves), n, n), GLASGOW_ABSENT, dtype=float)
+        cells = np.full((len(waves), n, n), ABSENT, dtype=float)
         cells[w, i, j] = code
         off_diagonal = ~np.eye(n, dtype=bool)
-        present = ~((cells == GLASGOW_ABSENT) | ~off_diagonal).all(axis=2)
+        present = ~((cells == ABSENT) | ~off_diagonal).all(axis=2)
         ties = np.where(np.isnan(cells), np.nan, np.isin(cells, GLASGOW_TIE_CODES) * 1.0)
-        ties[cells == GLASGOW_ABSENT] = np.nan
+        ties[cells == ABSENT] = np.nan
         people = demographic.assign(girl=demographic["sex"].map({"girl": 1, "boy": 0}).astype("Int64"))
         attributes = substances.rename(columns={"pupil": "node"}).merge(
             people.rename(columns={"pupil": "node"})[["node", "girl", "age"]], on="node", how="left")
