@@ -39,6 +39,8 @@ from .induction import (
 )
 from .longitudinal import LongitudinalNetwork
 
+from kinship_research.methods.checks import check_alpha, check_choice, check_level
+
 
 def _rate_row(successes: int, trials: int, level: float = 0.95) -> dict:
     low, high = proportion_confint(successes, trials, alpha=1 - level, method="beta")
@@ -95,24 +97,25 @@ def _permute_observed(values: np.ndarray, axis: int, rng: np.random.Generator) -
     return out
 
 
-def placebo_permutations(network: LongitudinalNetwork, trait: str, covariates: tuple[str, ...] = (),
+def placebo_permutations(network: LongitudinalNetwork, trait: str, *, covariates: tuple[str, ...] = (),
                          n_permutations: int = 200, tie_types: tuple[str, ...] = TIE_TYPES,
                          transition_effects: bool = True, cluster: str = "ego", alpha: float = 0.05,
-                         seed: int | None = None) -> pd.DataFrame:
+                         level: float = 0.95, seed: int | None = None) -> pd.DataFrame:
     """Induction model on a placebo trait: the trait permuted among the pupils of each wave.
 
     Each permutation keeps every wave's prevalence and missingness but breaks any link between
     the trait and the network, so the alter_{t+1} coefficient has true value 0. Returns, per tie
-    type, the mean and 2.5/97.5 percentiles of the placebo estimates and the share of permutations
-    in which the test rejects at ``alpha`` (with a Clopper-Pearson 95% interval); a rate well
+    type, the mean and central ``level`` range of the placebo estimates and the share of permutations
+    in which the test rejects at ``alpha`` (with a Clopper-Pearson ``level`` interval); a rate well
     above ``alpha`` means the model's p-values are too small. ``cluster`` chooses the standard
     errors as in :func:`~kinship_research.networks.induction.fit_induction` ("ego" or "dyadic").
     The placebo estimates also give a two-sided permutation p-value of the observed coefficient
     that needs no standard error, ``(1 + #{|placebo - m| >= |observed - m|}) / (1 + n_permutations)``
     with ``m`` the mean placebo estimate (not exactly 0: the logistic MLE is biased in small samples).
     """
-    if cluster not in CLUSTERS:
-        raise ValueError(f"cluster must be one of {CLUSTERS}, got {cluster!r}")
+    check_choice("cluster", cluster, CLUSTERS)
+    alpha, level = check_alpha(alpha), check_level(level)
+    tail = 50 * (1 - level)
     if n_permutations < 20:
         raise ValueError(f"n_permutations must be at least 20, got {n_permutations}")
     panel = induction_panel(network, trait, covariates, tie_types)
@@ -136,13 +139,13 @@ def placebo_permutations(network: LongitudinalNetwork, trait: str, covariates: t
                      "permutation_p_value": (1 + np.sum(np.abs(draws - draws.mean()) >= abs(b - draws.mean())))
                      / (1 + len(draws)),
                      "placebo_mean": draws.mean(),
-                     "placebo_low": np.percentile(draws, 2.5), "placebo_high": np.percentile(draws, 97.5),
-                     "alpha": alpha, "cluster": cluster, **_rate_row(rejected[tie_type], n_permutations),
+                     "placebo_low": np.percentile(draws, tail), "placebo_high": np.percentile(draws, 100 - tail),
+                     "alpha": alpha, "cluster": cluster, **_rate_row(rejected[tie_type], n_permutations, level),
                      "n_obs": int((panel["tie_type"] == tie_type).sum())})
     return pd.DataFrame(rows)
 
 
-def lagged_alter_test(panel: pd.DataFrame, covariates: tuple[str, ...] = (), n_draws: int = 1000,
+def lagged_alter_test(panel: pd.DataFrame, *, covariates: tuple[str, ...] = (), n_draws: int = 1000,
                       seed: int | None = None, **kwargs) -> InductionResult:
     """The induction GEE with the alter's earlier state alter_t in place of alter_{t+1}.
 
@@ -155,9 +158,9 @@ def lagged_alter_test(panel: pd.DataFrame, covariates: tuple[str, ...] = (), n_d
                          n_draws=n_draws, seed=seed, **kwargs)
 
 
-def shuffle_test(network: LongitudinalNetwork, trait: str, covariates: tuple[str, ...] = (),
+def shuffle_test(network: LongitudinalNetwork, trait: str, *, covariates: tuple[str, ...] = (),
                  n_shuffles: int = 200, tie_types: tuple[str, ...] = TIE_TYPES,
-                 exclusive: bool = True, transition_effects: bool = True,
+                 exclusive: bool = True, transition_effects: bool = True, level: float = 0.95,
                  seed: int | None = None) -> pd.DataFrame:
     """Shuffle test: is the alter_{t+1} coefficient larger than when the timing is shuffled?
 
@@ -169,9 +172,10 @@ def shuffle_test(network: LongitudinalNetwork, trait: str, covariates: tuple[str
     Returns
     -------
     DataFrame
-        Per tie type: observed, null_mean, null_low, null_high (2.5/97.5 percentiles), p_value,
+        Per tie type: observed, null_mean, null_low, null_high (central ``level`` range), p_value,
         n_shuffles, n_obs.
     """
+    tail = 50 * (1 - check_level(level))
     if n_shuffles < 19:
         raise ValueError(f"n_shuffles must be at least 19 (p-values of 0.05), got {n_shuffles}")
     panel = induction_panel(network, trait, covariates, tie_types, exclusive)
@@ -192,14 +196,14 @@ def shuffle_test(network: LongitudinalNetwork, trait: str, covariates: tuple[str
     for tie_type, (b, _) in observed.items():
         draws = np.asarray(null[tie_type])
         rows.append({"tie_type": tie_type, "term": "alter_next", "observed": b,
-                     "null_mean": draws.mean(), "null_low": np.percentile(draws, 2.5),
-                     "null_high": np.percentile(draws, 97.5),
+                     "null_mean": draws.mean(), "null_low": np.percentile(draws, tail),
+                     "null_high": np.percentile(draws, 100 - tail),
                      "p_value": (1 + np.sum(draws >= b)) / (1 + len(draws)), "n_shuffles": len(draws),
                      "n_obs": int((panel["tie_type"] == tie_type).sum())})
     return pd.DataFrame(rows)
 
 
-def ego_fixed_effects(panel: pd.DataFrame, alter_terms: tuple[str, ...] = ALTER_TERMS,
+def ego_fixed_effects(panel: pd.DataFrame, *, alter_terms: tuple[str, ...] = ALTER_TERMS,
                       focal: str = "alter_next", level: float = 0.95) -> pd.DataFrame:
     """Linear probability model with ego and transition fixed effects, by tie type.
 
@@ -322,8 +326,8 @@ def simulate_homophily_contagion(n_nodes: int = 150, n_waves: int = 3, influence
 METHODS = ("naive_gee", "lagged_alter", "shuffle", "ego_fixed_effects")
 
 
-def contagion_detection_study(scenarios: dict[str, dict], n_replications: int = 100,
-                              n_shuffles: int = 49, alpha: float = 0.05,
+def contagion_detection_study(scenarios: dict[str, dict], *, n_replications: int = 100,
+                              n_shuffles: int = 49, alpha: float = 0.05, level: float = 0.95,
                               seed: int | None = None) -> pd.DataFrame:
     """How often each method reports contagion in simulated networks (rejection rates).
 
@@ -333,7 +337,7 @@ def contagion_detection_study(scenarios: dict[str, dict], n_replications: int = 
     ``naive_gee`` (alter_{t+1} coefficient of the Christakis-Fowler model positive with two-sided
     p < alpha), ``lagged_alter`` (alter_t model, same rule), ``shuffle`` (one-sided shuffle
     p-value < alpha, ``n_shuffles`` shuffles) and ``ego_fixed_effects`` (alter_{t+1} coefficient of
-    the fixed-effects model positive, p < alpha). Rejection rates carry Clopper-Pearson 95% CIs.
+    the fixed-effects model positive, p < alpha). Rejection rates carry Clopper-Pearson ``level`` CIs.
     """
     if not scenarios:
         raise ValueError("scenarios must map names to simulate_homophily_contagion keyword arguments")
@@ -363,7 +367,7 @@ def contagion_detection_study(scenarios: dict[str, dict], n_replications: int = 
             fixed = ego_fixed_effects(panel).iloc[0]
             hits["ego_fixed_effects"] += (fixed["estimate"] > 0) and (fixed["p_value"] < alpha)
         for method in METHODS:
-            rows.append({"scenario": name, "method": method, **_rate_row(hits[method], n_replications)})
+            rows.append({"scenario": name, "method": method, **_rate_row(hits[method], n_replications, level)})
     return pd.DataFrame(rows)
 
 
