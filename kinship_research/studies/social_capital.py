@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kinship_research.methods.checks import require_columns
+from kinship_research.methods.survey import weighted_mean
 from kinship_research.methods.regression import WeightedFit, weighted_logit, weighted_ordinal, within_group_models
 
 # --------------------------------------------------------------------------------------------
@@ -78,6 +79,32 @@ def ego_network_measures(egos: pd.DataFrame, alters: pd.DataFrame,
     out["strong_density"] = out["case_id"].map(strong).fillna(0).astype(float) / pairs
     out["kin_share"] = out["case_id"].map(kin).astype(float)
     return out
+
+
+NETWORK_SUMMARY = {
+    "n_confidants (mean)": ("n_confidants", 1.0),
+    "named nobody (%)": ("named_nobody", 100.0),
+    "density (mean, >= 2 alters)": ("density", 1.0),
+    "kin share (mean, >= 1 alter)": ("kin_share", 1.0),
+}
+"""Rows of :func:`network_summary`: label -> (column, scale)."""
+
+
+def network_summary(frame: pd.DataFrame, *, weight: str = "weight", level: float = 0.95) -> pd.DataFrame:
+    """Survey-weighted means of the ego-network measures (WTSSALL), each with its linearisation CI
+    (:func:`kinship_research.methods.survey.weighted_mean`) and the respondents it rests on.
+
+    ``frame`` holds the columns of :func:`ego_network_measures` and the weight; "named nobody" is
+    the weighted share with ``n_confidants == 0``. Returns measure, estimate, std_error, ci_low,
+    ci_high, n.
+    """
+    require_columns(frame, ["n_confidants", "density", "kin_share", weight], "frame")
+    data = frame.assign(named_nobody=(frame["n_confidants"] == 0).astype(float).where(frame["n_confidants"].notna()))
+    rows = []
+    for label, (column, scale) in NETWORK_SUMMARY.items():
+        result = weighted_mean(data[column], data[weight], level=level)
+        rows.append({"measure": label, **{k: v * scale if k != "n" else v for k, v in result.items()}})
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)

@@ -283,3 +283,15 @@ def test_country_trust_table_joins_qog(mirror):
     assert both["qog_wvs_trust_pct"].between(0, 100).all()
     with pytest.raises(ValueError, match="one row per country"):
         sc.country_trust_table(pd.concat([load("pickett2024")] * 2), load("qog_cs_jan20"))
+
+
+def test_network_summary_is_weighted_and_carries_intervals(gss):
+    egos, alters, ties = gss
+    frame = sc.gss_model_frame(egos, sc.ego_network_measures(egos, alters, ties))
+    table = sc.network_summary(frame).set_index("measure")
+    known = frame["n_confidants"].notna()
+    expected = np.average(frame.loc[known, "n_confidants"], weights=frame.loc[known, "weight"])
+    assert table.loc["n_confidants (mean)", "estimate"] == pytest.approx(expected)
+    assert table.loc["n_confidants (mean)", "n"] == known.sum()
+    nobody = table.loc["named nobody (%)"]
+    assert 0 < nobody["ci_low"] < nobody["estimate"] < nobody["ci_high"] < 100
