@@ -3,13 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MIRROR := $(abspath ../shared/data/mirror)
-JOBS ?= 2
+WORKERS ?= 2
 # Use the shared offline mirror when it is there (CI and developer machines).
 ifneq ($(wildcard $(MIRROR)),)
 export KINSHIP_DATA_MIRROR ?= $(MIRROR)
 endif
 
-.PHONY: venv test reports clean
+.PHONY: venv lint format test test-fast reports clean
 
 venv: $(VENV)/.installed
 
@@ -22,13 +22,27 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-test: venv
+# ruff: lint and format check of the package, tests, benchmarks and notebooks.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Everything CI runs: lint, then the whole suite (library, bad input, notebooks, browser).
+test: lint
 	@echo "== running the test suite (KINSHIP_DATA_MIRROR=$${KINSHIP_DATA_MIRROR:-unset})"
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
+
+# The edit loop: no notebook executions, no browser.
+test-fast: venv
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup -m "not slow"
 
 reports: venv
 	@echo "== executing every notebook into reports/ (KINSHIP_DATA_MIRROR=$${KINSHIP_DATA_MIRROR:-unset})"
-	$(BIN)/kinship report --jobs $(JOBS)
+	$(BIN)/kinship report --jobs $(WORKERS)
 
 clean:
 	rm -rf $(VENV) reports/*/ reports/index.html
