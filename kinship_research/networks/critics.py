@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from scipy.special import expit
-from statsmodels.stats.proportion import proportion_confint
 
 from .induction import (
     ALTER_TERMS,
@@ -43,6 +41,8 @@ from kinship_research.methods.checks import check_alpha, check_choice, check_lev
 
 
 def _rate_row(successes: int, trials: int, level: float = 0.95) -> dict:
+    from statsmodels.stats.proportion import proportion_confint
+
     low, high = proportion_confint(successes, trials, alpha=1 - level, method="beta")
     return {"rejections": int(successes), "n_replications": int(trials), "rate": successes / trials,
             "rate_low": low, "rate_high": high}
@@ -113,6 +113,8 @@ def placebo_permutations(network: LongitudinalNetwork, trait: str, *, covariates
     that needs no standard error, ``(1 + #{|placebo - m| >= |observed - m|}) / (1 + n_permutations)``
     with ``m`` the mean placebo estimate (not exactly 0: the logistic MLE is biased in small samples).
     """
+    from scipy import stats
+
     check_choice("cluster", cluster, CLUSTERS)
     alpha, level = check_alpha(alpha), check_level(level)
     tail = 50 * (1 - level)
@@ -219,6 +221,8 @@ def ego_fixed_effects(panel: pd.DataFrame, *, alter_terms: tuple[str, ...] = ALT
         tie_type, term, estimate (change in probability), std_error, ci_low, ci_high, p_value,
         n_obs, n_egos, n_informative_egos.
     """
+    from scipy import stats
+
     if focal not in alter_terms or not set(alter_terms) <= set(ALTER_TERMS):
         raise ValueError(f"alter_terms must be drawn from {ALTER_TERMS} and contain focal {focal!r}")
     missing = [c for c in ("ego", "tie_type", "transition", "ego_next", *alter_terms) if c not in panel]
@@ -339,6 +343,8 @@ def contagion_detection_study(scenarios: dict[str, dict], *, n_replications: int
     p-value < alpha, ``n_shuffles`` shuffles) and ``ego_fixed_effects`` (alter_{t+1} coefficient of
     the fixed-effects model positive, p < alpha). Rejection rates carry Clopper-Pearson ``level`` CIs.
     """
+    from scipy import stats
+
     if not scenarios:
         raise ValueError("scenarios must map names to simulate_homophily_contagion keyword arguments")
     for name, arguments in scenarios.items():

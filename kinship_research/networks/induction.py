@@ -25,8 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 from scipy.special import expit
 
 from .longitudinal import TIE_VIEWS, LongitudinalNetwork, tie_view
@@ -213,6 +211,9 @@ def fit_induction(panel: pd.DataFrame, covariates: tuple[str, ...] = (),
     type's mean covariate vector with the focal term set to 0 and 1. Wald contrast:
     ``z = (b_1 - b_2) / sqrt(V_11 + V_22 - 2 V_12)`` using the stacked robust covariance.
     """
+    import statsmodels.api as sm
+    from scipy import stats
+
     if focal not in alter_terms or not set(alter_terms) <= set(ALTER_TERMS):
         raise ValueError(f"alter_terms must be drawn from {ALTER_TERMS} and contain focal {focal!r}; "
                          f"got {alter_terms}")

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyreadr
 
 WAVES = (1, 2, 3)
 ABSENT = 10
@@ -37,6 +36,8 @@ S50_ATTRIBUTES = {"smoke": "tobacco", "alcohol": "alcohol", "drugs": "cannabis",
 
 
 def _read_rdata(path: Path, expected: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    import pyreadr
+
     objects = pyreadr.read_r(str(path))
     missing = [name for name in expected if name not in objects]
     if missing:
