@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.stats as stats
 
 from kinship_research.methods.checks import check_choice, check_level, check_positive_int, require_columns
 
@@ -106,6 +105,8 @@ def mediation(data: pd.DataFrame, exposure: str, mediator: str, outcome: str, *,
     Kawachi I, Kennedy BP, Lochner K, Prothrow-Stith D (1997) Social capital, income inequality,
     and mortality. Am J Public Health 87:1491-1498.
     """
+    import scipy.stats as stats
+
     covariates = tuple(covariates)
     names = [exposure, mediator, outcome, *covariates]
     require_columns(data, names, "data")

@@ -17,10 +17,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import scipy.stats as stats
-import statsmodels.api as sm
-from statsmodels.miscmodels.ordinal_model import OrderedModel
-from statsmodels.tools.numdiff import approx_fprime
 
 from kinship_research.methods.checks import check_choice, check_level, require_columns
 
@@ -107,6 +103,8 @@ def fit_ols(
     KeyError if a column is missing; ValueError for non-numeric columns, unknown covariance types,
     constant or collinear predictors, or fewer complete cases than parameters + 2.
     """
+    import statsmodels.api as sm
+
     predictors = tuple(predictors)
     if not predictors:
         raise ValueError("predictors must name at least one column")
@@ -189,15 +187,19 @@ def partial_residuals(fit: OLSFit, term: str) -> pd.DataFrame:
                         index=fit.data.index)
 
 
-class _WeightedOrderedModel(OrderedModel):
-    """OrderedModel whose per-observation log-likelihood is multiplied by a survey weight."""
+def _weighted_ordered_model(y_rank, x, weights):
+    """statsmodels OrderedModel whose per-observation log-likelihood is multiplied by a survey weight."""
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    def __init__(self, endog, exog, weights, **kwargs):
-        super().__init__(endog, exog, **kwargs)
-        self.survey_weights = np.asarray(weights, dtype=float)
+    class WeightedOrderedModel(OrderedModel):
+        def __init__(self, endog, exog, survey_weights, **kwargs):
+            super().__init__(endog, exog, **kwargs)
+            self.survey_weights = np.asarray(survey_weights, dtype=float)
 
-    def loglikeobs(self, params):
-        return self.survey_weights * super().loglikeobs(params)
+        def loglikeobs(self, params):
+            return self.survey_weights * super().loglikeobs(params)
+
+    return WeightedOrderedModel(y_rank, x, weights, distr="logit"), OrderedModel
 
 
 @dataclass(frozen=True, eq=False)
@@ -221,6 +223,8 @@ class WeightedFit:
 
     def to_frame(self, *, level: float = 0.95) -> pd.DataFrame:
         """term, estimate (log-odds), std_error, CI, odds ratio with CI, p_value, n."""
+        import scipy.stats as stats
+
         se = np.sqrt(np.diag(self.cov.to_numpy()))
         z = stats.norm.ppf(0.5 + level / 2)
         est = self.params.to_numpy()
@@ -236,6 +240,8 @@ class WeightedFit:
         return out
 
     def _exog(self, frame: pd.DataFrame) -> np.ndarray:
+        import statsmodels.api as sm
+
         x = frame[list(self.columns)].to_numpy(float)
         return sm.add_constant(x, has_constant="add") if self.kind == "logit" else x
 
@@ -253,6 +259,8 @@ def weighted_logit(y: np.ndarray, x: np.ndarray, weights: np.ndarray):
     var_weights=w).fit(cov_type="HC0")``, whose likelihood is :math:`\\sum_i w_i \\ell_i` and whose
     HC0 covariance is the sandwich :math:`H^{-1}(\\sum_i w_i^2 s_i s_i^\\top)H^{-1}` (Binder 1983).
     Returns (params, covariance, model)."""
+    import statsmodels.api as sm
+
     res = sm.GLM(y, sm.add_constant(x, has_constant="add"), family=sm.families.Binomial(),
                  var_weights=weights).fit(cov_type="HC0")
     return np.asarray(res.params), np.asarray(res.cov_params()), res.model
@@ -263,8 +271,8 @@ def weighted_ordinal(y_rank: np.ndarray, x: np.ndarray, weights: np.ndarray):
     ``OrderedModel`` with weighted per-observation log-likelihood and HC0 sandwich covariance
     (numerical score and Hessian). Parameters: slopes, the first cut-point, log increments of the
     others. Returns (params, covariance, model)."""
-    model = _WeightedOrderedModel(y_rank, x, weights, distr="logit")
-    start = OrderedModel(y_rank, x, distr="logit").fit(method="bfgs", disp=False).params
+    model, unweighted = _weighted_ordered_model(y_rank, x, weights)
+    start = unweighted(y_rank, x, distr="logit").fit(method="bfgs", disp=False).params
     res = model.fit(start_params=start, method="bfgs", disp=False, cov_type="HC0", maxiter=500, gtol=1e-8)
     return np.asarray(res.params), np.asarray(res.cov_params()), model
 
@@ -287,6 +295,9 @@ def predicted_probabilities(fit: WeightedFit, values, *, level: float = 0.95) ->
     ----------
     Graubard BI, Korn EL (1999) Predictive margins with survey data. Biometrics 55:652-659.
     """
+    import scipy.stats as stats
+    from statsmodels.tools.numdiff import approx_fprime
+
     values = np.atleast_1d(np.asarray(values, dtype=float))
     if values.size == 0 or not np.isfinite(values).all():
         raise ValueError("values must be a non-empty sequence of finite numbers")
@@ -325,6 +336,9 @@ def within_group_models(data: pd.DataFrame, outcome: str, exposure: str, *, cont
     exposure, model (labelled with ``group_name``, default ``group``), estimate, std_error, ci_low,
     ci_high, p_value, icc, n, n_groups.
     """
+    import statsmodels.api as sm
+    import scipy.stats as stats
+
     group_name = group_name or group
     columns = [outcome, exposure, *controls]
     require_columns(data, [*columns, group])
