@@ -37,7 +37,7 @@ from .induction import (
 )
 from .longitudinal import LongitudinalNetwork
 
-from kinship_research.methods.checks import check_alpha, check_choice, check_level
+from kinship_research.methods.checks import check_alpha, check_choice, check_level, require_columns
 
 
 def _rate_row(successes: int, trials: int, level: float = 0.95) -> dict:
@@ -225,9 +225,8 @@ def ego_fixed_effects(panel: pd.DataFrame, *, alter_terms: tuple[str, ...] = ALT
 
     if focal not in alter_terms or not set(alter_terms) <= set(ALTER_TERMS):
         raise ValueError(f"alter_terms must be drawn from {ALTER_TERMS} and contain focal {focal!r}")
-    missing = [c for c in ("ego", "tie_type", "transition", "ego_next", *alter_terms) if c not in panel]
-    if missing:
-        raise ValueError(f"panel lacks columns {missing}; build it with induction_panel")
+    require_columns(panel, ("ego", "tie_type", "transition", "ego_next", *alter_terms),
+                    "panel (build it with induction_panel)")
     z_crit = stats.norm.ppf(0.5 + level / 2)
     k = alter_terms.index(focal)
     rows = []

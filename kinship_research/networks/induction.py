@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from kinship_research.methods.checks import check_choice, check_level, require_columns
+
 from .longitudinal import TIE_VIEWS, LongitudinalNetwork, tie_view
 
 TIE_TYPES = ("mutual", "ego_nominated", "alter_nominated")
@@ -97,9 +99,7 @@ def induction_panel(network: LongitudinalNetwork, trait: str, covariates: tuple[
 
 def _check_panel(panel: pd.DataFrame, terms: tuple[str, ...], covariates: tuple[str, ...]) -> None:
     needed = ["ego", "tie_type", "transition", "ego_next", *terms, *covariates]
-    missing = [c for c in needed if c not in panel.columns]
-    if missing:
-        raise ValueError(f"panel lacks columns {missing}; build it with induction_panel")
+    require_columns(panel, needed, "panel (build it with induction_panel)")
     if panel[needed].isna().any().any():
         raise ValueError("panel has missing values; induction_panel drops them")
     if not panel["ego_next"].isin((0.0, 1.0)).all():
@@ -217,10 +217,8 @@ def fit_induction(panel: pd.DataFrame, covariates: tuple[str, ...] = (),
     if focal not in alter_terms or not set(alter_terms) <= set(ALTER_TERMS):
         raise ValueError(f"alter_terms must be drawn from {ALTER_TERMS} and contain focal {focal!r}; "
                          f"got {alter_terms}")
-    if cluster not in CLUSTERS:
-        raise ValueError(f"cluster must be one of {CLUSTERS}, got {cluster!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    check_choice("cluster", cluster, CLUSTERS)
+    level = check_level(level)
     if n_draws < 100:
         raise ValueError(f"n_draws must be at least 100 for percentile intervals, got {n_draws}")
     if len(compare) != 2 or compare[0] == compare[1] or not set(compare) <= set(TIE_VIEWS):

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kinship_research.data.loaders.glasgow import ABSENT
+from kinship_research.methods.checks import require_columns
 
 TIE_VIEWS = ("ego_nominated", "alter_nominated", "mutual", "any")
 GLASGOW_TIE_CODES = (1, 2)
@@ -240,9 +241,7 @@ class LongitudinalNetwork:
         """
         for name, frame, required in (("edges", edges, ("wave", "ego", "alter")),
                                       ("attributes", attributes, ("wave", "node"))):
-            missing = [c for c in required if c not in frame.columns]
-            if missing:
-                raise ValueError(f"{name} table lacks required columns {missing}; it has {list(frame.columns)}")
+            require_columns(frame, required, f"{name} table")
         for name, frame in (("edges", edges), ("attributes", attributes)):
             wave = pd.to_numeric(frame["wave"], errors="coerce")
             if wave.isna().any() or (wave != wave.round()).any():

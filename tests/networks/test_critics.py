@@ -70,7 +70,7 @@ def test_ego_fixed_effects_equals_dummy_regression():
     assert ours["std_error"] == pytest.approx(direct.bse[0], rel=1e-6)
     with pytest.raises(ValueError, match="alter_terms"):
         ego_fixed_effects(panel, focal="ego_t")
-    with pytest.raises(ValueError, match="lacks columns"):
+    with pytest.raises(KeyError, match="no column"):
         ego_fixed_effects(panel.drop(columns="alter_t"))
 
 

@@ -167,7 +167,7 @@ def test_fit_bad_input():
         fit_induction(panel, focal="alter_future")
     with pytest.raises(ValueError, match="compare"):
         fit_induction(panel, compare=("mutual", "mutual"))
-    with pytest.raises(ValueError, match="lacks columns"):
+    with pytest.raises(KeyError, match="no column"):
         fit_induction(panel.drop(columns="alter_t"))
     with pytest.raises(ValueError, match="level"):
         fit_induction(panel, level=95)
