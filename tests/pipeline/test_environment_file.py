@@ -7,7 +7,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def requirement(spec: str) -> tuple[str, str]:
-    name, bound = re.match(r"([A-Za-z0-9_.\-]+)\s*(.*)", spec.strip()).groups()
+    """(normalised name, bound) of 'name[extra]>=1.0'; extras are dropped (conda packages have none)."""
+    name, bound = re.match(r"([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(.*)", spec.strip()).groups()
     return name.lower().replace("_", "-"), bound.replace(" ", "")
 
 
