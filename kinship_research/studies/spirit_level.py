@@ -26,16 +26,39 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from kinship_research.methods.checks import require_columns
+from kinship_research.methods.checks import check_choice, check_level, require_columns
 from kinship_research.methods.correlation import correlate
+from kinship_research.methods.robustness import leave_one_out_table
 
 __all__ = [
-    "COUNTRY_GROUPS", "IncomeAdjustment", "QOG_INEQUALITY", "QOG_OUTCOMES", "rich_countries", "alternative_measures", "compare_samples",
-    "control_for_income", "correlate", "exclude", "health_social_index", "leave_one_out",
-    "robustness_summary",
+    "BOOK_COMPONENTS", "BOOK_MIN_COMPONENTS", "COUNTRY_GROUPS", "IncomeAdjustment", "QOG_INEQUALITY", "QOG_OUTCOMES",
+    "alternative_measures", "compare_samples", "component_correlations", "control_for_income", "correlate",
+    "exclude", "flag_implausible", "health_social_index", "index_agreement", "leave_one_out", "rich_countries",
+    "ten_item_index",
 ]
 
-METHODS = ("pearson", "spearman")
+BOOK_COMPONENTS: dict[str, tuple[str, bool]] = {
+    "life_expectancy": ("Life expectancy at birth (years)", False),
+    "maths_and_literacy_scores": ("Maths and literacy, PISA 2003 (mean score)", False),
+    "infant_mortality": ("Infant mortality (deaths per 1,000 live births)", True),
+    "homicides": ("Homicides (per million per year)", True),
+    "imprisonment_log": ("Imprisonment (log of prisoners per 100,000)", True),
+    "teenage_births": ("Teenage births (per 1,000 women aged 15-19)", True),
+    "trust": ("Trust (% agreeing most people can be trusted)", False),
+    "obesity": ("Obesity (% of adults with BMI >= 30)", True),
+    "mental_illness": ("Mental illness (% of adults in the past 12 months)", True),
+    "social_mobility": ("Low social mobility (father-son income elasticity)", True),
+}
+"""The ten components of the Index of Health and Social Problems, as named in the Equality Trust
+international sheet: label with units, and whether a higher value is worse (trust, life
+expectancy and maths/literacy are reverse-coded, as the codebook says)."""
+
+BOOK_MIN_COMPONENTS = 7
+"""A country is scored when it has at least this many of the ten components. The published column
+leaves out Israel (6 components) and Singapore (5) and scores every country with 8 or more; no
+country has exactly 7, so 7 and 8 give the same index. z-scores are taken over the scored
+countries only: this reproduces the published index to within 0.011 (the inputs in the file are
+rounded), while standardising over all 23 countries misses it by up to 0.07."""
 
 COUNTRY_GROUPS: dict[str, tuple[str, ...]] = {
     "usa": ("USA",),
@@ -72,12 +95,7 @@ def _as_list(columns) -> list[str]:
     return [columns] if isinstance(columns, str) else list(columns)
 
 
-def _check_method(method: str) -> None:
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-
-
-def rich_countries(qog: pd.DataFrame, inequality: str, min_gdp_per_head: float, min_population: float,
+def rich_countries(qog: pd.DataFrame, inequality: str, *, min_gdp_per_head: float, min_population: float,
                    gdp: str = "wdi_gdpcappppcon2011", population: str = "wdi_pop") -> pd.DataFrame:
     """Rows of the QoG cross-section with GDP per head and population at or above the thresholds
     and a value of the ``inequality`` measure (one of :data:`QOG_INEQUALITY`)."""
@@ -89,7 +107,7 @@ def rich_countries(qog: pd.DataFrame, inequality: str, min_gdp_per_head: float, 
 
 
 def health_social_index(df: pd.DataFrame, components: Sequence[str],
-                        worse_when_higher: Mapping[str, bool],
+                        worse_when_higher: Mapping[str, bool], *,
                         min_components: int | None = None) -> pd.DataFrame:
     r"""Index of Health and Social Problems: mean of oriented z-scores of the components.
 
@@ -137,37 +155,118 @@ def health_social_index(df: pd.DataFrame, components: Sequence[str],
     return out
 
 
-def leave_one_out(df: pd.DataFrame, x: str, ys, label: str = "iso3", method: str = "pearson",
-                  alpha: float = 0.05) -> pd.DataFrame:
-    """Correlations recomputed without each country in turn.
+def ten_item_index(df: pd.DataFrame, components: Mapping[str, tuple[str, bool]] | None = None, *,
+                   min_components: int = BOOK_MIN_COMPONENTS) -> pd.DataFrame:
+    r"""The Index of Health and Social Problems rebuilt by the book's rule.
+
+    Countries with fewer than ``min_components`` of the components get no index; over the others,
+    each component is standardised, :math:`z_{ic} = s_c (y_{ic} - \bar y_c)/\mathrm{sd}_c` (sign
+    :math:`s_c = -1` where higher is better), and a country's index is the mean of the z-scores it
+    has. ``components`` maps column -> (label, worse_when_higher); default :data:`BOOK_COMPONENTS`.
+
+    Returns the :func:`health_social_index` table for every row of ``df`` (index missing for the
+    countries left out), plus ``scored`` (bool).
+
+    References
+    ----------
+    Wilkinson & Pickett (2009), Appendix (the Index of Health and Social Problems); The Equality
+    Trust, international-inequality.xls, column index_of_health_social_problems.
+    """
+    components = dict(BOOK_COMPONENTS if components is None else components)
+    require_columns(df, list(components), numeric=True)
+    counts = df[list(components)].notna().sum(axis=1)
+    if not 1 <= min_components <= len(components):
+        raise ValueError(f"min_components must be between 1 and {len(components)}, got {min_components}")
+    scored = counts >= min_components
+    if scored.sum() < 3:
+        raise ValueError(f"only {int(scored.sum())} rows have at least {min_components} components")
+    inner = health_social_index(df[scored], list(components), {c: w for c, (_, w) in components.items()},
+                                min_components=1)
+    out = inner.reindex(df.index)
+    for c in ("iso3", "country", "state", "state_abbr"):
+        if c in df.columns:
+            out[c] = df[c]
+    out["n_components"] = counts
+    for c in components:
+        out[f"has_{c}"] = df[c].notna()
+    out["scored"] = scored
+    return out
+
+
+def index_agreement(rebuilt: pd.Series, published: pd.Series, labels: pd.Series, *,
+                    level: float = 0.95) -> tuple[pd.DataFrame, dict]:
+    """Per-unit agreement of a rebuilt index with the published one, and its summary.
+
+    Returns (table, summary): table has label, rebuilt, published, difference for the units with
+    either value; summary has n_both, only_rebuilt, only_published (labels), max_abs_difference,
+    and r, ci_low, ci_high of rebuilt vs published.
+    """
+    from kinship_research.methods.correlation import paired_correlation
+
+    table = pd.DataFrame({"label": labels.to_numpy(), "rebuilt": rebuilt.to_numpy(float),
+                          "published": published.to_numpy(float)})
+    table = table[table[["rebuilt", "published"]].notna().any(axis=1)].reset_index(drop=True)
+    table["difference"] = table["rebuilt"] - table["published"]
+    both = table.dropna(subset=["rebuilt", "published"])
+    r = paired_correlation(both["rebuilt"], both["published"], level=level)
+    summary = {"n_both": len(both), "max_abs_difference": float(both["difference"].abs().max()),
+               "only_rebuilt": table.loc[table["published"].isna(), "label"].tolist(),
+               "only_published": table.loc[table["rebuilt"].isna(), "label"].tolist(),
+               "r": r["r"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
+    return table, summary
+
+
+def component_correlations(df: pd.DataFrame, x: str, components, *, label: str = "iso3",
+                           correlation: str = "pearson", level: float = 0.95) -> pd.DataFrame:
+    """Correlation of ``x`` with each component (pairwise complete), naming the units each drops.
+
+    Returns the :func:`correlate` table plus ``missing`` (comma-separated labels of the units
+    without the component or without ``x``) and ``n_missing``.
+    """
+    components = list(components)
+    require_columns(df, [label])
+    table = correlate(df, x, components, correlation=correlation, level=level)
+    missing = [df.loc[df[[x, c]].isna().any(axis=1), label].astype(str).tolist() for c in components]
+    table["missing"] = [", ".join(m) for m in missing]
+    table["n_missing"] = [len(m) for m in missing]
+    return table
+
+
+def flag_implausible(df: pd.DataFrame, column: str, *, label: str = "iso3", low: float | None = None,
+                     high: float | None = None) -> pd.DataFrame:
+    """Rows whose ``column`` lies outside [low, high] (either bound optional): label, value, bound.
+
+    Used to flag inputs such as China's S80/S20 of 28.3 (the World Bank's figure for China is
+    about 10), so that headlines can be shown with and without them.
+    """
+    require_columns(df, [label, column])
+    if low is None and high is None:
+        raise ValueError("give low, high or both")
+    values = df[column]
+    out_low = values < low if low is not None else pd.Series(False, index=df.index)
+    out_high = values > high if high is not None else pd.Series(False, index=df.index)
+    flagged = df.loc[out_low | out_high, [label, column]].rename(columns={label: "label", column: "value"})
+    flagged["bound"] = np.where(out_low[flagged.index], f"< {low}", f"> {high}")
+    return flagged.reset_index(drop=True)
+
+
+def leave_one_out(df: pd.DataFrame, x: str, ys, *, label: str = "iso3", correlation: str = "pearson",
+                  level: float = 0.95) -> pd.DataFrame:
+    """Correlations recomputed without each country in turn
+    (:func:`kinship_research.methods.robustness.leave_one_out_table`).
 
     Returns
     -------
     DataFrame with one row per outcome and dropped country: x, outcome, dropped, r, ci_low,
-    ci_high, p_value, n, full_r, full_p_value and ``significance_changed`` (whether the
-    dropped country's removal moves p across ``alpha``).
+    ci_high, p_value, n, change (r minus the full r) and full_r. Judge it with
+    :func:`kinship_research.methods.robustness.effect_verdicts`, not by p crossing 0.05.
     """
-    ys = _as_list(ys)
-    if label not in df.columns:
-        raise KeyError(f"label column {label!r} not in data; available: {list(df.columns)}")
-    full = correlate(df, x, ys, correlation=method).set_index("outcome")
-    rows = []
-    for y in ys:
-        pair = df[[label, x, y]].dropna()
-        for i in pair.index:
-            result = correlate(pair.drop(index=i), x, y, correlation=method).iloc[0].to_dict()
-            result.update(dropped=pair.at[i, label], full_r=full.at[y, "r"],
-                          full_p_value=full.at[y, "p_value"])
-            rows.append(result)
-    out = pd.DataFrame(rows)
-    out["significance_changed"] = (out["p_value"] < alpha) != (out["full_p_value"] < alpha)
-    columns = ["x", "outcome", "dropped", "r", "ci_low", "ci_high", "p_value", "n", "full_r",
-               "full_p_value", "significance_changed"]
-    return out[columns]
+    require_columns(df, [label])
+    return leave_one_out_table(df, x, ys, label=label, correlation=correlation, level=level)
 
 
-def exclude(df: pd.DataFrame, x: str, ys, groups=("usa", "japan", "singapore", "nordics"),
-            label: str = "iso3", method: str = "pearson") -> pd.DataFrame:
+def exclude(df: pd.DataFrame, x: str, ys, *, groups=("usa", "japan", "singapore", "nordics"),
+            label: str = "iso3", correlation: str = "pearson", level: float = 0.95) -> pd.DataFrame:
     """Correlations with named groups of countries removed (plus the full sample, ``none``).
 
     ``groups`` is a sequence of names in :data:`COUNTRY_GROUPS` or a mapping of group name to
@@ -186,16 +285,18 @@ def exclude(df: pd.DataFrame, x: str, ys, groups=("usa", "japan", "singapore", "
             raise KeyError(f"unknown country group(s) {unknown}; known: {list(COUNTRY_GROUPS)} "
                            "(or pass a mapping of name to country codes)")
         groups = {g: COUNTRY_GROUPS[g] for g in _as_list(groups)}
-    tables = [correlate(df, x, ys, correlation=method).assign(excluded="none", removed="")]
+    tables = [correlate(df, x, ys, correlation=correlation, level=level).assign(excluded="none", removed="")]
     for name, codes in groups.items():
         drop = df[label].isin(list(codes))
         removed = ",".join(df.loc[drop, label].astype(str))
-        tables.append(correlate(df[~drop], x, ys, correlation=method).assign(excluded=name, removed=removed))
+        tables.append(correlate(df[~drop], x, ys, correlation=correlation, level=level)
+                      .assign(excluded=name, removed=removed))
     out = pd.concat(tables, ignore_index=True)
     return out[["excluded", "removed", "x", "outcome", "r", "ci_low", "ci_high", "p_value", "n"]]
 
 
-def alternative_measures(df: pd.DataFrame, xs: Sequence[str], ys, method: str = "pearson") -> pd.DataFrame:
+def alternative_measures(df: pd.DataFrame, xs: Sequence[str], ys, *, correlation: str = "pearson",
+                         level: float = 0.95) -> pd.DataFrame:
     """The same correlations for several inequality measures (e.g. S80/S20 and Gini), stacked.
 
     Only countries with every measure are used, so differences come from the measure and not
@@ -206,15 +307,18 @@ def alternative_measures(df: pd.DataFrame, xs: Sequence[str], ys, method: str = 
         raise ValueError("give at least two inequality measures to compare")
     require_columns(df, xs, numeric=True)
     common = df.dropna(subset=xs)
-    return pd.concat([correlate(common, x, ys, correlation=method) for x in xs], ignore_index=True)
+    return pd.concat([correlate(common, x, ys, correlation=correlation, level=level) for x in xs],
+                     ignore_index=True)
 
 
-def compare_samples(samples: Mapping[str, pd.DataFrame], x: str, ys, method: str = "pearson") -> pd.DataFrame:
+def compare_samples(samples: Mapping[str, pd.DataFrame], x: str, ys, *, correlation: str = "pearson",
+                    level: float = 0.95) -> pd.DataFrame:
     """The same correlations in several country samples (e.g. the 23 vs all with data), stacked
     with a ``sample`` column."""
     if not samples:
         raise ValueError("give at least one named sample")
-    tables = [correlate(frame, x, ys, correlation=method).assign(sample=name) for name, frame in samples.items()]
+    tables = [correlate(frame, x, ys, correlation=correlation, level=level).assign(sample=name)
+              for name, frame in samples.items()]
     out = pd.concat(tables, ignore_index=True)
     return out[["sample", *[c for c in out.columns if c != "sample"]]]
 
@@ -237,7 +341,7 @@ class IncomeAdjustment:
         return self.coefficients
 
 
-def control_for_income(df: pd.DataFrame, x: str, ys, income: str, log_income: bool = True,
+def control_for_income(df: pd.DataFrame, x: str, ys, *, income: str, log_income: bool = True,
                        label: str = "iso3", cov_type: str = "HC3", level: float = 0.95) -> IncomeAdjustment:
     r"""Regress each outcome on inequality and national income per head.
 
@@ -254,9 +358,8 @@ def control_for_income(df: pd.DataFrame, x: str, ys, income: str, log_income: bo
     require_columns(df, [x, income, *ys], numeric=True)
     if label not in df.columns:
         raise KeyError(f"label column {label!r} not in data; available: {list(df.columns)}")
-    allowed = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
-    if cov_type not in allowed:
-        raise ValueError(f"cov_type must be one of {allowed}, got {cov_type!r}")
+    check_choice("cov_type", cov_type, ("nonrobust", "HC0", "HC1", "HC2", "HC3"))
+    level = check_level(level)
     income_term = f"log_{income}" if log_income else income
     coefficients, partial = [], []
     for y in ys:
@@ -282,36 +385,3 @@ def control_for_income(df: pd.DataFrame, x: str, ys, income: str, log_income: bo
             "y_residual": sm.OLS(data[y].astype(float), control_only).fit().resid.to_numpy(),
         }))
     return IncomeAdjustment(pd.DataFrame(coefficients), pd.concat(partial, ignore_index=True))
-
-
-def robustness_summary(baseline: pd.DataFrame, checks: Mapping[str, pd.DataFrame],
-                       alpha: float = 0.05) -> pd.DataFrame:
-    """Does each baseline association survive each check?
-
-    An association survives a check when every row of the check for that outcome is
-    significant at ``alpha`` with the baseline's sign. Rows are correlation tables (column
-    ``r``) or coefficient tables (column ``estimate``; pass only the inequality term's rows).
-
-    Returns
-    -------
-    DataFrame with one row per outcome and check: outcome, check, survives, rows,
-    max_p_value, min_abs_effect, plus the baseline r and p-value.
-    """
-    for name, table in {"baseline": baseline, **checks}.items():
-        missing = {"outcome", "p_value"} - set(table.columns)
-        if missing or not ({"r", "estimate"} & set(table.columns)):
-            raise KeyError(f"table {name!r} needs columns outcome, p_value and r or estimate")
-    rows = []
-    for _, base in baseline.iterrows():
-        sign = np.sign(base["r"])
-        for name, table in checks.items():
-            part = table[table["outcome"] == base["outcome"]]
-            if part.empty:
-                continue
-            effect = part["r"] if "r" in part.columns else part["estimate"]
-            survives = bool(((part["p_value"] < alpha) & (np.sign(effect) == sign)).all())
-            rows.append({"outcome": base["outcome"], "check": name, "survives": survives,
-                         "rows": len(part), "max_p_value": float(part["p_value"].max()),
-                         "min_abs_effect": float(effect.abs().min()),
-                         "baseline_r": base["r"], "baseline_p_value": base["p_value"]})
-    return pd.DataFrame(rows)

@@ -1,0 +1,66 @@
+"""Figures of the Spirit Level study: scatter with fit, partial regression, forest and ranked dot plots."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from kinship_research.studies import spirit_level as sl
+
+
+@pytest.fixture
+def countries():
+    rng = np.random.default_rng(7)
+    n = 30
+    inequality = rng.uniform(3, 9, n)
+    df = pd.DataFrame({
+        "iso3": [f"C{i:02d}" for i in range(n)],
+        "ineq": inequality,
+        "gini": 0.2 + 0.02 * inequality + rng.normal(0, 0.01, n),
+        "gdp": np.exp(rng.normal(10.5, 0.3, n)),
+        "bad": 2 * inequality + rng.normal(0, 2, n),
+        "good": -inequality + rng.normal(0, 3, n),
+        "noise": rng.normal(0, 1, n),
+    })
+    df.loc[[1, 5], "good"] = np.nan
+    df.loc[0, "iso3"] = "USA"
+    df.loc[2, "iso3"] = "JPN"
+    df.loc[3, "iso3"] = "SWE"
+    return df
+
+
+
+def test_scatter_with_fit_labels_every_country(countries):
+    from kinship_research.plots.spirit_level import scatter_with_fit
+
+    fig = scatter_with_fit(countries, "ineq", "good", xlabel="S80/S20 (ratio)", ylabel="y (units)",
+                           source="Source: test", highlight=["USA"])
+    ax = fig.axes[0]
+    assert len(ax.texts) == 28  # one label per complete country
+    assert ax.get_xlabel() == "S80/S20 (ratio)" and any("Source: test" in t.get_text() for t in fig.texts)
+    r = sl.correlate(countries, "ineq", "good").r[0]
+    assert f"r = {r:.2f}" in ax.get_title() and "n = 28" in ax.get_title()
+
+
+def test_partial_and_forest_plots(countries):
+    from kinship_research.plots.spirit_level import forest_plot, partial_regression_plot
+
+    result = sl.control_for_income(countries, "ineq", "bad", income="gdp")
+    coef = result.coefficients.set_index("term").loc["ineq"]
+    fig = partial_regression_plot(result.partial, "bad", "x | income", "y | income", coefficient=coef)
+    assert f"{coef['estimate']:.3g}" in fig.axes[0].texts[-1].get_text()
+    with pytest.raises(KeyError, match="no partial-regression rows"):
+        partial_regression_plot(result.partial, "good", "x", "y")
+    table = sl.exclude(countries, "ineq", "bad", groups=["usa"])
+    assert len(forest_plot(table, "excluded").axes[0].get_yticklabels()) == 2
+    with pytest.raises(KeyError, match="needs column"):
+        forest_plot(table.drop(columns="n"), "excluded")
+
+
+def test_ranked_dot_plot_orders_countries(countries):
+    from kinship_research.plots.spirit_level import ranked_dot_plot
+
+    df = countries.assign(region=np.where(countries.index % 2, "odd", "even"))
+    fig = ranked_dot_plot(df, "good", label="iso3", hue="region", xlabel="Trust (%)")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == df.dropna(subset=["good"]).sort_values("good")["iso3"].tolist()
+    with pytest.raises(KeyError, match="needs column"):
+        ranked_dot_plot(df, "good", hue="continent")
