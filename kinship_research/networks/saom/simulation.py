@@ -5,7 +5,8 @@ among toggling ``x_ij`` for each changeable ``j`` and not changing, with probabi
 ``p_j ∝ exp(sum_k beta_k (1 - 2 x_ij) c_ijk)`` (no change: ``exp(0)``); see
 :mod:`kinship_research.networks.saom.effects` for ``c_ijk``. Conditional simulation (RSiena's
 default) runs until the distance from the starting network, over counted pairs, equals the observed
-one; the elapsed time is then ``Gamma(M, n rho)`` for ``M`` micro-steps. The simulator also
+one; the elapsed time is then ``Gamma(M, n rho)`` for ``M`` micro-steps. Unconditional simulation
+over a period of length 1 runs ``M ~ Poisson(n rho)`` micro-steps. The simulator also
 accumulates the score ``d log P / d beta = sum_steps (delta_chosen - E_p delta)`` used for the
 derivative matrix (Schweinberger & Snijders 2007, Computational Statistics & Data Analysis 51:4465).
 """
@@ -60,9 +61,9 @@ def _simulate_conditional(x, start, changeable, counted, target, codes, values, 
     mean_delta = np.zeros(p)
     distance = 0
     steps = 0
-    while distance != target:
+    while distance != target or target < 0:
         if steps >= max_steps:
-            return -1, score
+            return -1 if target >= 0 else steps, score
         steps += 1
         i = np.random.randint(n)
         top = 0.0
@@ -114,12 +115,12 @@ def _simulate_conditional(x, start, changeable, counted, target, codes, values, 
     return steps, score
 
 
-def simulate_network_period(start, effects, beta, *, target_distance, changeable=None, counted=None,
-                            covariates=None, seed=None):
-    """Simulate one period conditionally on ``target_distance`` changes.
+def simulate_network_period(start, effects, beta, *, rate=None, target_distance=None, changeable=None,
+                            counted=None, covariates=None, seed=None):
+    """Simulate one period: for a duration 1 at ``rate``, or conditionally on ``target_distance`` changes.
 
-    Returns ``(end network, number of micro-steps, score vector d log P / d beta)``; the elapsed
-    time for rate ``rho`` is ``Gamma(steps, n rho)``-distributed and is drawn by the estimator.
+    Give exactly one of ``rate`` and ``target_distance``. Returns ``(end network, number of
+    micro-steps, score vector d log P / d beta)``.
     """
     from kinship_research.networks.saom.effects import SaomData
 
@@ -134,16 +135,26 @@ def simulate_network_period(start, effects, beta, *, target_distance, changeable
     data = SaomData(start[None], start[None], start[None], changeable[None], counted[None],
                     {k: np.asarray(v, float) for k, v in (covariates or {}).items()})
     arrays = covariate_arrays(effects, data)
-    kernel_seed = int(np.random.default_rng(seed).integers(2**31 - 1))
-    return run_kernel(start, changeable, counted, int(target_distance), effects, arrays, beta, kernel_seed)
+    if (rate is None) == (target_distance is None):
+        raise ValueError("give exactly one of rate (unconditional) and target_distance (conditional)")
+    rng = np.random.default_rng(seed)
+    if rate is not None:
+        if not rate > 0:
+            raise ValueError(f"rate must be positive, got {rate}")
+        steps = int(rng.poisson(n * rate))
+        return run_kernel(start, changeable, counted, -1, effects, arrays, beta, int(rng.integers(2**31 - 1)),
+                          max_steps=steps)
+    return run_kernel(start, changeable, counted, int(target_distance), effects, arrays, beta,
+                      int(rng.integers(2**31 - 1)))
 
 
-def run_kernel(start, changeable, counted, target, effects, arrays, beta, kernel_seed):
-    """Run the compiled conditional simulator on a copy of ``start``; see :func:`simulate_network_period`."""
+def run_kernel(start, changeable, counted, target, effects, arrays, beta, kernel_seed, max_steps=None):
+    """Run the compiled simulator on a copy of ``start`` (``target < 0``: exactly ``max_steps`` steps)."""
     x = start.copy()
     codes = np.array([e.code for e in effects], dtype=np.int64)
     values, ranges, sim_means = arrays
-    max_steps = MAX_STEPS_PER_CHANGE * max(target, 1)
+    if max_steps is None:
+        max_steps = MAX_STEPS_PER_CHANGE * max(target, 1)
     steps, score = _simulate_conditional(x, start, changeable, counted, target, codes, values, ranges,
                                          sim_means, beta, kernel_seed, max_steps)
     if steps < 0:
