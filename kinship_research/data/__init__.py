@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 
 import pandas as pd
 
+from .registry import Entry, check_loader, entries, entry
 from .retrieve import (
     CACHE_ENV,
     MIRROR_ENV,
@@ -20,8 +22,8 @@ from .retrieve import (
     locate,
     mirror_dir,
     sha256,
+    verified_copy,
 )
-from .registry import Entry, entries, entry
 
 __all__ = [
     "CACHE_ENV", "MIRROR_ENV", "DataHashError", "DataUnavailableError", "Entry", "cache_dir",
@@ -35,9 +37,23 @@ def fetch(dataset_id: str, progressbar: bool = True) -> Path:
 
 
 def loader(e: Entry):
-    """The loader function named in the entry (``module:function`` in kinship_research.data.loaders)."""
-    module, _, function = e.loader.partition(":")
-    return getattr(importlib.import_module(f"kinship_research.data.loaders.{module}"), function)
+    """The loader function named in the entry: ``module:function`` where ``function`` is a public
+    function *defined in* ``kinship_research.data.loaders.<module>`` (not one it imports, such as a
+    pickle reader), so a registry entry cannot make ``load`` run arbitrary code."""
+    module_name, _, function = check_loader(e.loader, e.id).partition(":")
+    module = importlib.import_module(f"kinship_research.data.loaders.{module_name}")
+    fn = getattr(module, function, None)
+    if not (inspect.isfunction(fn) and fn.__module__ == module.__name__):
+        raise ValueError(f"{e.id}: loader {e.loader!r} is not a function defined in {module.__name__}; "
+                         f"registered loaders there: {', '.join(loader_functions(module_name))}")
+    return fn
+
+
+def loader_functions(module_name: str) -> list[str]:
+    """Public functions defined in ``kinship_research.data.loaders.<module_name>``."""
+    module = importlib.import_module(f"kinship_research.data.loaders.{module_name}")
+    return sorted(n for n, f in vars(module).items()
+                  if inspect.isfunction(f) and f.__module__ == module.__name__ and not n.startswith("_"))
 
 
 def load(dataset_id: str) -> pd.DataFrame:
@@ -47,14 +63,16 @@ def load(dataset_id: str) -> pd.DataFrame:
 
 
 def catalog() -> pd.DataFrame:
-    """One row per registered dataset: id, title, kind, source, terms, citation, url, local path, available."""
+    """One row per registered dataset: id, title, kind, source, terms, citation, url, local path, cached,
+    available (a local copy exists *and* every file's sha256 matches the registry)."""
     rows = []
     for e in entries().values():
         path = locate(e)
+        good = verified_copy(e)
         rows.append({
             "id": e.id, "title": e.title, "kind": e.kind, "source": e.source, "terms": e.terms,
             "citation": e.citation, "url": e.url or e.official, "local": str(path) if path else None,
             "cached": path is not None and (e.kind != "url" or path.parent == cache_dir()),
-            "available": path is not None,
+            "available": good is not None,  # a copy whose sha256 (of every file) matches the registry
         })
     return pd.DataFrame(rows)

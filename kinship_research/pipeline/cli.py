@@ -7,7 +7,10 @@
 
 Reports go to ./reports unless --reports-dir or $KINSHIP_REPORTS_DIR says otherwise.
 
-User mistakes print one ``error:`` line and exit with status 2; failed notebooks exit 1.
+User mistakes print one ``error:`` line and exit with status 2; failed notebooks exit 1. A folder
+that cannot be written (read-only, disk full) prints one ``error:`` line and exits 1 (``report``
+checks the reports folder before running any notebook); a report locked by another run exits 2;
+Ctrl-C prints one line and exits 130, after the runner has removed its staging folder.
 """
 from __future__ import annotations
 
@@ -20,8 +23,9 @@ from pathlib import Path
 import pandas as pd
 
 from kinship_research import data
-from kinship_research.pipeline import parameters as notebooks
 from kinship_research.pipeline import batch, paths, runner
+from kinship_research.pipeline import parameters as notebooks
+from kinship_research.pipeline.atomic import LockHeldError
 
 
 def _data_list(args) -> int:
@@ -84,7 +88,7 @@ def _notebooks_copy(args) -> int:
 def _run(args) -> int:
     params = dict(args.parameter or [])
     notebooks.validate(args.name, params)
-    reports = paths.reports_dir(args.reports_dir)
+    reports = runner.check_writable(paths.reports_dir(args.reports_dir))
     record = runner.run_notebook(args.name, params, reports_dir=reports)
     print(f"{record.name}: {record.status} in {record.seconds} s -> {reports / record.name}")
     if record.error:
@@ -97,7 +101,7 @@ def _report(args) -> int:
         raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
     for name in args.only or []:
         notebooks.notebook_path(name)
-    reports = paths.reports_dir(args.reports_dir)
+    reports = runner.check_writable(paths.reports_dir(args.reports_dir))
     records = batch.run_all(args.only, jobs=args.jobs, reports_dir=reports)
     for r in records:
         print(f"{r.status:>8}  {r.name}  ({r.seconds} s){'  ' + r.error if r.error else ''}")
@@ -145,10 +149,16 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into head or less that closed early
         sys.stderr.close()
         return 0
-    except (KeyError, ValueError) as err:
+    except KeyboardInterrupt:
+        print("interrupted: reports on disk are as they were before this run", file=sys.stderr)
+        return 130
+    except (KeyError, ValueError, LockHeldError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"error: {message}", file=sys.stderr)
         return 2
+    except OSError as err:  # read-only folder, disk full, permission denied: the OS says which
+        print(f"error: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
