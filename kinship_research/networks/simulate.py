@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -25,7 +24,7 @@ MODELS = {  # model -> (required rates, compartments)
     "SISa": (("beta", "gamma", "alpha"), ("S", "I")),
     "threshold": (("threshold",), ("S", "I")),
 }
-SIMULATION_METHODS = ("discrete", "gillespie")
+ENGINES = ("discrete", "gillespie")
 
 
 def _check_rates(model: str, rates: dict) -> dict:
@@ -75,7 +74,7 @@ def _initial_state(initial, nodes: list, rng) -> np.ndarray:
     return infected
 
 
-def simulate(graph: nx.Graph, model: str, t_max: float, seed=None, method: str = "discrete",
+def simulate(graph, model: str, t_max: float, *, seed=None, engine: str = "discrete",
              initial=0.01, dt: float = 0.1, **rates) -> pd.DataFrame:
     """Simulate a contagion model and return the number of nodes in each state over time.
 
@@ -89,19 +88,20 @@ def simulate(graph: nx.Graph, model: str, t_max: float, seed=None, method: str =
     - ``"threshold"``: S -> I (permanent) once the fraction of adopted neighbours is at least
       ``threshold`` (Watts 2002); synchronous rounds, t counts rounds and ``dt`` is unused.
 
-    ``method="discrete"`` updates all nodes synchronously every ``dt`` from the state at the
+    ``engine="discrete"`` updates all nodes synchronously every ``dt`` from the state at the
     start of the step: P(S -> I) = 1 - exp(-(alpha + beta k) dt), P(I -> S or R) =
     1 - exp(-gamma dt), i.e. the exact per-node hazards held fixed over the step (tends to the
     continuous-time process as dt -> 0). k comes from one CSR matrix-vector product.
-    ``method="gillespie"`` (SIS, SIR, SISa) is exact continuous time: node i has total rate
+    ``engine="gillespie"`` (SIS, SIR, SISa) is exact continuous time: node i has total rate
     gamma + beta outdeg_i if infected (recovery plus transmission attempts to a uniformly
     chosen out-neighbour, which succeed when it is susceptible) and alpha if susceptible; the
-    next event is drawn from a Fenwick tree of these rates (O(log n) per event). The state is
-    reported every ``dt``.
+    next event is drawn from a Fenwick tree (a sum tree) of these rates in O(log n), in a
+    compiled (numba) event loop. The state is reported every ``dt``.
 
     Parameters
     ----------
-    graph : networkx graph.
+    graph : networkx graph, igraph Graph, or square scipy sparse matrix (A[i, j] != 0: i
+        can infect j; nodes 0..n-1).
     model : one of "SIS", "SIR", "SISa", "threshold".
     t_max : simulated time (> 0); rows at t = 0, dt, 2 dt, ... <= t_max.
     seed : seed for numpy.random.default_rng.
@@ -111,7 +111,7 @@ def simulate(graph: nx.Graph, model: str, t_max: float, seed=None, method: str =
 
     Returns
     -------
-    DataFrame with columns t, S, I (and R for SIR); ``attrs`` holds n_nodes, model, method,
+    DataFrame with columns t, S, I (and R for SIR); ``attrs`` holds n_nodes, model, engine,
     rates and, for gillespie, n_events.
 
     References
@@ -122,12 +122,10 @@ def simulate(graph: nx.Graph, model: str, t_max: float, seed=None, method: str =
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {tuple(MODELS)}, got {model!r}")
-    if method not in SIMULATION_METHODS:
-        raise ValueError(f"method must be one of {SIMULATION_METHODS}, got {method!r}")
-    if method == "gillespie" and model == "threshold":
-        raise ValueError("the threshold model runs in synchronous rounds; use method='discrete'")
-    if not isinstance(graph, nx.Graph) or graph.number_of_nodes() == 0:
-        raise ValueError("graph must be a non-empty networkx graph")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if engine == "gillespie" and model == "threshold":
+        raise ValueError("the threshold model runs in synchronous rounds; use engine='discrete'")
     for name, value in (("t_max", t_max), ("dt", dt)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
                 or not np.isfinite(value) or value <= 0:
@@ -136,11 +134,13 @@ def simulate(graph: nx.Graph, model: str, t_max: float, seed=None, method: str =
     rng = np.random.default_rng(seed)
     # row i of `spread` lists the nodes that node i can infect
     nodes, spread = graph_adjacency(graph, symmetrise=False)
+    if not nodes:
+        raise ValueError("graph must have at least one node")
     infected = _initial_state(initial, nodes, rng)
     if model == "threshold":
         counts = _threshold(spread, infected, int(math.floor(t_max)), checked["threshold"])
         times = np.arange(len(counts), dtype=float)
-    elif method == "discrete":
+    elif engine == "discrete":
         times = np.arange(0, int(math.floor(t_max / dt + 1e-9)) + 1) * dt
         counts = _discrete(spread, infected, len(times), dt, model, checked, rng)
     else:
@@ -149,9 +149,9 @@ def simulate(graph: nx.Graph, model: str, t_max: float, seed=None, method: str =
     columns = MODELS[model][1]
     table = pd.DataFrame(counts[:, :len(columns)], columns=list(columns))
     table.insert(0, "t", times)
-    table.attrs.update({"n_nodes": len(nodes), "model": model, "method": method,
+    table.attrs.update({"n_nodes": len(nodes), "model": model, "engine": engine,
                         "rates": checked})
-    if method == "gillespie":
+    if engine == "gillespie":
         table.attrs["n_events"] = n_events
     return table
 
@@ -206,99 +206,62 @@ def _threshold(spread, infected, rounds, threshold) -> np.ndarray:
     return counts
 
 
+def _fenwick(values: np.ndarray) -> np.ndarray:
+    """Fenwick tree (1-based) of ``values`` (length a power of two): tree[j] = sum of
+    values[j - lowbit(j) : j]."""
+    width = len(values)
+    prefix = np.concatenate([[0.0], np.cumsum(values)])
+    j = np.arange(1, width + 1)
+    return np.concatenate([[0.0], prefix[j] - prefix[j - (j & -j)]])
+
+
 def _gillespie(spread, infected, times, model, rates, rng):
-    """Exact continuous-time SIS/SIR/SISa with a Fenwick tree of node rates."""
+    """Exact continuous-time SIS/SIR/SISa: a compiled event loop over a Fenwick tree of rates.
+
+    Random numbers are drawn by ``rng`` in batches of 2^16 (exponential waiting times, then
+    uniforms for the event choice); every 2^20 updates the tree is rebuilt from the rates to
+    remove floating-point drift. Returns (counts, n_events).
+    """
+    from kinship_research.networks._kernels import gillespie_events
+
     n = spread.shape[0]
     beta, gamma = rates["beta"], rates["gamma"]
     alpha = rates.get("alpha", 0.0)
     after_recovery = 2 if model == "SIR" else 0
     rate_after_recovery = alpha if model == "SISa" else 0.0
-    indptr = spread.indptr.tolist()
-    indices = spread.indices.tolist()
     out_degree = np.diff(spread.indptr)
-    state = infected.astype(np.int64).tolist()
-    infected_rate = (gamma + beta * out_degree).tolist()
+    infected_rate = gamma + beta * out_degree.astype(np.float64)
     width = 1 << max(n - 1, 1).bit_length()  # power of two >= n: descent needs no bound check
-    node_rate = np.zeros(width + 1)
-    node_rate[:n] = np.where(infected, gamma + beta * out_degree, alpha)
-
-    def build(values: np.ndarray) -> list:
-        """Fenwick tree (1-based): tree[j] = sum of values[j - lowbit(j) : j]."""
-        prefix = np.concatenate([[0.0], np.cumsum(values[:width])])
-        j = np.arange(1, width + 1)
-        return [0.0] + (prefix[j] - prefix[j - (j & -j)]).tolist()
-
-    rate = node_rate.tolist()
-    tree = build(node_rate)
-    total = float(node_rate.sum())
-    n_infected, n_removed = int(infected.sum()), 0
+    rate = np.zeros(width + 1)
+    rate[:n] = np.where(infected, infected_rate, alpha)
+    tree = _fenwick(rate[:width])
+    state = infected.astype(np.int64)
+    n_infected = int(infected.sum())
     counts = np.zeros((len(times), 3), dtype=np.int64)
     counts[0] = (n - n_infected, n_infected, 0)
-    grid = [float(x) for x in times[1:]] + [math.inf]
-    next_record, next_time, t_end = 1, grid[0], float(times[-1])
-    t = 0.0
+    grid = np.append(np.asarray(times[1:], dtype=np.float64), np.inf)
+    scalars = np.array([0.0, float(rate.sum()), float(times[-1])])
     batch = 1 << 16
-    exponentials, uniforms, used = [], [], batch
-    n_events, updates = 0, 0
+    counters = np.array([batch, n_infected, 0, 1, 0, 0], dtype=np.int64)
+    exponentials = uniforms = np.zeros(batch)
+    indptr, indices = spread.indptr.astype(np.int64), spread.indices.astype(np.int64)
     floor = 1e-12 * max(1.0, gamma + alpha)
-    while total > floor:
-        if used == batch:
-            exponentials = rng.standard_exponential(batch).tolist()
-            uniforms = rng.random(batch).tolist()
-            used = 0
-        t += exponentials[used] / total
-        target = uniforms[used] * total
-        used += 1
-        if t > next_time:
-            while t > next_time:
-                counts[next_record] = (n - n_infected - n_removed, n_infected, n_removed)
-                next_record += 1
-                next_time = grid[next_record - 1]
-            if t > t_end:
-                break
-        pos, step = 0, width
-        while step:
-            nxt = pos + step
-            if tree[nxt] < target:
-                pos = nxt
-                target -= tree[nxt]
-            step >>= 1
-        if rate[pos] == 0.0:  # rounding at the edge of the tree; draw again
-            continue
-        if state[pos] == 1:
-            if target < gamma or beta == 0.0:  # recovery
-                node, new_state, new_rate = pos, after_recovery, rate_after_recovery
-                n_infected -= 1
-                n_removed += after_recovery == 2
-            else:  # transmission attempt to a uniformly chosen out-neighbour
-                start, stop = indptr[pos], indptr[pos + 1]
-                if stop == start:  # rounding put the draw just past gamma
-                    continue
-                node = indices[min(start + int((target - gamma) / beta), stop - 1)]
-                if state[node] != 0:
-                    continue
-                new_state, new_rate = 1, infected_rate[node]
-                n_infected += 1
-        else:  # spontaneous adoption (SISa)
-            node, new_state, new_rate = pos, 1, infected_rate[pos]
-            n_infected += 1
-        n_events += 1
-        delta = new_rate - rate[node]
-        state[node] = new_state
-        rate[node] = new_rate
-        total += delta
-        j = node + 1
-        while j <= width:
-            tree[j] += delta
-            j += j & -j
-        updates += 1
-        if updates & 0xFFFFF == 0:  # every 2^20 events: remove floating-point drift
-            tree = build(np.asarray(rate))
-            total = float(np.sum(rate))
-    while next_record < len(times):
-        counts[next_record] = (n - n_infected - n_removed, n_infected, n_removed)
-        next_record += 1
-    return counts, n_events
+    while True:
+        if counters[0] == batch and scalars[1] > floor:
+            exponentials = rng.standard_exponential(batch)
+            uniforms = rng.random(batch)
+            counters[0] = 0
+        status = gillespie_events(tree, rate, state, indptr, indices, infected_rate,
+                                  exponentials, uniforms, scalars, counters, grid, counts,
+                                  beta, gamma, after_recovery, rate_after_recovery, floor)
+        if status == 1:
+            break
+        if status == 2:  # every 2^20 events: remove floating-point drift
+            tree = _fenwick(rate[:width])
+            scalars[1] = float(np.sum(rate))
+    n_infected, n_removed, next_record = (int(v) for v in counters[1:4])
+    counts[next_record:] = (n - n_infected - n_removed, n_infected, n_removed)
+    return counts, int(counters[4])
 
 
 def equilibrium_prevalence(runs: Iterable[pd.DataFrame], burn_in: float,
@@ -332,7 +295,7 @@ def _seed_sequence(seed) -> np.random.SeedSequence:
     return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
 
 
-def replicate(graph: nx.Graph, model: str, t_max: float, n_runs: int, seed=None,
+def replicate(graph, model: str, t_max: float, n_runs: int, *, seed=None,
               **kwargs) -> list[pd.DataFrame]:
     """``n_runs`` independent runs of :func:`simulate`, seeded from one SeedSequence.
 
@@ -347,8 +310,8 @@ def replicate(graph: nx.Graph, model: str, t_max: float, n_runs: int, seed=None,
             for child in children]
 
 
-def equilibrium_sweep(graph: nx.Graph, model: str, parameter: str, values, t_max: float,
-                      burn_in: float, n_runs: int, seed=None, **kwargs) -> pd.DataFrame:
+def equilibrium_sweep(graph, model: str, parameter: str, values, t_max: float,
+                      burn_in: float, n_runs: int, *, seed=None, **kwargs) -> pd.DataFrame:
     """Equilibrium prevalence (mean and 95% t-interval over runs) as one rate varies.
 
     For each value v of ``parameter`` (a rate of ``model``), runs :func:`replicate` with

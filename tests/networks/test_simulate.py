@@ -1,9 +1,13 @@
 """simulate() against EoN, mean-field/pair-approximation theory and a plain threshold loop."""
 
+import math
+
 import EoN
+import igraph
 import networkx as nx
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.integrate import solve_ivp
 
 from kinship_research.networks.mean_field import (
@@ -11,12 +15,109 @@ from kinship_research.networks.mean_field import (
     sisa_mean_field_trajectory,
     sisa_pair_approximation_prevalence,
 )
+from kinship_research.networks.adjacency import graph_adjacency
 from kinship_research.networks.simulate import (
+    _gillespie,
     equilibrium_prevalence,
     equilibrium_sweep,
     replicate,
     simulate,
 )
+
+
+def reference_gillespie(spread, infected, times, model, rates, rng):
+    """The pure-Python event loop the compiled one replaces (same random stream)."""
+    n = spread.shape[0]
+    beta, gamma = rates["beta"], rates["gamma"]
+    alpha = rates.get("alpha", 0.0)
+    after_recovery = 2 if model == "SIR" else 0
+    rate_after_recovery = alpha if model == "SISa" else 0.0
+    indptr = spread.indptr.tolist()
+    indices = spread.indices.tolist()
+    out_degree = np.diff(spread.indptr)
+    state = infected.astype(np.int64).tolist()
+    infected_rate = (gamma + beta * out_degree).tolist()
+    width = 1 << max(n - 1, 1).bit_length()  # power of two >= n: descent needs no bound check
+    node_rate = np.zeros(width + 1)
+    node_rate[:n] = np.where(infected, gamma + beta * out_degree, alpha)
+
+    def build(values: np.ndarray) -> list:
+        """Fenwick tree (1-based): tree[j] = sum of values[j - lowbit(j) : j]."""
+        prefix = np.concatenate([[0.0], np.cumsum(values[:width])])
+        j = np.arange(1, width + 1)
+        return [0.0] + (prefix[j] - prefix[j - (j & -j)]).tolist()
+
+    rate = node_rate.tolist()
+    tree = build(node_rate)
+    total = float(node_rate.sum())
+    n_infected, n_removed = int(infected.sum()), 0
+    counts = np.zeros((len(times), 3), dtype=np.int64)
+    counts[0] = (n - n_infected, n_infected, 0)
+    grid = [float(x) for x in times[1:]] + [math.inf]
+    next_record, next_time, t_end = 1, grid[0], float(times[-1])
+    t = 0.0
+    batch = 1 << 16
+    exponentials, uniforms, used = [], [], batch
+    n_events, updates = 0, 0
+    floor = 1e-12 * max(1.0, gamma + alpha)
+    while total > floor:
+        if used == batch:
+            exponentials = rng.standard_exponential(batch).tolist()
+            uniforms = rng.random(batch).tolist()
+            used = 0
+        t += exponentials[used] / total
+        target = uniforms[used] * total
+        used += 1
+        if t > next_time:
+            while t > next_time:
+                counts[next_record] = (n - n_infected - n_removed, n_infected, n_removed)
+                next_record += 1
+                next_time = grid[next_record - 1]
+            if t > t_end:
+                break
+        pos, step = 0, width
+        while step:
+            nxt = pos + step
+            if tree[nxt] < target:
+                pos = nxt
+                target -= tree[nxt]
+            step >>= 1
+        if rate[pos] == 0.0:  # rounding at the edge of the tree; draw again
+            continue
+        if state[pos] == 1:
+            if target < gamma or beta == 0.0:  # recovery
+                node, new_state, new_rate = pos, after_recovery, rate_after_recovery
+                n_infected -= 1
+                n_removed += after_recovery == 2
+            else:  # transmission attempt to a uniformly chosen out-neighbour
+                start, stop = indptr[pos], indptr[pos + 1]
+                if stop == start:  # rounding put the draw just past gamma
+                    continue
+                node = indices[min(start + int((target - gamma) / beta), stop - 1)]
+                if state[node] != 0:
+                    continue
+                new_state, new_rate = 1, infected_rate[node]
+                n_infected += 1
+        else:  # spontaneous adoption (SISa)
+            node, new_state, new_rate = pos, 1, infected_rate[pos]
+            n_infected += 1
+        n_events += 1
+        delta = new_rate - rate[node]
+        state[node] = new_state
+        rate[node] = new_rate
+        total += delta
+        j = node + 1
+        while j <= width:
+            tree[j] += delta
+            j += j & -j
+        updates += 1
+        if updates & 0xFFFFF == 0:  # every 2^20 events: remove floating-point drift
+            tree = build(np.asarray(rate))
+            total = float(np.sum(rate))
+    while next_record < len(times):
+        counts[next_record] = (n - n_infected - n_removed, n_infected, n_removed)
+        next_record += 1
+    return counts, n_events
 
 
 def eon_time_average(times, infected, n, start, stop, step):
@@ -26,7 +127,7 @@ def eon_time_average(times, infected, n, start, stop, step):
 
 def test_gillespie_sis_matches_eon_fast_sis():
     graph = nx.random_regular_graph(6, 1000, seed=0)
-    runs = [simulate(graph, "SIS", 25, seed=s, method="gillespie", initial=0.1, dt=0.5,
+    runs = [simulate(graph, "SIS", 25, seed=s, engine="gillespie", initial=0.1, dt=0.5,
                      beta=0.3, gamma=1.0) for s in range(6)]
     ours = equilibrium_prevalence(runs, burn_in=8)
     eon = []
@@ -46,8 +147,8 @@ def test_sir_final_size_matches_eon():
         __import__("random").seed(s)
         np.random.seed(s)
         eon.append(EoN.fast_SIR(graph, 0.5, 1.0, initial_infecteds=[0, 1, 2], tmax=30)[3][-1])
-        for method, sink in (("gillespie", ours_gillespie), ("discrete", ours_discrete)):
-            run = simulate(graph, "SIR", 30, seed=s, method=method, initial=[0, 1, 2],
+        for engine, sink in (("gillespie", ours_gillespie), ("discrete", ours_discrete)):
+            run = simulate(graph, "SIR", 30, seed=s, engine=engine, initial=[0, 1, 2],
                            dt=0.05, beta=0.5, gamma=1.0)
             assert (run[["S", "I", "R"]].sum(axis=1) == 400).all()
             assert run["R"].is_monotonic_increasing
@@ -57,13 +158,13 @@ def test_sir_final_size_matches_eon():
         assert abs(np.mean(ours) - np.mean(eon)) <= 4 * se
 
 
-@pytest.mark.parametrize("method, dt", [("gillespie", 0.5), ("discrete", 0.01)])
-def test_sisa_complete_graph_matches_mean_field(method, dt):
+@pytest.mark.parametrize("engine, dt", [("gillespie", 0.5), ("discrete", 0.01)])
+def test_sisa_complete_graph_matches_mean_field(engine, dt):
     """K_n is well mixed: the fixed point holds up to O(1/n) finite-size bias (tol 0.01)."""
     n = 200
     graph = nx.complete_graph(n)
     beta, gamma, alpha = 2 / (n - 1), 1.0, 0.1
-    runs = [simulate(graph, "SISa", 40, seed=s, method=method, initial=0, dt=dt, beta=beta,
+    runs = [simulate(graph, "SISa", 40, seed=s, engine=engine, initial=0, dt=dt, beta=beta,
                      gamma=gamma, alpha=alpha) for s in range(4)]
     estimate = equilibrium_prevalence(runs, burn_in=10)
     theory = sisa_mean_field_prevalence(beta, gamma, alpha, mean_degree=n - 1)
@@ -75,7 +176,7 @@ def test_sisa_random_regular_matches_pair_approximation():
     """Pair approximation on a random 6-regular graph; tolerance 4 SE + 0.01 (closure error)."""
     graph = nx.random_regular_graph(6, 2000, seed=2)
     beta, gamma, alpha = 0.25, 1.0, 0.05
-    runs = [simulate(graph, "SISa", 20, seed=s, method="gillespie", initial=0.2, dt=0.5,
+    runs = [simulate(graph, "SISa", 20, seed=s, engine="gillespie", initial=0.2, dt=0.5,
                      beta=beta, gamma=gamma, alpha=alpha) for s in range(4)]
     estimate = equilibrium_prevalence(runs, burn_in=6)
     theory = sisa_pair_approximation_prevalence(beta, gamma, alpha, degree=6)
@@ -106,9 +207,9 @@ def test_threshold_matches_plain_loop(threshold):
 
 def test_runs_are_seeded_and_counts_conserved():
     graph = nx.barabasi_albert_graph(300, 3, seed=0)
-    for method in ("discrete", "gillespie"):
-        a = simulate(graph, "SISa", 5, seed=3, method=method, beta=0.2, gamma=1, alpha=0.1)
-        b = simulate(graph, "SISa", 5, seed=3, method=method, beta=0.2, gamma=1, alpha=0.1)
+    for engine in ("discrete", "gillespie"):
+        a = simulate(graph, "SISa", 5, seed=3, engine=engine, beta=0.2, gamma=1, alpha=0.1)
+        b = simulate(graph, "SISa", 5, seed=3, engine=engine, beta=0.2, gamma=1, alpha=0.1)
         assert a.equals(b)
         assert (a["S"] + a["I"] == 300).all()
         assert a["t"].iloc[-1] == pytest.approx(5)
@@ -133,14 +234,14 @@ def test_equilibrium_prevalence_interval():
 
 @pytest.mark.parametrize("args, kwargs, error, match", [
     (("SEIR", 5), {"beta": 1, "gamma": 1}, ValueError, "model must be one of"),
-    (("SIS", 5), {"beta": 1, "gamma": 1, "method": "tau"}, ValueError, "method must be one"),
+    (("SIS", 5), {"beta": 1, "gamma": 1, "engine": "tau"}, ValueError, "engine must be one"),
     (("SIS", 0), {"beta": 1, "gamma": 1}, ValueError, "t_max"),
     (("SIS", "10"), {"beta": 1, "gamma": 1}, ValueError, "t_max"),
     (("SIS", 5), {"beta": 1}, ValueError, "missing \\['gamma'\\]"),
     (("SIS", 5), {"beta": 1, "gamma": 1, "alpha": 1}, ValueError, "unknown \\['alpha'\\]"),
     (("SIS", 5), {"beta": -1, "gamma": 1}, ValueError, "beta must be a finite number >= 0"),
     (("threshold", 5), {"threshold": 1.5}, ValueError, "threshold is a fraction"),
-    (("threshold", 5), {"threshold": 0.5, "method": "gillespie"}, ValueError, "rounds"),
+    (("threshold", 5), {"threshold": 0.5, "engine": "gillespie"}, ValueError, "rounds"),
     (("SIS", 5), {"beta": 1, "gamma": 1, "dt": 0}, ValueError, "dt must be"),
     (("SIS", 5), {"beta": 1, "gamma": 1, "initial": 1.5}, ValueError, "fraction"),
     (("SIS", 5), {"beta": 1, "gamma": 1, "initial": 99}, ValueError, "count"),
@@ -194,7 +295,7 @@ def test_mean_field_bad_input():
 def test_spontaneous_only_sisa_is_independent_two_state_chain():
     """beta = 0: nodes flip independently, equilibrium alpha / (alpha + gamma) exactly."""
     graph = nx.path_graph(500)
-    runs = [simulate(graph, "SISa", 20, seed=s, method="gillespie", initial=0, dt=0.5,
+    runs = [simulate(graph, "SISa", 20, seed=s, engine="gillespie", initial=0, dt=0.5,
                      beta=0.0, gamma=1.0, alpha=0.5) for s in range(4)]
     estimate = equilibrium_prevalence(runs, burn_in=5)
     se = estimate["sd_between_runs"] / np.sqrt(estimate["n_runs"])
@@ -218,7 +319,7 @@ def test_mean_field_trajectory_matches_logistic_solution():
 def test_equilibrium_sweep_and_replicate():
     graph = nx.path_graph(300)
     sweep = equilibrium_sweep(graph, "SISa", "alpha", [0.5, 2.0], t_max=10, burn_in=3,
-                              n_runs=3, seed=1, method="gillespie", dt=0.5, beta=0.0,
+                              n_runs=3, seed=1, engine="gillespie", dt=0.5, beta=0.0,
                               gamma=1.0, initial=0)
     assert list(sweep.columns) == ["alpha", "prevalence", "ci_low", "ci_high",
                                    "sd_between_runs", "n_runs"]
@@ -226,7 +327,7 @@ def test_equilibrium_sweep_and_replicate():
         exact = row["alpha"] / (row["alpha"] + 1)
         assert abs(row["prevalence"] - exact) <= 4 * row["sd_between_runs"] / np.sqrt(3)
     again = equilibrium_sweep(graph, "SISa", "alpha", [0.5, 2.0], t_max=10, burn_in=3,
-                              n_runs=3, seed=1, method="gillespie", dt=0.5, beta=0.0,
+                              n_runs=3, seed=1, engine="gillespie", dt=0.5, beta=0.0,
                               gamma=1.0, initial=0)
     assert sweep.equals(again)
     runs = replicate(graph, "SIS", 2, 2, seed=0, beta=0.5, gamma=1.0, initial=5)
@@ -235,3 +336,43 @@ def test_equilibrium_sweep_and_replicate():
         replicate(graph, "SIS", 2, 0, beta=0.5, gamma=1.0)
     with pytest.raises(ValueError, match="parameter must be a rate"):
         equilibrium_sweep(graph, "SIS", "alpha", [0.1], 5, 1, 2, beta=0.5, gamma=1.0)
+
+
+@pytest.mark.parametrize("model, rates, initial", [
+    ("SIS", {"beta": 0.4, "gamma": 1.0}, 0.1),
+    ("SIR", {"beta": 0.8, "gamma": 1.0}, [0, 1, 2]),
+    ("SISa", {"beta": 0.3, "gamma": 1.0, "alpha": 0.2}, 0),
+])
+def test_compiled_gillespie_equals_reference_loop(model, rates, initial):
+    """Same seed, same random stream: identical counts and event numbers."""
+    graph = nx.connected_watts_strogatz_graph(5_000 if model == "SIS" else 500, 6, 0.1, seed=2)
+    _, spread = graph_adjacency(graph, symmetrise=False)
+    t_max = 12.0 if model == "SIS" else 20.0
+    times = np.arange(0, int(t_max / 0.5) + 1) * 0.5
+    for seed in (0, 1):
+        infected = np.zeros(graph.number_of_nodes(), dtype=bool)
+        if isinstance(initial, list):
+            infected[initial] = True
+        else:
+            infected[np.random.default_rng(seed).choice(len(infected), int(initial * len(infected)),
+                                                        replace=False)] = True
+        got, got_events = _gillespie(spread, infected, times, model, rates, np.random.default_rng(seed))
+        want, want_events = reference_gillespie(spread, infected, times, model, rates,
+                                                np.random.default_rng(seed))
+        assert got_events == want_events
+        np.testing.assert_array_equal(got, want)
+    assert want_events > 100
+
+
+def test_graph_inputs_networkx_scipy_igraph_agree():
+    graph = nx.gnp_random_graph(300, 0.02, seed=5, directed=True)
+    matrix = nx.to_scipy_sparse_array(graph, weight=None, format="csr")
+    other = igraph.Graph(n=300, edges=list(graph.edges()), directed=True)
+    runs = [simulate(g, "SIS", 5, seed=2, engine="gillespie", initial=0.2, beta=0.5, gamma=1.0)
+            for g in (graph, matrix, sp.coo_matrix(matrix), other)]
+    for run in runs[1:]:
+        assert run.equals(runs[0])
+    with pytest.raises(TypeError, match="networkx graph, an igraph Graph or a square scipy"):
+        simulate([[0, 1]], "SIS", 5, beta=0.5, gamma=1.0)
+    with pytest.raises(ValueError, match="square"):
+        simulate(sp.csr_array(np.ones((2, 3))), "SIS", 5, beta=0.5, gamma=1.0)

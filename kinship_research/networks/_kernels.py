@@ -1,0 +1,181 @@
+"""Compiled (numba) inner loops of distance_clustering and the Gillespie engine.
+
+Compiled on first use and cached on disk (``cache=True``), so later processes load the
+machine code instead of compiling again. Random numbers: the permutation kernel runs one
+SplitMix64 stream per permutation, seeded from numpy's Generator, so results do not depend
+on the number of threads; the Gillespie kernel consumes uniform/exponential batches drawn by
+numpy, so it follows the same random stream as a pure-Python loop would.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["gillespie_events", "shell_permutation_counts"]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+@numba.njit(cache=True, inline="always")
+def _splitmix64(state):
+    """One SplitMix64 step (Steele, Lea & Flood 2014): returns (new state, 64 random bits)."""
+    state = state + _GOLDEN
+    z = state
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return state, z ^ (z >> np.uint64(31))
+
+
+@numba.njit(cache=True, inline="always")
+def _below(state, bound, mask):
+    """Uniform integer in [0, bound) by masked rejection (exact; mask = 2^k - 1 >= bound - 1)."""
+    while True:
+        state, bits = _splitmix64(state)
+        value = bits & mask
+        if value < bound:
+            return state, value
+
+
+@numba.njit(cache=True, parallel=True)
+def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seeds, n_places):
+    """Numerators and denominators of the shell statistic under B reshuffles of the trait.
+
+    Shell d of ego e lists places ``indices[indptr[d, e]:indptr[d, e + 1]]`` (columns in
+    0..n_places-1); ``ego_column[e]`` is the ego's own place and ``alters[d, e]`` its number
+    of alters at distance d. Permutation b puts ``carriers[b]`` (a hypergeometric draw: the
+    carriers of a uniform reshuffle that fall on these places) on a uniform subset of the
+    places, by a partial Fisher-Yates shuffle driven by SplitMix64 seeded with ``seeds[b]``.
+    Returns num[d, b] = sum over carrier egos of the carriers in their shell and
+    den[d, b] = sum over carrier egos of ``alters[d, e]``. Permutations run in parallel
+    chunks (one per thread), each with its own O(n_places) buffers.
+    """
+    n_shells, n_egos = alters.shape
+    n_perm = len(seeds)
+    num = np.zeros((n_shells, n_perm), dtype=np.int64)
+    den = np.zeros((n_shells, n_perm), dtype=np.int64)
+    n_chunks = min(n_perm, numba.get_num_threads())
+    mask = np.uint64(1)
+    while mask < np.uint64(n_places):
+        mask = (mask << np.uint64(1)) | np.uint64(1)
+    for chunk in numba.prange(n_chunks):
+        marked = np.zeros(n_places, dtype=np.uint8)
+        places = np.arange(n_places).astype(np.int64)
+        for b in range(chunk, n_perm, n_chunks):
+            h = carriers[b]
+            flip = h * 2 > n_places  # mark the smaller of carriers / non-carriers
+            k = n_places - h if flip else h
+            state = np.uint64(seeds[b])
+            for i in range(k):  # partial Fisher-Yates: places[:k] is a uniform k-subset
+                state, offset = _below(state, np.uint64(n_places - i), mask)
+                j = i + np.int64(offset)
+                places[i], places[j] = places[j], places[i]
+                marked[places[i]] = 1
+            on = np.uint8(0) if flip else np.uint8(1)
+            for e in range(n_egos):
+                if marked[ego_column[e]] != on:
+                    continue
+                for d in range(n_shells):
+                    hits = 0
+                    for p in range(indptr[d, e], indptr[d, e + 1]):
+                        hits += marked[indices[p]] == on
+                    num[d, b] += hits
+                    den[d, b] += alters[d, e]
+            for i in range(k):
+                marked[places[i]] = 0
+    return num, den
+
+
+@numba.njit(cache=True)
+def gillespie_events(tree, rate, state, indptr, indices, infected_rate, exponentials, uniforms,
+                     scalars, counters, grid, counts, beta, gamma, after_recovery,
+                     rate_after_recovery, floor):
+    """Run Gillespie events until the batch of random numbers is used, t passes the end,
+    the total rate vanishes, or 2^20 updates call for a rebuild of the Fenwick tree.
+
+    ``tree`` is the 1-based Fenwick tree over ``rate`` (length width + 1, width a power of
+    two), ``scalars`` = [t, total, t_end], ``counters`` = [used, n_infected, n_removed,
+    next_record, n_events, updates]; both are updated in place, as are ``state``, ``rate``,
+    ``tree`` and the recorded ``counts``. Returns 0 (batch used), 1 (finished) or
+    2 (rebuild needed). The arithmetic is that of the reference loop, step for step.
+    """
+    width = len(tree) - 1
+    n = len(state)
+    t, total, t_end = scalars[0], scalars[1], scalars[2]
+    used, n_infected, n_removed = counters[0], counters[1], counters[2]
+    next_record, n_events, updates = counters[3], counters[4], counters[5]
+    batch = len(exponentials)
+    status = 0
+    next_time = grid[next_record - 1]
+    while True:
+        if not total > floor:
+            status = 1
+            break
+        if used == batch:
+            status = 0
+            break
+        t += exponentials[used] / total
+        target = uniforms[used] * total
+        used += 1
+        if t > next_time:
+            while t > next_time:
+                counts[next_record, 0] = n - n_infected - n_removed
+                counts[next_record, 1] = n_infected
+                counts[next_record, 2] = n_removed
+                next_record += 1
+                next_time = grid[next_record - 1]
+            if t > t_end:
+                status = 1
+                break
+        pos = 0
+        step = width
+        while step:
+            nxt = pos + step
+            if tree[nxt] < target:
+                pos = nxt
+                target -= tree[nxt]
+            step >>= 1
+        if rate[pos] == 0.0:
+            continue
+        if state[pos] == 1:
+            if target < gamma or beta == 0.0:
+                node = pos
+                new_state = after_recovery
+                new_rate = rate_after_recovery
+                n_infected -= 1
+                if after_recovery == 2:
+                    n_removed += 1
+            else:
+                start, stop = indptr[pos], indptr[pos + 1]
+                if stop == start:
+                    continue
+                node = indices[min(start + int((target - gamma) / beta), stop - 1)]
+                if state[node] != 0:
+                    continue
+                new_state = 1
+                new_rate = infected_rate[node]
+                n_infected += 1
+        else:
+            node = pos
+            new_state = 1
+            new_rate = infected_rate[pos]
+            n_infected += 1
+        n_events += 1
+        delta = new_rate - rate[node]
+        state[node] = new_state
+        rate[node] = new_rate
+        total += delta
+        j = node + 1
+        while j <= width:
+            tree[j] += delta
+            j += j & -j
+        updates += 1
+        if updates & 0xFFFFF == 0:
+            status = 2
+            break
+    scalars[0], scalars[1] = t, total
+    counters[0], counters[1], counters[2] = used, n_infected, n_removed
+    counters[3], counters[4], counters[5] = next_record, n_events, updates
+    return status
