@@ -35,6 +35,7 @@ import pandas as pd
 import spreg
 from scipy import stats
 
+from kinship_research.methods.checks import check_alpha, check_choice, check_level, check_positive_int
 from kinship_research.methods.regression import OLSFit, fit_ols
 
 
@@ -67,7 +68,8 @@ class MoranTest:
 
     ``expected`` and ``p_normal`` use the regression-residual moments when the test is of OLS
     residuals (Cliff & Ord 1981), the randomisation moments otherwise; ``null_low``/``null_high``
-    are the (alpha/2, 1 - alpha/2) quantiles of I over the permutations (the permutation interval).
+    are the ((1 - level)/2, (1 + level)/2) quantiles of I over the permutations (the permutation
+    interval, coverage ``level``).
     """
 
     statistic: float
@@ -77,7 +79,7 @@ class MoranTest:
     p_permutation: float
     null_low: float
     null_high: float
-    permutations: int
+    n_permutations: int
     n: int
     residuals: bool
 
@@ -92,14 +94,12 @@ def _check_aligned(values: np.ndarray, w: libpysal.weights.W) -> None:
         raise ValueError("values contain NaN or infinite entries; Moran's I needs a value for every area")
 
 
-def _check_permutations(permutations: int, alpha: float) -> None:
-    if int(permutations) != permutations or permutations < 19:
-        raise ValueError(f"permutations must be an integer >= 19, got {permutations!r}")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+def _check_permutations(n_permutations: int, level: float) -> None:
+    check_positive_int("n_permutations", n_permutations, minimum=19)
+    check_level(level)
 
 
-def _permutation_test(values: np.ndarray, w, permutations: int, seed: int, alpha: float):
+def _permutation_test(values: np.ndarray, w, permutations: int, seed, level: float):
     """esda.Moran with seeded permutations, the two-sided permutation p-value
     p = min(1, 2 (1 + min(#{I_sim >= I}, #{I_sim <= I})) / (P + 1)) and the permutation interval."""
     rng = np.random.default_rng(seed)
@@ -108,7 +108,7 @@ def _permutation_test(values: np.ndarray, w, permutations: int, seed: int, alpha
         moran = esda.Moran(values, w, transformation=w.transform, permutations=int(permutations))
     extreme = min((moran.sim >= moran.I).sum(), (moran.sim <= moran.I).sum())
     p_value = min(1.0, 2 * (extreme + 1) / (permutations + 1))
-    low, high = np.quantile(moran.sim, [alpha / 2, 1 - alpha / 2])
+    low, high = np.quantile(moran.sim, [(1 - level) / 2, (1 + level) / 2])
     return moran, float(p_value), float(low), float(high)
 
 
@@ -127,20 +127,20 @@ class _seeded_legacy_random:
 
 
 def morans_i(
-    values: Sequence[float], w: libpysal.weights.W, permutations: int = 999, seed: int = 0, alpha: float = 0.05,
+    values: Sequence[float], w: libpysal.weights.W, *, n_permutations: int = 999, seed=None, level: float = 0.95,
 ) -> MoranTest:
     """Moran's I of ``values`` (ordered as ``w.id_order``) with normal (randomisation) and two-sided
     permutation p-values; see the module docstring for the formula."""
     values = np.asarray(values, dtype=float)
     _check_aligned(values, w)
-    _check_permutations(permutations, alpha)
-    moran, p_permutation, low, high = _permutation_test(values, w, permutations, seed, alpha)
+    _check_permutations(n_permutations, level)
+    moran, p_permutation, low, high = _permutation_test(values, w, n_permutations, seed, level)
     return MoranTest(float(moran.I), float(moran.EI), float(moran.z_rand), float(moran.p_rand),
-                     p_permutation, low, high, int(permutations), int(w.n), False)
+                     p_permutation, low, high, int(n_permutations), int(w.n), False)
 
 
 def residual_morans_i(
-    fit: OLSFit, w: libpysal.weights.W, permutations: int = 999, seed: int = 0, alpha: float = 0.05,
+    fit: OLSFit, w: libpysal.weights.W, *, n_permutations: int = 999, seed=None, level: float = 0.95,
 ) -> MoranTest:
     """Moran's I of the residuals of ``fit`` (rows ordered as ``w.id_order``).
 
@@ -152,10 +152,10 @@ def residual_morans_i(
 
     the permutation test shuffles the residuals over the areas.
     """
-    _check_permutations(permutations, alpha)
+    _check_permutations(n_permutations, level)
     residuals = np.asarray(fit.results.resid, dtype=float)
     _check_aligned(residuals, w)
-    moran, p_permutation, low, high = _permutation_test(residuals, w, permutations, seed, alpha)
+    moran, p_permutation, low, high = _permutation_test(residuals, w, n_permutations, seed, level)
     W = w.sparse.toarray()
     X = np.asarray(fit.results.model.exog, dtype=float)
     n, k = X.shape
@@ -167,7 +167,7 @@ def residual_morans_i(
     variance = scale**2 * traces / ((n - k) * (n - k + 2)) - expected**2
     z = (moran.I - expected) / np.sqrt(variance)
     return MoranTest(float(moran.I), float(expected), float(z), float(2 * stats.norm.sf(abs(z))),
-                     p_permutation, low, high, int(permutations), int(w.n), True)
+                     p_permutation, low, high, int(n_permutations), int(w.n), True)
 
 
 def _aligned(data: pd.DataFrame, id_column: str, w: libpysal.weights.W, columns: list[str]) -> pd.DataFrame:
@@ -201,6 +201,7 @@ class SpatialRegression:
     moran: MoranTest
     lag: pd.DataFrame | None
     lag_log_likelihood: float | None
+    level: float
     alpha: float
     moran_test: str
 
@@ -214,7 +215,7 @@ class SpatialRegression:
 
     def to_frame(self) -> pd.DataFrame:
         """OLS (HC3) and lag coefficients stacked with a ``model`` column."""
-        ols = self.ols.to_frame(level=1 - self.alpha).query("cov_type == 'HC3'").rename(columns={"t": "z"})
+        ols = self.ols.to_frame(level=self.level).query("cov_type == 'HC3'").rename(columns={"t": "z"})
         ols = ols[["term", "estimate", "std_error", "z", "p_value", "ci_low", "ci_high", "n"]].assign(model="OLS (HC3)")
         parts = [ols] if self.lag is None else [ols, self.lag.assign(model="ML spatial lag")]
         return pd.concat(parts, ignore_index=True)
@@ -222,15 +223,14 @@ class SpatialRegression:
 
 def spatial_lag(
     data: pd.DataFrame, outcome: str, predictors: Sequence[str], w: libpysal.weights.W,
-    id_column: str = "state_abbr", alpha: float = 0.05,
+    *, id_column: str = "state_abbr", level: float = 0.95,
 ) -> tuple[pd.DataFrame, float]:
     """ML spatial-lag model y = rho W y + X beta + u (``spreg.ML_Lag``, full eigenvalue method).
 
-    Returns the tidy coefficient table (normal-theory CIs at level 1 - alpha; last row rho) and the
-    maximised log-likelihood.
+    Returns the tidy coefficient table (normal-theory CIs with coverage ``level``; last row rho)
+    and the maximised log-likelihood.
     """
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    level = check_level(level)
     frame = _aligned(data, id_column, w, [outcome, *predictors]).astype(float)
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # spreg prints its name
         warnings.simplefilter("ignore")
@@ -238,7 +238,7 @@ def spatial_lag(
                              name_y=outcome, name_x=list(predictors))
     estimate = np.asarray(model.betas, dtype=float).ravel()
     se = np.asarray(model.std_err, dtype=float)
-    zcrit = stats.norm.ppf(1 - alpha / 2)
+    zcrit = stats.norm.ppf((1 + level) / 2)
     table = pd.DataFrame({
         "term": ["const", *predictors, f"W_{outcome}"], "estimate": estimate, "std_error": se,
         "z": [float(z) for z, _ in model.z_stat], "p_value": [float(p) for _, p in model.z_stat],
@@ -249,11 +249,12 @@ def spatial_lag(
 
 def spatial_regression(
     data: pd.DataFrame, outcome: str, predictors: Sequence[str], w: libpysal.weights.W,
-    id_column: str = "state_abbr", alpha: float = 0.05, permutations: int = 999, seed: int = 0,
-    moran_test: str = "normal", always_fit_lag: bool = False,
+    *, id_column: str = "state_abbr", level: float = 0.95, alpha: float = 0.05, n_permutations: int = 999,
+    seed=None, moran_test: str = "normal", always_fit_lag: bool = False,
 ) -> SpatialRegression:
     """OLS of ``outcome`` on ``predictors`` across areas, Moran's I of the residuals, and the ML
-    spatial-lag model when the residuals are spatially autocorrelated (p < alpha) or ``always_fit_lag``.
+    spatial-lag model when the residuals are spatially autocorrelated (p < ``alpha``, the decision
+    threshold) or ``always_fit_lag``; intervals have coverage ``level``.
 
     ``moran_test`` chooses the p-value that decides: "normal" (default; exact Cliff-Ord moments for
     regression residuals, which account for the k fitted coefficients) or "permutation" (shuffled
@@ -261,14 +262,14 @@ def spatial_regression(
     rather than E[I] = n tr(MW)/(S0 (n-k))). ``data`` needs one row per area of ``w`` (matched on
     ``id_column``) with no missing values.
     """
-    if moran_test not in ("normal", "permutation"):
-        raise ValueError(f"moran_test must be 'normal' or 'permutation', got {moran_test!r}")
+    check_choice("moran_test", moran_test, ("normal", "permutation"))
+    alpha = check_alpha(alpha)
     predictors = list(predictors)
     frame = _aligned(data, id_column, w, [outcome, *predictors])
     ols = fit_ols(frame.reset_index(drop=True), outcome, predictors)
-    moran = residual_morans_i(ols, w, permutations=permutations, seed=seed, alpha=alpha)
+    moran = residual_morans_i(ols, w, n_permutations=n_permutations, seed=seed, level=level)
     lag, loglik = None, None
     p_value = moran.p_normal if moran_test == "normal" else moran.p_permutation
     if always_fit_lag or p_value < alpha:
-        lag, loglik = spatial_lag(frame.reset_index(), outcome, predictors, w, id_column, alpha)
-    return SpatialRegression(ols, moran, lag, loglik, alpha, moran_test)
+        lag, loglik = spatial_lag(frame.reset_index(), outcome, predictors, w, id_column=id_column, level=level)
+    return SpatialRegression(ols, moran, lag, loglik, level, alpha, moran_test)

@@ -27,14 +27,14 @@ def test_morans_i_matches_hand_computation():
     z = values - values.mean()
     W = w.full()[0]
     hand = len(z) / W.sum() * (z @ W @ z) / (z @ z)
-    result = morans_i(values, w, permutations=199, seed=3)
+    result = morans_i(values, w, n_permutations=199, seed=3)
     assert result.statistic == pytest.approx(hand, rel=1e-12)
     assert result.expected == pytest.approx(-1 / 15)
-    assert result.n == 16 and result.permutations == 199 and not result.residuals
+    assert result.n == 16 and result.n_permutations == 199 and not result.residuals
     assert result.null_low < result.expected < result.null_high
     # the permutation p-value is reproducible from the seed and leaves numpy's global state alone
     state = np.random.get_state()[1].copy()
-    again = morans_i(values, w, permutations=199, seed=3)
+    again = morans_i(values, w, n_permutations=199, seed=3)
     assert again.p_permutation == result.p_permutation and again.null_low == result.null_low
     assert np.array_equal(np.random.get_state()[1], state)
 
@@ -46,7 +46,7 @@ def test_residual_morans_i_reproduces_columbus_example():
     data = pd.DataFrame({k: db.by_col(k) for k in ("HOVAL", "INC", "CRIME")})
     w = libpysal.io.open(libpysal.examples.get_path("columbus.gal")).read()
     w.transform = "r"
-    result = residual_morans_i(fit_ols(data, "HOVAL", ["INC", "CRIME"]), w, permutations=99, seed=0)
+    result = residual_morans_i(fit_ols(data, "HOVAL", ["INC", "CRIME"]), w, n_permutations=99, seed=0)
     assert result.residuals and result.n == 49
     assert result.statistic == pytest.approx(0.1713, abs=5e-5)
     assert result.expected == pytest.approx(-0.0345, abs=5e-5)
@@ -64,7 +64,7 @@ def test_residual_moran_is_calibrated_under_spatial_randomness():
     rejections = np.zeros(2)
     for _ in range(reps):
         data = pd.DataFrame({"y": x @ [1.0, -1.0] + rng.normal(size=49), "x1": x[:, 0], "x2": x[:, 1]})
-        result = residual_morans_i(fit_ols(data, "y", ["x1", "x2"]), w, permutations=99,
+        result = residual_morans_i(fit_ols(data, "y", ["x1", "x2"]), w, n_permutations=99,
                                    seed=int(rng.integers(1 << 30)))
         rejections += [result.p_normal < 0.05, result.p_permutation < 0.05]
     tolerance = 3 * np.sqrt(0.05 * 0.95 / reps)
@@ -95,19 +95,19 @@ def test_spatial_regression_fits_lag_only_when_needed():
     w = lattice(10)
     rng = np.random.default_rng(11)
     autocorrelated = simulate_lag(w, 0.7, (0.0, 1.0), rng)
-    result = spatial_regression(autocorrelated, "y", ["x"], w, id_column="area", permutations=199, seed=1)
+    result = spatial_regression(autocorrelated, "y", ["x"], w, id_column="area", n_permutations=199, seed=1)
     assert result.moran.p_normal < 0.05 and result.lag is not None and result.moran_test == "normal"
     lr, p = result.lr_test
     assert lr > 0 and p < 0.05
     frame = result.to_frame()
     assert set(frame["model"]) == {"OLS (HC3)", "ML spatial lag"} and (frame["n"] == 100).all()
     shuffled = autocorrelated.assign(area=rng.permutation(autocorrelated["area"].to_numpy()))
-    random = spatial_regression(shuffled, "y", ["x"], w, id_column="area", permutations=199, seed=1,
+    random = spatial_regression(shuffled, "y", ["x"], w, id_column="area", n_permutations=199, seed=1,
                                 moran_test="permutation")
     assert (random.lag is None) == (random.moran.p_permutation >= 0.05)
     if random.lag is None:
         assert random.lr_test is None
-    forced = spatial_regression(shuffled, "y", ["x"], w, id_column="area", permutations=99, always_fit_lag=True)
+    forced = spatial_regression(shuffled, "y", ["x"], w, id_column="area", n_permutations=99, always_fit_lag=True)
     assert forced.lag is not None
 
 
@@ -132,10 +132,10 @@ def test_bad_input(states):
         morans_i(np.ones(15), w)
     with pytest.raises(ValueError, match="NaN"):
         morans_i(np.r_[np.ones(15), np.nan], w)
-    with pytest.raises(ValueError, match="permutations"):
-        morans_i(np.arange(16.0), w, permutations=5)
-    with pytest.raises(ValueError, match="alpha"):
-        morans_i(np.arange(16.0), w, alpha=0)
+    with pytest.raises(ValueError, match="n_permutations"):
+        morans_i(np.arange(16.0), w, n_permutations=5)
+    with pytest.raises(ValueError, match="level"):
+        morans_i(np.arange(16.0), w, level=0)
     with pytest.raises(TypeError, match="GeoDataFrame"):
         queen_weights(pd.DataFrame(states.drop(columns="geometry")))
     with pytest.raises(KeyError, match="id column"):
@@ -155,8 +155,8 @@ def test_bad_input(states):
         spatial_regression(data.assign(y=data["y"].where(data["y"] > 2)), "y", ["x"], w, id_column="area")
     with pytest.raises(ValueError, match="duplicated"):
         spatial_regression(pd.concat([data, data.iloc[:1]]), "y", ["x"], w, id_column="area")
-    with pytest.raises(ValueError, match="alpha"):
-        spatial_lag(data, "y", ["x"], w, id_column="area", alpha=2)
+    with pytest.raises(ValueError, match="level"):
+        spatial_lag(data, "y", ["x"], w, id_column="area", level=2)
     with pytest.raises(ValueError, match="moran_test"):
         spatial_regression(data, "y", ["x"], w, id_column="area", moran_test="exact")
 
@@ -170,7 +170,7 @@ def test_residual_moments_match_spreg_on_asymmetric_weights():
     w = libpysal.weights.KNN.from_array(points, k=4)
     w.transform = "r"
     data = pd.DataFrame({"y": points[:, 0] + rng.normal(size=40), "x": rng.normal(size=40)})
-    ours = residual_morans_i(fit_ols(data, "y", ["x"]), w, permutations=19)
+    ours = residual_morans_i(fit_ols(data, "y", ["x"]), w, n_permutations=19)
     ref = spreg.diagnostics_sp.MoranRes(spreg.OLS(data[["y"]].to_numpy(), data[["x"]].to_numpy()), w, z=True)
     assert ours.statistic == pytest.approx(ref.I, rel=1e-10)
     assert ours.expected == pytest.approx(ref.eI, rel=1e-10)
