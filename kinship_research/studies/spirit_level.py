@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
 
 from kinship_research.methods.checks import check_choice, check_level, require_columns
 from kinship_research.methods.correlation import correlate

@@ -121,6 +121,7 @@ COUNTY_MEASURES = {
     "Some college raw value": ("some_college_pct", 100.0),
     "Adult smoking raw value": ("adult_smoking_pct", 100.0),
     "% Rural raw value": ("rural_pct", 100.0),
+    "% Non-Hispanic African American raw value": ("black_non_hispanic_pct", 100.0),
     "Population raw value": ("population", 1.0),
 }
 
