@@ -25,6 +25,7 @@ def cache(tmp_path, monkeypatch):
     folder = tmp_path / "deep" / "cache"
     monkeypatch.setenv("KINSHIP_DATA_DIR", str(folder))
     monkeypatch.delenv("KINSHIP_DATA_MIRROR", raising=False)
+    monkeypatch.setattr(retrieve, "RETRIES", 0)  # pooch waits between retries; one attempt tells the same
     return folder
 
 
