@@ -1,5 +1,10 @@
-"""Figures for :mod:`kinship_research.methods.spatial`: choropleth maps of US states and the Moran
-scatter plot of regression residuals."""
+"""Maps: one function per kind -- rich countries on a world map, US states, US counties -- plus the
+panel layout for several state measures and the Moran scatter plot of regression residuals.
+
+Every map takes a GeoDataFrame of boundaries (:mod:`kinship_research.data.loaders.boundaries`)
+and a table of values joined on a code column (ISO3, state abbreviation or county FIPS); units
+without a value are drawn hatched grey, and the caption (:func:`kinship_research.plots.style.caption`)
+carries the source."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -8,12 +13,92 @@ import geopandas as gpd
 import libpysal
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib import patheffects
 from matplotlib.ticker import MaxNLocator
 
+from kinship_research.methods.checks import require_columns
+from kinship_research.plots.style import caption
+
+MISSING = {"color": "lightgrey", "hatch": "///", "label": "no data"}
+LOWER_48_EXCLUDED = ("AK", "HI", "PR")
+ALBERS_USA = "EPSG:5070"
+"""NAD83 / Conus Albers equal-area projection."""
+
+
+def _joined(polygons: gpd.GeoDataFrame, values: pd.DataFrame, key: str, column: str) -> gpd.GeoDataFrame:
+    if not isinstance(polygons, gpd.GeoDataFrame):
+        raise TypeError(f"polygons must be a GeoDataFrame, got {type(polygons).__name__}")
+    require_columns(polygons, [key], what="polygons")
+    require_columns(values, [key, column], what="values")
+    if values[key].duplicated().any():
+        raise ValueError(f"values have duplicated {key} codes")
+    return polygons.merge(values[[key, column]], on=key, how="left")
+
+
+def _colour_map(frame: gpd.GeoDataFrame, column: str, ax, cmap: str, legend_label: str) -> None:
+    frame.plot(column=column, cmap=cmap, legend=True, ax=ax, edgecolor="white", linewidth=0.3,
+               missing_kwds=MISSING, legend_kwds={"shrink": 0.6, "label": legend_label})
+    ax.set_axis_off()
+
+
+def world_choropleth(countries: gpd.GeoDataFrame, values: pd.DataFrame, column: str, *, title: str,
+                     legend_label: str, source: str, key: str = "iso3", cmap: str = "viridis_r",
+                     label: bool = True) -> plt.Figure:
+    """Rich countries coloured by ``column`` on a world map (Robinson projection, Antarctica left
+    out); countries not in ``values`` are drawn light grey, those in it without a value hatched.
+    With ``label`` the ISO3 code is written on each coloured country."""
+    joined = _joined(countries, values, key, column)
+    joined = joined[joined[key] != "ATA"].to_crs("ESRI:54030")
+    in_sample = joined[key].isin(values[key])
+    fig, ax = plt.subplots(figsize=(12, 6.2))
+    joined[~in_sample].plot(ax=ax, color="0.92", edgecolor="white", linewidth=0.2)
+    _colour_map(joined[in_sample], column, ax, cmap, legend_label)
+    if label:
+        coloured = joined[in_sample & joined[column].notna()]
+        for point, text in zip(coloured.representative_point(), coloured[key]):
+            ax.annotate(str(text), (point.x, point.y), fontsize=6, ha="center", va="center",
+                        path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")])
+    ax.set_title(title, fontsize=11)
+    return caption(fig, source)
+
+
+def us_state_choropleth(states: gpd.GeoDataFrame, values: pd.DataFrame, column: str, *, title: str,
+                        legend_label: str, source: str, key: str = "state_abbr", cmap: str = "viridis_r",
+                        ax=None) -> plt.Figure:
+    """States of the lower 48 (Albers equal-area) coloured by ``column`` and labelled with their
+    abbreviation; Alaska, Hawaii and Puerto Rico are not drawn (the caption should say so)."""
+    joined = _joined(states, values, key, column)
+    joined = joined[~joined["state_abbr"].isin(LOWER_48_EXCLUDED) & joined["state_abbr"].notna()].to_crs(ALBERS_USA)
+    fig, ax = plt.subplots(figsize=(9, 5.6)) if ax is None else (ax.get_figure(), ax)
+    _colour_map(joined, column, ax, cmap, legend_label)
+    for point, text in zip(joined.representative_point(), joined["state_abbr"]):
+        ax.annotate(str(text), (point.x, point.y), fontsize=6, ha="center", va="center",
+                    path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")])
+    ax.set_title(title, fontsize=10)
+    return caption(fig, source)
+
+
+def us_county_choropleth(counties: gpd.GeoDataFrame, values: pd.DataFrame, column: str, *, title: str,
+                         legend_label: str, source: str, key: str = "county_fips", cmap: str = "viridis_r",
+                         states: gpd.GeoDataFrame | None = None) -> plt.Figure:
+    """Counties of the lower 48 (Albers equal-area) coloured by ``column``, with state borders
+    drawn over them when ``states`` is given; Alaska, Hawaii and Puerto Rico are not drawn."""
+    joined = _joined(counties, values, key, column)
+    joined = joined[~joined["state_fips"].isin(("02", "15", "72"))].to_crs(ALBERS_USA)
+    fig, ax = plt.subplots(figsize=(10, 6))
+    joined.plot(column=column, cmap=cmap, legend=True, ax=ax, edgecolor="none", missing_kwds=MISSING,
+                legend_kwds={"shrink": 0.6, "label": legend_label})
+    if states is not None:
+        borders = states[~states["state_fips"].isin(("02", "15", "72"))].to_crs(ALBERS_USA)
+        borders.boundary.plot(ax=ax, color="white", linewidth=0.5)
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=10)
+    return caption(fig, source)
+
 
 def choropleth_panels(
-    states: gpd.GeoDataFrame, columns: Mapping[str, str], source: str, label: str = "state_abbr",
+    states: gpd.GeoDataFrame, columns: Mapping[str, str], *, source: str, label: str = "state_abbr",
     cmap: str = "viridis", ncols: int | None = None,
 ) -> plt.Figure:
     """One choropleth per entry of ``columns`` (column -> panel title with units), states labelled
@@ -21,9 +106,7 @@ def choropleth_panels(
     3 for three panels, else 2."""
     if not columns:
         raise ValueError("columns must map at least one column to its label")
-    absent = [c for c in [*columns, label] if c not in states.columns]
-    if absent:
-        raise KeyError(f"columns {absent} not in states; available: {', '.join(map(str, states.columns))}")
+    require_columns(states, [*columns, label], what="states")
     ncols = min(ncols or (3 if len(columns) == 3 else 2), len(columns))
     nrows = int(np.ceil(len(columns) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols, 3.6 * nrows + 0.4), squeeze=False)
@@ -43,9 +126,7 @@ def choropleth_panels(
         ax.set_title(title, fontsize=9, wrap=True)
     for ax in axes.ravel()[len(columns):]:
         ax.set_axis_off()
-    fig.text(0.01, 0.005, source, fontsize=7, color="grey", ha="left", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    return fig
+    return caption(fig, source)
 
 
 def moran_scatter(values, w: libpysal.weights.W, statistic: float, title: str, xlabel: str, ax=None):
