@@ -45,6 +45,12 @@ KERNEL = "python3"
 ATTEMPTS = ".attempts"
 PATH_SUFFIXES = ("_csv", "_path", "_file", "_dir")
 _PAPERMILL_NOISE = ("Passed unknown parameter", "Unable to parse line")
+# The kernel application's own log (stderr of the kernel process) printed two misleading lines on
+# every run: "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel" because jupyter_client's
+# shutdown_kernel always sends SIGINT before the shutdown request, and "[IPKernelApp] WARNING |
+# Kernel is running over TCP without encryption" (the kernel listens on 127.0.0.1 only). Cell output
+# and cell errors travel as messages and are recorded in the executed notebook, not in this log.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 class _PapermillNoise(logging.Filter):
@@ -150,7 +156,7 @@ def _execute(source: Path, executed: Path, parameters: dict) -> None:
 
     papermill.execute_notebook(
         _brace_safe(source), _brace_safe(executed), parameters=parameters, kernel_name=KERNEL,
-        cwd=str(source.parent), progress_bar=False, log_output=False,
+        cwd=str(source.parent), progress_bar=False, log_output=False, extra_arguments=KERNEL_ARGUMENTS,
     )
 
 
