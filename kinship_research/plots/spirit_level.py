@@ -8,7 +8,6 @@ import pandas as pd
 import statsmodels.api as sm
 
 from kinship_research.methods.correlation import correlate
-
 from kinship_research.plots import style
 
 
@@ -18,33 +17,34 @@ def _axes(ax, figsize):
     return ax.figure, ax
 
 
-def _fit_with_band(ax, x: np.ndarray, y: np.ndarray, color: str = "black") -> None:
+def _fit_with_band(ax, x: np.ndarray, y: np.ndarray, color: str = "black", level: float = 0.95) -> None:
     fit = sm.OLS(y, sm.add_constant(x)).fit()
     grid = np.linspace(x.min(), x.max(), 100)
-    band = fit.get_prediction(sm.add_constant(grid)).summary_frame(alpha=0.05)
+    band = fit.get_prediction(sm.add_constant(grid)).summary_frame(alpha=1 - level)
     ax.fill_between(grid, band["mean_ci_lower"], band["mean_ci_upper"], color=color, alpha=0.12,
-                    lw=0, label="OLS fit, 95% CI")
+                    lw=0, label=f"OLS fit, {level:.0%} CI")
     ax.plot(grid, band["mean"], color=color, lw=1.5)
 
 
-def scatter_with_fit(df: pd.DataFrame, x: str, y: str, label: str = "iso3", xlabel: str | None = None,
+def scatter_with_fit(df: pd.DataFrame, x: str, y: str, *, label: str = "iso3", xlabel: str | None = None,
                      ylabel: str | None = None, title: str | None = None, source: str | None = None,
-                     highlight=(), ax=None, figsize=(6.5, 5)) -> plt.Figure:
-    """Scatter of ``y`` on ``x`` with a text label per country, the OLS line with its 95%
-    confidence band, and Pearson's r (95% CI, p, n) in the title.
+                     highlight=(), level: float = 0.95, ax=None, figsize=(6.5, 5)) -> plt.Figure:
+    """Scatter of ``y`` on ``x`` with a text label per country, the OLS line with its confidence
+    band, and Pearson's r (CI, p, n) in the title, both at coverage ``level``.
 
-    ``highlight`` lists label values drawn in red (e.g. countries a robustness check removes).
+    ``highlight`` lists label values drawn in red (e.g. countries a robustness check removes, or
+    the states the book names).
     """
     fig, ax = _axes(ax, figsize)
     data = df[[label, x, y]].dropna()
-    stats_row = correlate(data, x, y).iloc[0]
+    stats_row = correlate(data, x, y, level=level).iloc[0]
     colors = np.where(data[label].isin(list(highlight)), "firebrick", "steelblue")
     ax.scatter(data[x], data[y], s=28, c=colors, alpha=0.85, zorder=3)
     for _, row in data.iterrows():
         ax.annotate(str(row[label]), (row[x], row[y]), fontsize=7, xytext=(3, 2),
                     textcoords="offset points")
-    _fit_with_band(ax, data[x].to_numpy(float), data[y].to_numpy(float))
-    summary = (f"r = {stats_row.r:.2f} (95% CI {stats_row.ci_low:.2f} to {stats_row.ci_high:.2f}), "
+    _fit_with_band(ax, data[x].to_numpy(float), data[y].to_numpy(float), level=level)
+    summary = (f"r = {stats_row.r:.2f} ({level:.0%} CI {stats_row.ci_low:.2f} to {stats_row.ci_high:.2f}), "
                f"p = {stats_row.p_value:.2g}, n = {stats_row.n}")
     ax.set_title(f"{title}\n{summary}" if title else summary, fontsize=9)
     ax.set_xlabel(xlabel or x)
@@ -129,6 +129,34 @@ def ranked_dot_plot(df: pd.DataFrame, value: str, label: str = "country", hue: s
     ax.grid(axis="x", alpha=0.3)
     if hue:
         ax.legend(fontsize=7, loc="lower right", title=hue)
+    if title:
+        ax.set_title(title, fontsize=10)
+    style.caption(fig, source)
+    return fig
+
+
+def leave_one_out_plot(table: pd.DataFrame, labels: dict[str, str] | None = None, *, title: str | None = None,
+                       source: str | None = None, ax=None) -> plt.Figure:
+    """One row per outcome: r without each unit (dots), the full-sample r (bar) and its interval
+    (grey line), the unit whose removal moves r most labelled. ``table`` is
+    :func:`kinship_research.methods.robustness.leave_one_out_table` output."""
+    for column in ("outcome", "dropped", "r", "change", "full_r"):
+        if column not in table.columns:
+            raise KeyError(f"leave_one_out_plot needs column {column!r}; table has {list(table.columns)}")
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    labels = labels or {}
+    fig, ax = _axes(ax, (8, 0.5 * len(outcomes) + 1.5))
+    for i, y in enumerate(outcomes[::-1]):
+        part = table[table["outcome"] == y]
+        ax.scatter(part["r"], np.full(len(part), i), s=12, alpha=0.6, color="steelblue")
+        ax.scatter(part["full_r"].iloc[0], i, marker="|", s=300, color="black")
+        worst = part.loc[part["change"].abs().idxmax()]
+        ax.annotate(f"without {worst['dropped']}", (worst["r"], i), fontsize=7, xytext=(0, 5),
+                    textcoords="offset points", ha="center")
+    ax.axvline(0, color="firebrick", lw=0.8, ls="--")
+    ax.set_yticks(range(len(outcomes)))
+    ax.set_yticklabels([labels.get(y, y) for y in outcomes[::-1]], fontsize=8)
+    ax.set_xlabel("r without one unit (dots); full-sample r (bar)")
     if title:
         ax.set_title(title, fontsize=10)
     style.caption(fig, source)

@@ -64,3 +64,17 @@ def test_ranked_dot_plot_orders_countries(countries):
     assert labels == df.dropna(subset=["good"]).sort_values("good")["iso3"].tolist()
     with pytest.raises(KeyError, match="needs column"):
         ranked_dot_plot(df, "good", hue="continent")
+
+
+def test_leave_one_out_plot_labels_the_most_influential_unit(countries):
+    from kinship_research.methods.robustness import leave_one_out_table
+    from kinship_research.plots.spirit_level import leave_one_out_plot
+
+    table = leave_one_out_table(countries, "ineq", ["bad", "noise"])
+    fig = leave_one_out_plot(table, {"bad": "Bad (units)"}, source="Source: t")
+    ax = fig.axes[0]
+    worst = table[table.outcome == "bad"].loc[lambda d: d["change"].abs().idxmax(), "dropped"]
+    assert f"without {worst}" in [t.get_text() for t in ax.texts]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["noise", "Bad (units)"]
+    with pytest.raises(KeyError, match="needs column"):
+        leave_one_out_plot(table.drop(columns="change"))
