@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 
@@ -29,7 +30,7 @@ def check_alpha(alpha) -> float:
 def check_choice(name: str, value, allowed: Iterable[str]) -> str:
     """``value`` if it is one of ``allowed``, else ValueError listing them."""
     allowed = tuple(allowed)
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
     return value
 
@@ -60,8 +61,30 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str = "data"
 
 
 def check_finite(name: str, value) -> float:
-    """``value`` as a float, or ValueError if it is NaN or infinite."""
+    """``value`` as a float, or TypeError if it is not a real number, ValueError if NaN or infinite."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {str(value)[:80]!r}")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value}")
     return value
+
+
+def as_float_array(name: str, values, ndim: int = 1) -> np.ndarray:
+    """``values`` as a float array of ``ndim`` dimensions, or TypeError/ValueError saying what was
+    given (strings, complex numbers, ragged or nested sequences, mappings) instead of numpy's message."""
+    if isinstance(values, (str, bytes, dict)) or values is None:
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__} "
+                        f"{str(values)[:80]!r}")
+    try:
+        array = np.asarray(values)
+        if array.dtype.kind not in "biufc":
+            array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a sequence of real numbers; got {type(values).__name__} "
+                        f"{str(values)[:80]!r} (non-numeric or ragged entries)") from None
+    if array.dtype.kind == "c":
+        raise TypeError(f"{name} must be real numbers, got complex values")
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {array.shape}")
+    return array.astype(float)
