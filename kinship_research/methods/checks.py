@@ -51,6 +51,9 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str = "data"
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{what} must be a pandas DataFrame, got {type(df).__name__}")
     columns = [columns] if isinstance(columns, str) else list(columns)
+    unnamed = [c for c in columns if not isinstance(c, (str, int))]
+    if unnamed:
+        raise TypeError(f"column names must be strings, got {[type(c).__name__ for c in unnamed]}")
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise KeyError(f"{what} has no column(s) {missing}; available: {list(df.columns)}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kinship_research.methods.checks import check_choice, check_level, require_columns
+from kinship_research.methods.checks import as_float_array, check_choice, check_level, require_columns
 
 CORRELATIONS = ("pearson", "spearman")
 
@@ -27,7 +27,11 @@ def paired_correlation(x, y, *, correlation: str = "pearson", level: float = 0.9
 
     check_choice("correlation", correlation, CORRELATIONS)
     level = check_level(level)
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    x, y = as_float_array("x", x), as_float_array("y", y)
+    if x.size != y.size:
+        raise ValueError(f"x and y must be paired: got {x.size} and {y.size} values")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("x and y must be finite: drop pairs with NaN or infinite values first")
     n = x.size
     if n < 4:
         raise ValueError(f"too few complete pairs ({n}); a correlation CI needs at least 4")
@@ -51,6 +55,8 @@ def correlate(df: pd.DataFrame, x: str, ys, *, correlation: str = "pearson",
 
     Returns one row per outcome: x, outcome, method, r, ci_low, ci_high, p_value, n.
     """
+    if not isinstance(ys, (str, list, tuple, pd.Index)):
+        raise TypeError(f"ys must be a column name or a list of column names, got {type(ys).__name__}")
     ys = [ys] if isinstance(ys, str) else list(ys)
     require_columns(df, [x, *ys], numeric=True)
     rows = []
