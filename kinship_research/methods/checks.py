@@ -73,9 +73,10 @@ def check_finite(name: str, value) -> float:
     return value
 
 
-def as_float_array(name: str, values, ndim: int = 1) -> np.ndarray:
-    """``values`` as a float array of ``ndim`` dimensions, or TypeError/ValueError saying what was
-    given (strings, complex numbers, ragged or nested sequences, mappings) instead of numpy's message."""
+def as_float_array(name: str, values, ndim: int | None = 1) -> np.ndarray:
+    """``values`` as a float array of ``ndim`` dimensions (None: any), or TypeError/ValueError saying
+    what was given (strings, complex numbers, ragged or nested sequences, mappings) instead of numpy's
+    message."""
     if isinstance(values, (str, bytes, dict)) or values is None:
         raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__} "
                         f"{str(values)[:80]!r}")
@@ -88,6 +89,6 @@ def as_float_array(name: str, values, ndim: int = 1) -> np.ndarray:
                         f"{str(values)[:80]!r} (non-numeric or ragged entries)") from None
     if array.dtype.kind == "c":
         raise TypeError(f"{name} must be real numbers, got complex values")
-    if array.ndim != ndim:
+    if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {array.shape}")
     return array.astype(float)

@@ -103,6 +103,19 @@ def resolve_paths(declared: list[notebooks.Parameter], values: dict, base: Path)
     return out
 
 
+def check_text(values: dict) -> dict:
+    """``values`` unless a text value is not valid UTF-8 (e.g. raw bytes from a shell, which Python
+    keeps as surrogates): such a value cannot be written into the notebook, so say so before running."""
+    for name, value in values.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise notebooks.ParameterError(
+                    f"parameter {name!r} is not valid UTF-8 text: {value[:80]!r}") from None
+    return values
+
+
 def attempt_path(name: str, reports_dir: Path | None = None) -> Path:
     """Where the record of the last attempt to run ``name`` is kept: ``reports/.attempts/<name>.json``."""
     return Path(reports_dir or default_reports_dir()) / ATTEMPTS / f"{name}.json"
@@ -174,7 +187,7 @@ def run_notebook(name: str | Path, parameters: dict | None = None,
     source = notebooks.notebook_path(name)
     stem = source.stem
     declared = notebooks.parameters(name)
-    typed = resolve_paths(declared, notebooks.validate(name, parameters or {}), Path.cwd())
+    typed = resolve_paths(declared, check_text(notebooks.validate(name, parameters or {})), Path.cwd())
     used = {p.name: p.default for p in declared} | typed
     reports_dir = check_writable(Path(reports_dir or default_reports_dir()))
     target = reports_dir / stem

@@ -247,3 +247,21 @@ def test_escape_helpers_make_data_inert():
     assert html_text('"><script>') == "&quot;&gt;&lt;script&gt;"
     md = markdown_text(PAYLOAD + "\n# heading [link](javascript:x) $x$")
     assert "<" not in md and "\n" not in md and r"\[link\]\(javascript:x\)" in md and r"\$x\$" in md
+
+
+@pytest.mark.parametrize("value", ["1_000", "+2000", "١٢٣", "nan", "inf", "1e309"])
+def test_odd_numbers_are_rejected_before_any_kernel(project, capsys, monkeypatch, value):
+    monkeypatch.setattr(runner, "_execute", lambda *a: pytest.fail("a kernel was started"))
+    assert cli.main(["run", "good", "-p", "n", value]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: parameter 'n' expects a value of type int") and "Traceback" not in err
+
+
+def test_invalid_utf8_and_huge_values_give_one_short_line(project, capsys, monkeypatch):
+    monkeypatch.setattr(runner, "_execute", lambda *a: pytest.fail("a kernel was started"))
+    raw = b"tab\xffle.csv".decode("utf-8", "surrogateescape")  # what argv holds for invalid UTF-8
+    assert cli.main(["run", "good", "-p", "table_csv", raw]) == 2
+    assert "is not valid UTF-8 text" in capsys.readouterr().err
+    assert cli.main(["run", "good", "-p", "n", "9" * 100_000]) == 2
+    err = capsys.readouterr().err
+    assert len(err) < 1000 and len(err.strip().splitlines()) == 1
