@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kinship_research.methods.checks import as_float_array, check_finite
+
 __all__ = [
     "GiniInterval", "atkinson", "gini", "gini_ci", "lorenz_curve", "mean_log_deviation",
     "palma", "quintile_ratio", "theil",
@@ -30,9 +32,7 @@ def _validate(x, weights=None, *, positive: bool = False) -> tuple[np.ndarray, n
     ``positive=True`` requires strictly positive incomes (measures that take logarithms or
     negative powers); otherwise incomes must be non-negative with a positive total.
     """
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 1:
-        raise ValueError(f"incomes must be one-dimensional, got shape {x.shape}")
+    x = as_float_array("incomes", x)
     if x.size == 0:
         raise ValueError("incomes are empty: at least one observation is needed")
     if not np.all(np.isfinite(x)):
@@ -44,7 +44,7 @@ def _validate(x, weights=None, *, positive: bool = False) -> tuple[np.ndarray, n
     if weights is None:
         w = np.ones_like(x)
     else:
-        w = np.asarray(weights, dtype=float)
+        w = as_float_array("weights", weights)
         if w.shape != x.shape:
             raise ValueError(f"weights have shape {w.shape} but incomes have shape {x.shape}: "
                              "give one weight per income")
@@ -52,9 +52,11 @@ def _validate(x, weights=None, *, positive: bool = False) -> tuple[np.ndarray, n
             raise ValueError("weights must be finite and non-negative")
         if w.sum() <= 0:
             raise ValueError("weights sum to zero: at least one weight must be positive")
-    if np.sum(w * x) <= 0:
+    if not np.any((w > 0) & (x > 0)):  # the total w·x is positive (tested without summing: no overflow)
         raise ValueError("total income is zero: inequality measures are undefined")
-    return x, w
+    # every measure here is scale invariant: dividing by the largest income keeps sums of incomes
+    # near 1e308 or powers of incomes near 1e-10 from overflowing or underflowing
+    return x / x.max(), w
 
 
 def _gini_sorted(xs: np.ndarray, ws: np.ndarray) -> np.ndarray:
@@ -195,7 +197,8 @@ def atkinson(x, epsilon: float = 1.0, weights=None) -> float:
     ----------
     Atkinson AB (1970) On the measurement of inequality. J Econ Theory 2:244-263.
     """
-    if not np.isfinite(epsilon) or epsilon < 0:
+    epsilon = check_finite("epsilon", epsilon)
+    if epsilon < 0:
         raise ValueError(f"epsilon (inequality aversion) must be a finite number >= 0, got {epsilon}")
     x, w = _validate(x, weights, positive=epsilon >= 1)
     total_w = w.sum()
@@ -203,7 +206,11 @@ def atkinson(x, epsilon: float = 1.0, weights=None) -> float:
     if epsilon == 1:
         ede = np.exp(np.sum(w * np.log(x)) / total_w)
     else:
-        ede = (np.sum(w * x ** (1 - epsilon)) / total_w) ** (1 / (1 - epsilon))
+        from scipy.special import logsumexp  # log-space mean of x^(1-eps): no overflow for large eps
+
+        with np.errstate(divide="ignore"):  # log(0) = -inf is exact for zero incomes when eps < 1
+            log_mean = logsumexp((1 - epsilon) * np.log(x), b=w) - np.log(total_w)
+        ede = np.exp(log_mean / (1 - epsilon))
     return float(1 - ede / mu)
 
 

@@ -28,6 +28,8 @@ import statsmodels.api as sm
 from scipy import optimize, stats
 from statsmodels.stats.meta_analysis import combine_effects, effectsize_2proportions
 
+from kinship_research.methods.checks import as_float_array, check_level
+
 METHODS = ("DL", "PM", "REML")
 """tau^2 estimators: DerSimonian-Laird, Paule-Mandel (both via statsmodels), restricted ML."""
 
@@ -37,15 +39,13 @@ STUDY_COLUMNS = ("study", "effect", "ci_low", "ci_high", "per_unit", "design")
 
 # --------------------------------------------------------------------------- input checks
 def _check_level(level: float) -> float:
-    if not 0 < level < 1:
-        raise ValueError(f"level must be strictly between 0 and 1 (e.g. 0.95), got {level!r}")
-    return float(level)
+    return check_level(level)
 
 
 def _effects(effect, variance, min_k: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Validated float arrays of effects and variances."""
-    y = np.asarray(effect, dtype=float).ravel()
-    v = np.asarray(variance, dtype=float).ravel()
+    y = as_float_array("effect", effect, ndim=None).ravel()
+    v = as_float_array("variance", variance, ndim=None).ravel()
     if y.shape != v.shape:
         raise ValueError(f"effect and variance must have the same length, got {y.size} and {v.size}")
     if y.size < min_k:
@@ -306,6 +306,9 @@ def egger_test(effect, variance, level: float = 0.95) -> EggerResult:
     y, v = _effects(effect, variance, min_k=3)
     level = _check_level(level)
     se = np.sqrt(v)
+    if np.ptp(se) <= 1e-12 * se.max():
+        raise ValueError("Egger's test needs studies of different precision: with equal variances the "
+                         "regressor 1/se is constant, so intercept and slope are not identifiable")
     fit = sm.OLS(y / se, sm.add_constant(1.0 / se, has_constant="add")).fit()
     ci = fit.conf_int(alpha=1 - level)
     return EggerResult(

@@ -368,7 +368,10 @@ def control_for_income(df: pd.DataFrame, x: str, ys, *, income: str, log_income:
         if len(data) < 5:
             raise ValueError(f"{y}: too few complete rows ({len(data)}) for a regression with 2 predictors")
         control = np.log(data[income]) if log_income else data[income]
-        exog = sm.add_constant(pd.DataFrame({x: data[x], income_term: control}))
+        exog = sm.add_constant(pd.DataFrame({x: data[x], income_term: control}), has_constant="add")
+        if np.linalg.matrix_rank(exog.to_numpy(dtype=float)) < exog.shape[1]:
+            raise ValueError(f"{y}: {x} and {income_term} are constant or collinear in the {len(data)} "
+                             "complete rows, so the income-adjusted slope is not identifiable")
         fit = sm.OLS(data[y].astype(float), exog).fit(cov_type=cov_type)
         ci = fit.conf_int(alpha=1 - level)
         for term in exog.columns:
