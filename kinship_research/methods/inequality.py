@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kinship_research.methods.checks import as_float_array, check_finite
+from kinship_research.methods.checks import as_float_array, check_finite, check_level, check_positive_int
 
 __all__ = [
     "GiniInterval", "atkinson", "gini", "gini_ci", "lorenz_curve", "mean_log_deviation",
@@ -245,10 +245,8 @@ def gini_ci(x, weights=None, n_boot: int = 2000, seed=None, level: float = 0.95)
     inequality. J Appl Econometrics 12:133-150.
     """
     x, w = _validate(x, weights)
-    if int(n_boot) != n_boot or n_boot < 100:
-        raise ValueError(f"n_boot must be an integer >= 100, got {n_boot}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be strictly between 0 and 1, got {level}")
+    n_boot = check_positive_int("n_boot", n_boot, minimum=100)
+    level = check_level(level)
     if x.size < 2:
         raise ValueError("a bootstrap interval needs at least 2 observations")
     rng = np.random.default_rng(seed)
