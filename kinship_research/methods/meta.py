@@ -488,7 +488,11 @@ def read_study_table(path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"study table {path} does not exist")
-    table = pd.read_csv(path, comment="#", skipinitialspace=True)
+    try:
+        table = pd.read_csv(path, comment="#", skipinitialspace=True)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise ValueError(f"study table {path} is not a UTF-8 CSV file ({type(err).__name__}: {err}); "
+                         f"expected columns {STUDY_COLUMNS}") from None
     table.columns = [str(c).strip() for c in table.columns]
     missing = [c for c in STUDY_COLUMNS if c not in table.columns]
     if missing:

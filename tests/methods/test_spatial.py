@@ -5,7 +5,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kinship_research.studies.ghr2004 import fit_ols
 from kinship_research.methods.spatial import (
     morans_i,
     queen_weights,
@@ -13,6 +12,7 @@ from kinship_research.methods.spatial import (
     spatial_lag,
     spatial_regression,
 )
+from kinship_research.studies.ghr2004 import fit_ols
 
 
 def lattice(side):
