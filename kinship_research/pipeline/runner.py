@@ -122,7 +122,8 @@ def attempt_path(name: str, reports_dir: Path | None = None) -> Path:
 
 
 def last_attempt(name: str, reports_dir: Path | None = None) -> dict | None:
-    """The last attempt to run report ``name`` (None if never run): ``name``, ``status``, ``error``,
+    """The last attempt to run report ``name`` (None if never run): ``name``, ``status`` (ok, failed,
+    skipped or interrupted), ``error``,
     ``seconds``, ``parameters``, ``finished`` (UTC ISO time) and ``report_replaced`` (False when the
     report on disk is an older good one that this failed or skipped attempt left in place)."""
     path = attempt_path(name, reports_dir)
@@ -197,14 +198,22 @@ def run_notebook(name: str | Path, parameters: dict | None = None,
         staging = make_staging(reports_dir, stem)
         try:
             record, replaced = _run_in(source, staging, target, typed, used)
-            attempt = {"name": stem, "status": record.status, "error": record.error,
-                       "seconds": record.seconds, "parameters": used, "report_replaced": replaced,
-                       "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-            write_json(attempt, attempt_path(stem, reports_dir))
+            _record_attempt(reports_dir, record, used, replaced)
+        except KeyboardInterrupt:
+            interrupted = RunRecord(stem, "interrupted", 0.0, "KeyboardInterrupt")
+            _record_attempt(reports_dir, interrupted, used, False)
+            raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     log.info("%s: %s in %.1f s", stem, record.status, record.seconds)
     return record
+
+
+def _record_attempt(reports_dir: Path, record: RunRecord, used: dict, replaced: bool) -> None:
+    attempt = {"name": record.name, "status": record.status, "error": record.error, "seconds": record.seconds,
+               "parameters": used, "report_replaced": replaced,
+               "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    write_json(attempt, attempt_path(record.name, reports_dir))
 
 
 def _run_in(source: Path, staging: Path, target: Path, typed: dict, used: dict) -> tuple[RunRecord, bool]:

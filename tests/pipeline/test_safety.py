@@ -151,6 +151,7 @@ def test_leftover_staging_is_removed_and_ctrl_c_cleans_at_once(project, capsys, 
     assert err.strip() == "interrupted: reports on disk are as they were before this run"
     assert leftovers(reports) == [".other-abcd1234"]
     assert not (reports / "good").exists()
+    assert runner.last_attempt("good")["status"] == "interrupted"
 
 
 def test_disk_full_and_read_only_give_one_line_and_lose_nothing(project, capsys, monkeypatch):
