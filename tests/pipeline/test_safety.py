@@ -266,3 +266,38 @@ def test_invalid_utf8_and_huge_values_give_one_short_line(project, capsys, monke
     assert cli.main(["run", "good", "-p", "n", "9" * 100_000]) == 2
     err = capsys.readouterr().err
     assert len(err) < 1000 and len(err.strip().splitlines()) == 1
+
+
+def test_the_next_run_restores_a_report_a_kill_left_aside(project, monkeypatch):
+    reports = project / "reports"
+    aside = reports / ".good.previous"  # what a kill between the two renames leaves
+    aside.mkdir(parents=True)
+    (aside / "results.json").write_text(json.dumps({"run": {"status": "ok"}, "results": {"x": 1}}))
+
+    def fails(source, executed, parameters):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runner, "_execute", fails)
+    assert runner.run_notebook("good").status == "failed"
+    assert json.loads((reports / "good" / "results.json").read_text())["results"] == {"x": 1}
+    assert not aside.exists() and leftovers(reports) == []
+
+
+def test_a_lock_held_by_another_process_is_respected(project, monkeypatch):
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(runner, "_execute", lambda *a: pytest.fail("a kernel was started"))
+    reports = project / "reports"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from kinship_research.pipeline.atomic import hold_lock\n"
+         f"with hold_lock({str(reports)!r}, 'good'):\n    print('held', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(atomic.LockHeldError, match=f"being written by process {holder.pid}"):
+            runner.run_notebook("good")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not (reports / "good").exists()
