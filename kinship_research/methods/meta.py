@@ -1,21 +1,26 @@
 """Random-effects meta-analysis: pooling, heterogeneity, small-study bias, influence, meta-regression.
 
 Effects are on an additive scale (log risk ratios, log odds ratios, ...) with known sampling
-variances ``v_i``. The random-effects model is ``y_i = mu + u_i + e_i``, ``u_i ~ N(0, tau^2)``,
-``e_i ~ N(0, v_i)``; ``mu`` is estimated by inverse-variance weighting with ``w_i = 1/(v_i + tau^2)``.
+variances ``v_i``. The random-effects model is ``y_i = x_i'b + u_i + e_i``, ``u_i ~ N(0, tau^2)``,
+``e_i ~ N(0, v_i)``; ``b`` is estimated by weighted least squares with ``w_i = 1/(v_i + tau^2)``.
+Every computation is O(k) in time and memory (no k x k matrix is formed): traces of the projection
+``P = W - W X (X'WX)^-1 X'W`` use ``tr(P) = sum w_i - tr((X'WX)^-1 X'W^2 X)``.
 
-Validated against the BCG vaccine trials (Colditz et al. 1994), the worked example of metafor
-(Viechtbauer 2010, J Stat Softw 36(3)): see ``tests/test_meta.py``.
+Validated against R metafor 3.8 (Viechtbauer 2010, J Stat Softw 36(3)) on its bundled data sets:
+see ``tests/fixtures/metafor/make_reference.R`` and ``tests/methods/test_meta_metafor.py``.
 
 References
 ----------
 DerSimonian R, Laird N (1986) Meta-analysis in clinical trials. Control Clin Trials 7:177-188.
 Viechtbauer W (2005) Bias and efficiency of meta-analytic variance estimators in the random-effects
 model. J Educ Behav Stat 30:261-293.
+Higgins JPT, Thompson SG (2002) Quantifying heterogeneity in a meta-analysis. Stat Med 21:1539-1558.
 Higgins JPT, Thompson SG, Spiegelhalter DJ (2009) A re-evaluation of random-effects meta-analysis.
 J R Stat Soc A 172:137-159.
 Egger M, Davey Smith G, Schneider M, Minder C (1997) Bias in meta-analysis detected by a simple,
 graphical test. BMJ 315:629-634.
+Konstantopoulos S (2011) Fixed effects and variance components estimation in three-level
+meta-analysis. Res Synth Methods 2:61-76.
 """
 from __future__ import annotations
 
@@ -26,22 +31,24 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import optimize, stats
-from statsmodels.stats.meta_analysis import combine_effects, effectsize_2proportions
+from statsmodels.stats.meta_analysis import effectsize_2proportions
 
-from kinship_research.methods.checks import as_float_array, check_level
+from kinship_research.methods.checks import as_float_array, check_choice, check_level
 
-METHODS = ("DL", "PM", "REML")
-"""tau^2 estimators: DerSimonian-Laird, Paule-Mandel (both via statsmodels), restricted ML."""
+TAU2_METHODS = ("DL", "HE", "HS", "SJ", "PM", "EB", "ML", "REML")
+"""tau^2 estimators (metafor's names): DerSimonian-Laird, Hedges, Hunter-Schmidt, Sidik-Jonkman,
+Paule-Mandel, empirical Bayes (Morris 1983; the same estimating equation as PM), maximum likelihood,
+restricted maximum likelihood."""
+
+PREDICTIONS = ("z", "t")
+"""Prediction-interval quantiles: ``"z"`` normal (metafor's default with ``test="z"``) or ``"t"`` with
+k - 2 df (Higgins et al. 2009)."""
 
 STUDY_COLUMNS = ("study", "effect", "ci_low", "ci_high", "per_unit", "design")
 """Required columns of a study table (see :func:`read_study_table`)."""
 
 
 # --------------------------------------------------------------------------- input checks
-def _check_level(level: float) -> float:
-    return check_level(level)
-
-
 def _effects(effect, variance, min_k: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Validated float arrays of effects and variances."""
     y = as_float_array("effect", effect, ndim=None).ravel()
@@ -66,73 +73,152 @@ def _labels(labels, k: int) -> list[str]:
     return labels
 
 
-def _method(method: str) -> str:
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
-    return method
+def _design(X, k: int) -> np.ndarray:
+    X = np.ones((k, 1)) if X is None else np.asarray(X, float)
+    if X.ndim != 2 or X.shape[0] != k or not np.all(np.isfinite(X)):
+        raise ValueError(f"X must be a finite design matrix with one row per study ({k}), got shape {X.shape}")
+    if k <= X.shape[1]:
+        raise ValueError(f"need more studies ({k}) than coefficients ({X.shape[1]})")
+    return X
+
+
+def _centring(X: np.ndarray) -> np.ndarray:
+    """Matrix ``M`` with ``X M`` = X with every non-constant column centred, when X has a constant
+    column (then the fit is the same model, better conditioned: ``b = M b_centred``)."""
+    p = X.shape[1]
+    M = np.eye(p)
+    const = np.flatnonzero(np.all(X == X[0], axis=0) & (X[0] != 0))
+    if const.size:
+        c = const[0]
+        for j in range(p):
+            if j not in const:
+                M[c, j] = -X[:, j].mean() / X[0, c]
+    return M
+
+
+# --------------------------------------------------------------------------- O(k) linear algebra
+def _wls(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted least squares: coefficients ``b``, ``X'WX`` and residuals ``y - Xb``."""
+    XtW = X.T * w
+    A = XtW @ X
+    b = np.linalg.solve(A, XtW @ y)
+    return b, A, y - X @ b
+
+
+def _trace_p(X: np.ndarray, w: np.ndarray, A: np.ndarray) -> float:
+    """``tr(P) = sum w_i - tr((X'WX)^-1 X'W^2 X)`` in O(k p^2)."""
+    return float(w.sum() - np.trace(np.linalg.solve(A, (X.T * w**2) @ X)))
+
+
+def _trace_pp(X: np.ndarray, w: np.ndarray, A: np.ndarray) -> float:
+    """``tr(P P)`` for ``P = W - W X A^-1 X'W``, in O(k p^2)."""
+    B2 = np.linalg.solve(A, (X.T * w**2) @ X)
+    B3 = np.linalg.solve(A, (X.T * w**3) @ X)
+    return float(np.sum(w**2) - 2 * np.trace(B3) + np.trace(B2 @ B2))
+
+
+def _rss(y, v, X, tau2) -> float:
+    w = 1.0 / (v + tau2)
+    _, _, r = _wls(y, X, w)
+    return float(np.sum(w * r**2))
 
 
 # --------------------------------------------------------------------------- tau^2 estimation
-def _projection(v: np.ndarray, X: np.ndarray, tau2: float) -> np.ndarray:
-    """P = W - W X (X'WX)^-1 X'W with W = diag(1/(v + tau2))."""
-    W = np.diag(1.0 / (v + tau2))
-    WX = W @ X
-    return W - WX @ np.linalg.solve(X.T @ WX, WX.T)
-
-
-def _restricted_loglik(tau2: float, effect, variance, X=None) -> float:
-    """Restricted (REML) log-likelihood of ``tau2``, up to an additive constant.
-
-    ``l_R = -1/2 [ sum log(v_i + tau2) + log det(X'WX) + (y - Xb)'W(y - Xb) ]`` with
-    ``W = diag(1/(v_i + tau2))`` and ``b`` the weighted least-squares coefficients
-    (Viechtbauer 2005, eq. 9). ``X`` defaults to a column of ones (no moderators).
-    """
-    y, v = np.asarray(effect, float), np.asarray(variance, float)
-    X = np.ones((y.size, 1)) if X is None else np.asarray(X, float)
+def _score(y, v, X, tau2, restricted: bool) -> float:
+    """Derivative (times 2) of the (restricted) log-likelihood in tau^2:
+    ``y'PPy - tr(P)`` (REML) or ``sum w_i^2 r_i^2 - sum w_i`` (ML)."""
     w = 1.0 / (v + tau2)
-    XtWX = X.T @ (w[:, None] * X)
-    b = np.linalg.solve(XtWX, X.T @ (w * y))
-    resid = y - X @ b
-    return -0.5 * (np.sum(np.log(v + tau2)) + np.linalg.slogdet(XtWX)[1] + np.sum(w * resid**2))
+    _, A, r = _wls(y, X, w)
+    return float(np.sum((w * r) ** 2) - (_trace_p(X, w, A) if restricted else w.sum()))
+
+
+def _decreasing_root(f, start: float, what: str) -> float:
+    """Root of ``f`` on ``(0, inf)`` given ``f(0) > 0``: bracket by doubling, then Brent."""
+    upper = max(start, 1e-8)
+    for _ in range(200):
+        if f(upper) < 0:
+            break
+        upper *= 2.0
+    else:
+        raise RuntimeError(f"{what}: no upper bracket for tau^2 (the estimating equation stays positive)")
+    root, info = optimize.brentq(f, 0.0, upper, xtol=1e-14, rtol=1e-12, maxiter=500, full_output=True)
+    if not info.converged:
+        raise RuntimeError(f"{what}: root search for tau^2 did not converge ({info.flag})")
+    return float(root)
+
+
+def tau2_estimate(effect, variance, X=None, *, tau2_method: str = "REML") -> float:
+    """Between-study variance ``tau^2 >= 0`` by one of ``TAU2_METHODS`` (metafor's definitions).
+
+    With ``Q_E = y'P_0 y`` (fixed-effect weights ``1/v_i``), ``p`` coefficients and ``k`` studies:
+    DL ``max(0, (Q_E - (k - p)) / tr(P_0))``; HE ``max(0, (RSS_OLS - sum v_i (1 - h_ii)) / (k - p))``;
+    HS ``max(0, (Q_E - k) / sum(1/v_i))``; SJ ``t0 y'P(t0)y / (k - p)`` with ``t0`` the mean squared OLS
+    residual; PM = EB: the root of ``y'P(tau^2)y = k - p`` (0 if ``Q_E <= k - p``); ML and REML: the root
+    of the likelihood score (0 when the score at 0 is not positive). Non-constant moderator columns are
+    centred internally when ``X`` has an intercept. References: Viechtbauer (2005); Sidik & Jonkman
+    (2005) Stat Med 24:1763; Paule & Mandel (1982) J Res Natl Bur Stand 87:377.
+    """
+    y, v = _effects(effect, variance)
+    X = _design(X, y.size)
+    tau2_method = check_choice("tau2_method", tau2_method, TAU2_METHODS)
+    X = X @ _centring(X)
+    k, p = X.shape
+    if tau2_method in ("DL", "HS"):
+        w = 1.0 / v
+        _, A, r = _wls(y, X, w)
+        q = float(np.sum(w * r**2))
+        value = (q - (k - p)) / _trace_p(X, w, A) if tau2_method == "DL" else (q - k) / w.sum()
+        return max(0.0, float(value))
+    if tau2_method in ("HE", "SJ"):
+        Q, _ = np.linalg.qr(X)
+        r_ols = y - Q @ (Q.T @ y)
+        if tau2_method == "HE":
+            h = np.sum(Q**2, axis=1)
+            return max(0.0, float((np.sum(r_ols**2) - np.sum(v * (1 - h))) / (k - p)))
+        t0 = float(np.var(r_ols))
+        if t0 == 0:
+            return 0.0
+        return t0 * _rss(y, v, X, t0) / (k - p)
+    if tau2_method in ("PM", "EB"):
+        f = lambda t: _rss(y, v, X, t) - (k - p)  # noqa: E731 - decreasing in t
+        return 0.0 if f(0.0) <= 0 else _decreasing_root(f, np.var(y) + v.mean(), tau2_method)
+    restricted = tau2_method == "REML"
+    f = lambda t: _score(y, v, X, t, restricted)  # noqa: E731
+    return 0.0 if f(0.0) <= 0 else _decreasing_root(f, np.var(y) + v.mean(), tau2_method)
 
 
 def reml_tau2(effect, variance, X=None) -> float:
-    """REML estimate of the between-study variance ``tau^2 >= 0``.
-
-    Maximises the restricted log-likelihood over ``[0, upper]`` with bounded Brent search (scipy),
-    where ``upper = 10 (var(y) + max v_i)``; the boundary ``tau^2 = 0`` is checked explicitly.
-    At an interior optimum the REML score equation ``y'PPy = tr(P)`` holds (Viechtbauer 2005).
-    """
-    y, v = _effects(effect, variance)
-    X = np.ones((y.size, 1)) if X is None else np.asarray(X, float)
-    if X.ndim != 2 or X.shape[0] != y.size or not np.all(np.isfinite(X)):
-        raise ValueError(f"X must be a finite design matrix with one row per study ({y.size}), got shape {X.shape}")
-    if y.size <= X.shape[1]:
-        raise ValueError(f"REML needs more studies ({y.size}) than coefficients ({X.shape[1]})")
-    upper = 10.0 * (np.var(y) + v.max())
-    res = optimize.minimize_scalar(
-        lambda t: -_restricted_loglik(t, y, v, X), bounds=(0.0, upper), method="bounded",
-        options={"xatol": 1e-12 * max(upper, 1.0), "maxiter": 500},
-    )
-    if not res.success or res.x > 0.999 * upper:
-        raise RuntimeError(f"REML estimation of tau^2 did not converge (result {res.x!r}, upper bound {upper})")
-    if _restricted_loglik(0.0, y, v, X) >= -res.fun:
-        return 0.0
-    return float(res.x)
+    """REML estimate of ``tau^2`` (:func:`tau2_estimate` with ``tau2_method="REML"``)."""
+    return tau2_estimate(effect, variance, X, tau2_method="REML")
 
 
-def _tau2(y: np.ndarray, v: np.ndarray, method: str) -> float:
-    if method == "REML":
-        return reml_tau2(y, v)
-    method_re = {"DL": "chi2", "PM": "iterated"}[method]
-    return float(combine_effects(y, v, method_re=method_re).tau2)
+def _tau2_se(v, X, tau2: float, tau2_method: str) -> float:
+    """Standard error of tau^2 from the inverse Fisher information: ``sqrt(2 / tr(PP))`` (REML),
+    ``sqrt(2 / sum w_i^2)`` (ML); for DL the moment formula of metafor,
+    ``sqrt((2(k-p) + 4 tau^2 tr(P_0) + 2 tau^4 tr(P_0 P_0)) / tr(P_0)^2)``. NaN for other estimators."""
+    k, p = X.shape
+    if tau2_method == "DL":
+        w = 1.0 / v
+        A = (X.T * w) @ X
+        tr = _trace_p(X, w, A)
+        return float(np.sqrt((2 * (k - p) + 4 * tau2 * tr + 2 * tau2**2 * _trace_pp(X, w, A)) / tr**2))
+    w = 1.0 / (v + tau2)
+    if tau2_method == "REML":
+        return float(np.sqrt(2.0 / _trace_pp(X, w, (X.T * w) @ X)))
+    if tau2_method == "ML":
+        return float(np.sqrt(2.0 / np.sum(w**2)))
+    return float("nan")
+
+
+def _typical_variance(v: np.ndarray, X: np.ndarray) -> float:
+    """``s^2 = (k - p) / tr(P_0)``, the 'typical' sampling variance of Higgins & Thompson (2002)."""
+    w = 1.0 / v
+    return (v.size - X.shape[1]) / _trace_p(X, w, (X.T * w) @ X)
 
 
 def _i2(v: np.ndarray, X: np.ndarray, tau2: float) -> float:
-    """I^2 = tau^2 / (tau^2 + s^2), s^2 = (k - p) / tr(P_FE) the 'typical' sampling variance
-    (Higgins & Thompson 2002; equals (Q - df)/Q for DerSimonian-Laird)."""
-    s2 = (v.size - X.shape[1]) / np.trace(_projection(v, X, 0.0))
-    return float(tau2 / (tau2 + s2))
+    """I^2 = tau^2 / (tau^2 + s^2) with s^2 from :func:`_typical_variance`; O(k)."""
+    return float(tau2 / (tau2 + _typical_variance(v, X)))
 
 
 # --------------------------------------------------------------------------- pooling
@@ -140,28 +226,34 @@ def _i2(v: np.ndarray, X: np.ndarray, tau2: float) -> float:
 class RandomEffectsResult:
     """A random-effects pooled estimate (on the additive scale of the inputs).
 
-    Attributes: ``estimate``, ``se``, ``ci_low``/``ci_high`` (normal, ``level``), ``z``, ``p_value``,
-    ``pi_low``/``pi_high`` (prediction interval for the true effect in a new study: t with k-2 df,
-    Higgins et al. 2009; NaN when k < 3), ``tau2``, ``i2`` (fraction, 0-1), ``q`` (Cochran's Q with
-    fixed-effect weights), ``q_df = k - 1``, ``q_p_value``, ``k``, ``method``, ``level``, and
-    ``studies`` (one row per study: label, effect, variance, CI, relative weight in %).
+    Attributes: ``estimate``, ``std_error``, ``ci_low``/``ci_high`` (``level``; normal, or t with k-1
+    df under Knapp-Hartung), ``statistic`` (z or t), ``p_value``, ``pi_low``/``pi_high`` (prediction
+    interval for the true effect in a new study, ``sqrt(tau^2 + se^2)`` with quantiles per
+    ``prediction``), ``tau2`` with ``tau2_se``, ``i2`` (fraction, 0-1), ``h2`` (``(tau^2 + s^2)/s^2``),
+    ``q`` (Cochran's Q with fixed-effect weights), ``q_df = k - 1``, ``q_p_value``, ``k``,
+    ``tau2_method``, ``test`` ("z" or "knha"), ``prediction``, ``level``, and ``studies`` (one row per
+    study: label, effect, variance, CI, relative weight in %).
     """
 
-    method: str
+    tau2_method: str
     k: int
     estimate: float
-    se: float
+    std_error: float
     ci_low: float
     ci_high: float
-    z: float
+    statistic: float
     p_value: float
     pi_low: float
     pi_high: float
     tau2: float
+    tau2_se: float
     i2: float
+    h2: float
     q: float
     q_df: int
     q_p_value: float
+    test: str
+    prediction: str
     level: float
     studies: pd.DataFrame = field(repr=False, compare=False)
 
@@ -174,11 +266,13 @@ class RandomEffectsResult:
         """Short text report; ``exp=True`` also shows estimate and intervals as ratios."""
         pct = round(100 * self.level)
         lines = [
-            f"Random-effects meta-analysis ({self.method}), k = {self.k}",
-            (f"estimate {self.estimate:.4f} (se {self.se:.4f}), {pct}% CI [{self.ci_low:.4f}, {self.ci_high:.4f}], "
-             f"z = {self.z:.3f}, p = {self.p_value:.3g}"),
-            f"{pct}% prediction interval [{self.pi_low:.4f}, {self.pi_high:.4f}]",
-            f"tau^2 = {self.tau2:.4f}, I^2 = {100 * self.i2:.2f}%, Q({self.q_df}) = {self.q:.4f}, p = {self.q_p_value:.3g}",
+            f"Random-effects meta-analysis ({self.tau2_method}, test {self.test}), k = {self.k}",
+            (f"estimate {self.estimate:.4f} (se {self.std_error:.4f}), {pct}% CI [{self.ci_low:.4f}, "
+             f"{self.ci_high:.4f}], {'t' if self.test == 'knha' else 'z'} = {self.statistic:.3f}, "
+             f"p = {self.p_value:.3g}"),
+            f"{pct}% prediction interval ({self.prediction}) [{self.pi_low:.4f}, {self.pi_high:.4f}]",
+            (f"tau^2 = {self.tau2:.4f} (se {self.tau2_se:.4f}), I^2 = {100 * self.i2:.2f}%, H^2 = {self.h2:.3f}, "
+             f"Q({self.q_df}) = {self.q:.4f}, p = {self.q_p_value:.3g}"),
         ]
         if exp:
             lines.append(
@@ -188,84 +282,113 @@ class RandomEffectsResult:
         return "\n".join(lines)
 
 
-def random_effects(effect, variance, method: str = "REML", labels=None, level: float = 0.95) -> RandomEffectsResult:
-    """Random-effects meta-analysis of ``k >= 2`` study effects.
+def random_effects(effect, variance, *, tau2_method: str = "REML", labels=None, level: float = 0.95,
+                   test: str = "z", prediction: str = "z") -> RandomEffectsResult:
+    """Random-effects meta-analysis of ``k >= 2`` study effects (metafor ``rma(yi, vi, method=)``).
 
-    ``mu = sum w_i y_i / sum w_i`` with ``w_i = 1/(v_i + tau^2)``, ``se = (sum w_i)^-1/2``,
-    CI ``mu +- z_{(1+level)/2} se``; prediction interval ``mu +- t_{k-2} sqrt(tau^2 + se^2)``
-    (Higgins et al. 2009). ``tau^2`` by DerSimonian-Laird (``"DL"``) or Paule-Mandel (``"PM"``) from
-    ``statsmodels.stats.meta_analysis.combine_effects``, or by restricted maximum likelihood
-    (``"REML"``, :func:`reml_tau2`). Cochran's ``Q = sum (y_i - y_FE)^2 / v_i`` with ``k-1`` df.
-
-    Parameters
-    ----------
-    effect, variance : array-like
-        Study effects on an additive scale (e.g. log risk ratio) and their sampling variances (> 0).
-    method : {"DL", "PM", "REML"}
-    labels : sequence of str, optional
-        Study names for the per-study table.
-    level : float
-        Confidence level of the intervals.
+    ``mu = sum w_i y_i / sum w_i`` with ``w_i = 1/(v_i + tau^2)``, ``se = (sum w_i)^-1/2``, CI
+    ``mu +- z se``. ``test="knha"`` (Knapp & Hartung 2003, Stat Med 22:2693) multiplies the variance by
+    ``sum w_i (y_i - mu)^2 / (k - 1)`` and uses t with k - 1 df. Prediction interval
+    ``mu +- c sqrt(tau^2 + se^2)``, ``c`` the normal quantile (``prediction="z"``, metafor's default;
+    t with k - 1 df under knha) or t with k - 2 df (``"t"``, Higgins et al. 2009; NaN for k < 3).
+    ``tau2_method`` one of ``TAU2_METHODS`` (:func:`tau2_estimate`); ``tau2_method="EE"`` is not
+    offered: use :func:`equal_effects`. Cochran's ``Q = sum (y_i - y_FE)^2 / v_i`` with ``k-1`` df.
     """
     y, v = _effects(effect, variance)
-    method, level = _method(method), _check_level(level)
+    level = check_level(level)
+    check_choice("test", test, ("z", "knha"))
+    check_choice("prediction", prediction, PREDICTIONS)
     names = _labels(labels, y.size)
     k = y.size
-    tau2 = _tau2(y, v, method)
+    X = np.ones((k, 1))
+    tau2 = tau2_estimate(y, v, tau2_method=tau2_method)
+    return _pooled(y, v, X, tau2, tau2_method, names, level, test, prediction)
+
+
+def equal_effects(effect, variance, *, labels=None, level: float = 0.95) -> RandomEffectsResult:
+    """Equal-effects (fixed-effect) model: inverse-variance pooling with ``tau^2 = 0``
+    (metafor ``rma(method="EE")``); ``tau2_method`` is reported as "EE"."""
+    y, v = _effects(effect, variance)
+    return _pooled(y, v, np.ones((y.size, 1)), 0.0, "EE", _labels(labels, y.size), check_level(level), "z", "z")
+
+
+def _pooled(y, v, X, tau2, tau2_method, names, level, test, prediction) -> RandomEffectsResult:
+    k = y.size
     w = 1.0 / (v + tau2)
     estimate = float(np.sum(w * y) / w.sum())
-    se = float(np.sqrt(1.0 / w.sum()))
-    crit = stats.norm.ppf((1 + level) / 2)
-    z = estimate / se
-    if k >= 3:
-        half = stats.t.ppf((1 + level) / 2, k - 2) * np.sqrt(tau2 + se**2)
-        pi_low, pi_high = estimate - half, estimate + half
+    var = 1.0 / w.sum()
+    if test == "knha":
+        var *= float(np.sum(w * (y - estimate) ** 2) / (k - 1))
+        crit = stats.t.ppf((1 + level) / 2, k - 1)
     else:
-        pi_low = pi_high = float("nan")
+        crit = stats.norm.ppf((1 + level) / 2)
+    se = float(np.sqrt(var))
+    statistic = estimate / se
+    p_value = 2 * (stats.t.sf(abs(statistic), k - 1) if test == "knha" else stats.norm.sf(abs(statistic)))
+    if prediction == "t":
+        pi_crit = stats.t.ppf((1 + level) / 2, k - 2) if k >= 3 else float("nan")
+    else:
+        pi_crit = crit
+    half = pi_crit * np.sqrt(tau2 + se**2)
     w_fe = 1.0 / v
     q = float(np.sum(w_fe * (y - np.sum(w_fe * y) / w_fe.sum()) ** 2))
+    z = stats.norm.ppf((1 + level) / 2)
     studies = pd.DataFrame({
-        "study": names, "effect": y, "variance": v, "se": np.sqrt(v),
-        "ci_low": y - crit * np.sqrt(v), "ci_high": y + crit * np.sqrt(v),
-        "weight_pct": 100 * w / w.sum(),
+        "study": names, "effect": y, "variance": v, "std_error": np.sqrt(v),
+        "ci_low": y - z * np.sqrt(v), "ci_high": y + z * np.sqrt(v), "weight_pct": 100 * w / w.sum(),
     })
+    s2 = _typical_variance(v, X)
+    tau2_se = 0.0 if tau2_method == "EE" else _tau2_se(v, X, tau2, tau2_method)
     return RandomEffectsResult(
-        method=method, k=k, estimate=estimate, se=se, ci_low=estimate - crit * se, ci_high=estimate + crit * se,
-        z=float(z), p_value=float(2 * stats.norm.sf(abs(z))), pi_low=float(pi_low), pi_high=float(pi_high),
-        tau2=float(tau2), i2=_i2(v, np.ones((k, 1)), tau2), q=q, q_df=k - 1,
-        q_p_value=float(stats.chi2.sf(q, k - 1)), level=level, studies=studies,
+        tau2_method=tau2_method, k=k, estimate=estimate, std_error=se, ci_low=estimate - crit * se,
+        ci_high=estimate + crit * se, statistic=float(statistic), p_value=float(p_value),
+        pi_low=float(estimate - half), pi_high=float(estimate + half), tau2=float(tau2), tau2_se=tau2_se,
+        i2=float(tau2 / (tau2 + s2)), h2=float((tau2 + s2) / s2), q=q, q_df=k - 1,
+        q_p_value=float(stats.chi2.sf(q, k - 1)), test=test, prediction=prediction, level=level, studies=studies,
     )
 
 
 def _pooled_row(result: RandomEffectsResult) -> dict:
-    return {c: getattr(result, c) for c in
-            ("k", "estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "q", "q_p_value")}
+    return {c: getattr(result, c) for c in ("k", "estimate", "std_error", "statistic", "p_value", "ci_low",
+                                            "ci_high", "pi_low", "pi_high", "tau2", "i2", "q", "q_p_value")}
 
 
-def leave_one_out(effect, variance, method: str = "REML", labels=None, level: float = 0.95) -> pd.DataFrame:
-    """Random-effects estimate with each study omitted in turn (needs k >= 3).
+def leave_one_out(effect, variance, *, tau2_method: str = "REML", labels=None, level: float = 0.95,
+                  test: str = "z") -> pd.DataFrame:
+    """Random-effects estimate with each study omitted in turn (needs k >= 3; metafor ``leave1out``).
 
-    Returns one row per omitted study: ``omitted``, ``k`` (studies left), estimate, se, CI,
-    prediction interval, tau2, i2, q, q_p_value.
+    One row per omitted study: ``omitted``, ``k`` (studies left), estimate, std_error, statistic (z or
+    t), p_value, CI, prediction interval, tau2, i2, q, q_p_value.
     """
     y, v = _effects(effect, variance, min_k=3)
     names = _labels(labels, y.size)
     rows = []
     for i, name in enumerate(names):
         keep = np.arange(y.size) != i
-        rows.append({"omitted": name, **_pooled_row(random_effects(y[keep], v[keep], method, level=level))})
+        fit = random_effects(y[keep], v[keep], tau2_method=tau2_method, level=level, test=test)
+        rows.append({"omitted": name, **_pooled_row(fit)})
     return pd.DataFrame(rows)
 
 
-def cumulative(effect, variance, method: str = "REML", labels=None, level: float = 0.95) -> pd.DataFrame:
-    """Cumulative meta-analysis: studies added one at a time in the order given (e.g. by year).
+def cumulative(effect, variance, *, order=None, tau2_method: str = "REML", labels=None, level: float = 0.95,
+               test: str = "z") -> pd.DataFrame:
+    """Cumulative meta-analysis: studies added one at a time (metafor ``cumul``).
 
-    Row ``j`` pools the first ``j + 2`` studies (a random-effects model needs at least two), with
-    ``added`` naming the study that entered; columns as in :func:`leave_one_out`.
+    ``order`` (one sortable value per study, e.g. publication year; stable sort) sets the order;
+    without it the given order is used. Row ``j`` pools the first ``j + 2`` studies (a random-effects
+    model needs at least two), with ``added`` naming the study that entered; columns as in
+    :func:`leave_one_out`.
     """
     y, v = _effects(effect, variance)
-    names = _labels(labels, y.size)
-    rows = [{"added": names[j - 1], **_pooled_row(random_effects(y[:j], v[:j], method, level=level))}
+    names = np.asarray(_labels(labels, y.size), dtype=object)
+    if order is not None:
+        order = np.asarray(order).ravel()
+        if order.size != y.size:
+            raise ValueError(f"order must have one value per study ({y.size}), got {order.size}")
+        idx = np.argsort(order, kind="stable")
+        y, v, names = y[idx], v[idx], names[idx]
+    rows = [{"added": names[j - 1], **_pooled_row(random_effects(y[:j], v[:j], tau2_method=tau2_method,
+                                                                  level=level, test=test))}
             for j in range(2, y.size + 1)]
     return pd.DataFrame(rows)
 
@@ -304,7 +427,7 @@ def egger_test(effect, variance, level: float = 0.95) -> EggerResult:
     effects). Needs ``k >= 3``; the test has low power for k < 10 (Sterne et al. 2011, BMJ 343:d4002).
     """
     y, v = _effects(effect, variance, min_k=3)
-    level = _check_level(level)
+    level = check_level(level)
     se = np.sqrt(v)
     if np.ptp(se) <= 1e-12 * se.max():
         raise ValueError("Egger's test needs studies of different precision: with equal variances the "
@@ -321,14 +444,14 @@ def egger_test(effect, variance, level: float = 0.95) -> EggerResult:
 # --------------------------------------------------------------------------- meta-regression
 @dataclass(frozen=True)
 class MetaRegressionResult:
-    """Mixed-effects meta-regression on one study-level moderator.
+    """Mixed-effects meta-regression on study-level moderators (metafor ``rma(yi, vi, mods=)``).
 
-    ``coefficients``: one row per term (term, estimate, se, z, p_value, ci_low, ci_high, level);
-    ``tau2`` residual between-study variance (``tau2_source`` says "REML" or "given"); ``qe``/``qe_df``/
-    ``qe_p_value`` test of residual heterogeneity; ``qm``/``qm_p_value`` Wald test of the moderator
-    (chi^2, 1 df); ``r2`` share of the intercept-only REML tau^2 explained by the moderator (0-1,
-    floored at 0); ``i2_residual``; ``k``; ``n_at_or_above`` studies with moderator >= threshold
-    (None without a threshold).
+    ``coefficients``: one row per term (term, estimate, std_error, statistic, p_value, ci_low, ci_high,
+    level); ``tau2`` residual between-study variance (``tau2_source`` is the estimator or "given");
+    ``qe``/``qe_df``/``qe_p_value`` test of residual heterogeneity; ``qm``/``qm_df``/``qm_p_value`` Wald
+    test of all moderators (chi^2, or F under Knapp-Hartung); ``r2`` share of the intercept-only tau^2
+    explained (0-1, floored at 0); ``i2_residual``; ``k``; ``n_at_or_above`` studies with moderator >=
+    threshold (None without a threshold).
     """
 
     coefficients: pd.DataFrame = field(repr=False, compare=False)
@@ -339,9 +462,11 @@ class MetaRegressionResult:
     qe_df: int
     qe_p_value: float
     qm: float
+    qm_df: int
     qm_p_value: float
     r2: float
     i2_residual: float
+    test: str
     threshold: float | None
     n_at_or_above: int | None
 
@@ -353,63 +478,99 @@ class MetaRegressionResult:
         """Short text report."""
         lines = [(f"Mixed-effects meta-regression, k = {self.k}, residual tau^2 = {self.tau2:.4f} ({self.tau2_source}), "
                   f"I^2 = {100 * self.i2_residual:.2f}%, R^2 = {100 * self.r2:.2f}%"),
-                 f"QE({self.qe_df}) = {self.qe:.4f}, p = {self.qe_p_value:.3g}; QM(1) = {self.qm:.4f}, p = {self.qm_p_value:.3g}"]
+                 (f"QE({self.qe_df}) = {self.qe:.4f}, p = {self.qe_p_value:.3g}; "
+                  f"QM({self.qm_df}) = {self.qm:.4f}, p = {self.qm_p_value:.3g}")]
         for row in self.coefficients.itertuples():
-            lines.append(f"{row.term}: {row.estimate:.4f} (se {row.se:.4f}) [{row.ci_low:.4f}, {row.ci_high:.4f}], p = {row.p_value:.3g}")
+            lines.append(f"{row.term}: {row.estimate:.4f} (se {row.std_error:.4f}) [{row.ci_low:.4f}, "
+                         f"{row.ci_high:.4f}], p = {row.p_value:.3g}")
         return "\n".join(lines)
 
 
-def meta_regression(effect, variance, moderator, threshold: float | None = None, tau2: float | None = None,
-                    name: str = "moderator", level: float = 0.95) -> MetaRegressionResult:
-    """Meta-regression of effects on a study-level moderator, or on ``moderator >= threshold``.
-
-    Model ``y_i = b0 + b1 x_i + u_i + e_i`` with ``x_i`` the moderator (or the indicator
-    ``1[moderator_i >= threshold]``), ``u_i ~ N(0, tau^2)`` the residual heterogeneity. Coefficients
-    by statsmodels WLS with weights ``1/(v_i + tau^2)`` and the scale fixed at 1 (so standard errors
-    are ``(X'WX)^-1/2``, normal-based CIs, as in metafor's default ``test="z"``). ``tau2`` defaults to
-    the REML estimate with the moderator in the model (:func:`reml_tau2`). ``QE`` uses weights ``1/v_i``
-    (Raudenbush 2009, in Cooper et al., The Handbook of Research Synthesis, ch. 16).
-    """
-    y, v = _effects(effect, variance, min_k=3)
-    level = _check_level(level)
-    x = np.asarray(moderator, dtype=float).ravel()
-    if x.size != y.size:
-        raise ValueError(f"moderator must have one value per study ({y.size}), got {x.size}")
+def _moderator_matrix(moderator, k: int, name: str, threshold):
+    """(matrix without intercept, term names, n at or above threshold)."""
+    if isinstance(moderator, pd.DataFrame):
+        if threshold is not None:
+            raise ValueError("threshold applies to a single moderator, not to a table of moderators")
+        frame = pd.get_dummies(moderator, drop_first=True, dtype=float)
+        x, terms = frame.to_numpy(float), [str(c) for c in frame.columns]
+    else:
+        x = np.asarray(moderator, dtype=float)
+        x = x.reshape(-1, 1) if x.ndim == 1 else x
+        terms = [name] if x.shape[1] == 1 else [f"{name}{j + 1}" for j in range(x.shape[1])]
+    if x.shape[0] != k:
+        raise ValueError(f"moderator must have one value per study ({k}), got {x.shape[0]}")
     if not np.all(np.isfinite(x)):
         raise ValueError("moderator contains missing or infinite values; every study needs a value")
     n_above = None
-    term = name
     if threshold is not None:
+        if x.shape[1] != 1:
+            raise ValueError("threshold applies to a single moderator")
         x = (x >= threshold).astype(float)
         n_above = int(x.sum())
-        if n_above in (0, y.size):
-            raise ValueError(f"threshold {threshold} puts all {y.size} studies on one side; choose a value that "
+        if n_above in (0, k):
+            raise ValueError(f"threshold {threshold} puts all {k} studies on one side; choose a value that "
                              "splits them (at least one study below and one at or above it)")
-        term = f"{name} >= {threshold:g}"
-    elif np.ptp(x) == 0:
-        raise ValueError("moderator is constant across studies; it cannot explain heterogeneity")
-    X = np.column_stack([np.ones(y.size), x])
+        terms = [f"{name} >= {threshold:g}"]
+    elif np.any(np.ptp(x, axis=0) == 0):
+        raise ValueError("a moderator is constant across studies; it cannot explain heterogeneity")
+    return x, terms, n_above
+
+
+def meta_regression(effect, variance, moderator, *, threshold: float | None = None, tau2: float | None = None,
+                    tau2_method: str = "REML", name: str = "moderator", test: str = "z",
+                    level: float = 0.95) -> MetaRegressionResult:
+    """Meta-regression of effects on study-level moderators, or on ``moderator >= threshold``.
+
+    Model ``y_i = b0 + x_i'b + u_i + e_i``; ``moderator`` is one column (array), several (2-D array) or a
+    DataFrame (categorical columns become 0/1 indicators, first level the reference). Coefficients by
+    weighted least squares with ``w_i = 1/(v_i + tau^2)``; standard errors ``(X'WX)^-1/2`` and normal
+    CIs (metafor's ``test="z"``), or with ``test="knha"`` the Knapp-Hartung factor
+    ``sum w_i r_i^2 / (k - p)`` and t / F with ``k - p`` df. ``tau2`` defaults to the ``tau2_method``
+    estimate with the moderators in the model (moderators centred internally). ``QE`` uses weights
+    ``1/v_i``; ``R^2 = (tau^2_0 - tau^2) / tau^2_0`` (Raudenbush 2009).
+    """
+    y, v = _effects(effect, variance, min_k=3)
+    level = check_level(level)
+    check_choice("test", test, ("z", "knha"))
+    x, terms, n_above = _moderator_matrix(moderator, y.size, name, threshold)
+    X = _design(np.column_stack([np.ones(y.size), x]), y.size)
+    k, p = X.shape
     if tau2 is None:
-        tau2_value, source = reml_tau2(y, v, X), "REML"
+        tau2_value, source = tau2_estimate(y, v, X, tau2_method=tau2_method), tau2_method
     else:
         if not np.isfinite(tau2) or tau2 < 0:
             raise ValueError(f"tau2 must be a finite number >= 0, got {tau2!r}")
         tau2_value, source = float(tau2), "given"
-    fit = sm.WLS(y, X, weights=1.0 / (v + tau2_value)).fit(cov_type="fixed scale", cov_kwds={"scale": 1.0})
-    ci = fit.conf_int(alpha=1 - level)
+    M = _centring(X)
+    w = 1.0 / (v + tau2_value)
+    b_c, A_c, r = _wls(y, X @ M, w)
+    b, vb = M @ b_c, M @ np.linalg.inv(A_c) @ M.T
+    if test == "knha":
+        vb = vb * float(np.sum(w * r**2) / (k - p))
+    se = np.sqrt(np.diag(vb))
+    statistic = b / se
+    if test == "knha":
+        p_values = 2 * stats.t.sf(np.abs(statistic), k - p)
+        crit = stats.t.ppf((1 + level) / 2, k - p)
+    else:
+        p_values = 2 * stats.norm.sf(np.abs(statistic))
+        crit = stats.norm.ppf((1 + level) / 2)
     coefficients = pd.DataFrame({
-        "term": ["intercept", term], "estimate": fit.params, "se": fit.bse, "z": fit.tvalues,
-        "p_value": fit.pvalues, "ci_low": ci[:, 0], "ci_high": ci[:, 1], "level": level,
+        "term": ["intercept", *terms], "estimate": b, "std_error": se, "statistic": statistic,
+        "p_value": p_values, "ci_low": b - crit * se, "ci_high": b + crit * se, "level": level,
     })
-    resid_fe = y - X @ np.linalg.lstsq(X / np.sqrt(v)[:, None], y / np.sqrt(v), rcond=None)[0]
-    qe = float(np.sum(resid_fe**2 / v))
-    qm = float(fit.params[1] ** 2 / fit.bse[1] ** 2)
-    tau2_total = reml_tau2(y, v)
+    qe = _rss(y, v, X @ M, 0.0)
+    m = p - 1
+    qm = float(b[1:] @ np.linalg.solve(vb[1:, 1:], b[1:]))
+    qm_p = stats.f.sf(qm / m, m, k - p) if test == "knha" else stats.chi2.sf(qm, m)
+    if test == "knha":
+        qm = qm / m
+    tau2_total = tau2_estimate(y, v, tau2_method=tau2_method if source == "given" else source)
     r2 = max(0.0, (tau2_total - tau2_value) / tau2_total) if tau2_total > 0 else 0.0
     return MetaRegressionResult(
-        coefficients=coefficients, tau2=tau2_value, tau2_source=source, k=y.size, qe=qe, qe_df=y.size - 2,
-        qe_p_value=float(stats.chi2.sf(qe, y.size - 2)), qm=qm, qm_p_value=float(stats.chi2.sf(qm, 1)),
-        r2=float(r2), i2_residual=_i2(v, X, tau2_value), threshold=threshold, n_at_or_above=n_above,
+        coefficients=coefficients, tau2=tau2_value, tau2_source=source, k=k, qe=qe, qe_df=k - p,
+        qe_p_value=float(stats.chi2.sf(qe, k - p)), qm=qm, qm_df=m, qm_p_value=float(qm_p),
+        r2=float(r2), i2_residual=_i2(v, X @ M, tau2_value), test=test, threshold=threshold, n_at_or_above=n_above,
     )
 
 
@@ -420,7 +581,7 @@ def log_ratio_from_ci(ratio, ci_low, ci_high, level: float = 0.95) -> tuple[np.n
     ``y = log(ratio)``, ``se = (log(ci_high) - log(ci_low)) / (2 z_{(1+level)/2})``, variance ``se^2``
     (Cochrane Handbook, section 6.3.2). Assumes the interval is symmetric on the log scale.
     """
-    level = _check_level(level)
+    level = check_level(level)
     r, lo, hi = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (ratio, ci_low, ci_high))
     if not (r.shape == lo.shape == hi.shape):
         raise ValueError(f"ratio, ci_low and ci_high must have the same length, got {r.size}, {lo.size}, {hi.size}")
@@ -460,7 +621,7 @@ def risk_ratios(events_treated, n_treated, events_control, n_control, labels=Non
     statistic "risk-ratio"). Returns study, effect (RR), ci_low, ci_high, log_effect, variance.
     Studies with zero events need a continuity correction, which is not applied here.
     """
-    level = _check_level(level)
+    level = check_level(level)
     a, n1, c, n2 = (np.asarray(x, dtype=float).ravel() for x in (events_treated, n_treated, events_control, n_control))
     if not (a.size == n1.size == c.size == n2.size):
         raise ValueError("events and group sizes must have one value per study")

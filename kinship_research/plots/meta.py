@@ -68,7 +68,7 @@ def forest_plot(labels, estimate, ci_low, ci_high, weights=None, pooled: RandomE
         ax.text(1.01, 1, fmt.format(c, a, b), transform=text, va="center", fontsize=8, color="tab:red")
         pct = round(100 * pooled.level)
         ticks.append(1)
-        ticklabels.append(f"Random effects ({pooled.method}), k = {pooled.k}\n"
+        ticklabels.append(f"Random effects ({pooled.tau2_method}), k = {pooled.k}\n"
                           f"I² = {100 * pooled.i2:.0f}%, τ² = {pooled.tau2:.3f}; dotted: {pct}% prediction")
     ax.axvline(1.0 if ratio else 0.0, color="0.5", lw=0.8, ls="--")
     if ratio:

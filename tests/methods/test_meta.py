@@ -13,8 +13,8 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
-from kinship_research.methods import meta
 from kinship_research.data import load
+from kinship_research.methods import meta
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "meta_study_table_demo.csv"
 
@@ -76,27 +76,28 @@ def test_rescale_kondo_example():
 
 # --------------------------------------------------------------------------- pooling: published values
 def test_dl_reproduces_metafor_and_statsmodels(rr):
-    res = meta.random_effects(rr["log_effect"], rr["variance"], method="DL")
+    res = meta.random_effects(rr["log_effect"], rr["variance"], tau2_method="DL")
     assert (res.k, res.q_df) == (13, 12)
     assert round(res.estimate, 4) == -0.7141
-    assert round(res.se, 4) == 0.1787
+    assert round(res.std_error, 4) == 0.1787
     assert round(res.ci_low, 4) == -1.0644 and round(res.ci_high, 4) == -0.3638
-    assert round(res.z, 4) == -3.9952
+    assert round(res.statistic, 4) == -3.9952
     assert round(res.tau2, 4) == 0.3088
     assert round(100 * res.i2, 4) == 92.1173
     assert round(res.q, 4) == 152.2330
     assert round(np.exp(res.estimate), 4) == 0.4896
     # identical to statsmodels' DerSimonian-Laird pooling
     ref = combine_effects(rr["log_effect"].to_numpy(), rr["variance"].to_numpy(), method_re="chi2")
-    np.testing.assert_allclose([res.estimate, res.se, res.tau2, res.q, res.i2],
+    np.testing.assert_allclose([res.estimate, res.std_error, res.tau2, res.q, res.i2],
                                [ref.mean_effect_re, ref.sd_eff_w_re, ref.tau2, ref.q, ref.i2], rtol=1e-10)
     np.testing.assert_allclose([res.ci_low, res.ci_high], ref.conf_int()[1], rtol=1e-10)
 
 
 def test_reml_reproduces_metafor(rr):
-    res = meta.random_effects(rr["log_effect"], rr["variance"], method="REML", labels=rr["study"])
+    res = meta.random_effects(rr["log_effect"], rr["variance"], tau2_method="REML", labels=rr["study"],
+                              prediction="t")
     assert round(res.estimate, 4) == -0.7145
-    assert round(res.se, 4) == 0.1798
+    assert round(res.std_error, 4) == 0.1798
     assert round(res.tau2, 4) == 0.3132
     assert round(100 * res.i2, 2) == 92.22
     assert round(res.q, 4) == 152.2330
@@ -118,20 +119,21 @@ def test_reml_solves_score_equation(rr):
     y, v = rr["log_effect"].to_numpy(), rr["variance"].to_numpy()
     for X in (np.ones((13, 1)), np.column_stack([np.ones(13), np.arange(13.0)])):
         tau2 = meta.reml_tau2(y, v, X)
-        P = meta._projection(v, X, tau2)
+        W = np.diag(1 / (v + tau2))  # dense reference projection P = W - WX(X'WX)^-1X'W
+        P = W - W @ X @ np.linalg.solve(X.T @ W @ X, X.T @ W)
         assert y @ P @ P @ y - np.trace(P) == pytest.approx(0, abs=1e-4)
 
 
 def test_reml_zero_when_studies_homogeneous():
     # identical effects: no between-study variance; the estimate sits on the boundary 0
-    res = meta.random_effects([0.2, 0.2, 0.2, 0.2], [0.01, 0.02, 0.03, 0.04], method="REML")
+    res = meta.random_effects([0.2, 0.2, 0.2, 0.2], [0.01, 0.02, 0.03, 0.04], tau2_method="REML")
     assert res.tau2 == 0.0 and res.i2 == 0.0
     assert res.estimate == pytest.approx(0.2)
 
 
 def test_paule_mandel_solves_generalised_q(rr):
     y, v = rr["log_effect"].to_numpy(), rr["variance"].to_numpy()
-    res = meta.random_effects(y, v, method="PM")
+    res = meta.random_effects(y, v, tau2_method="PM")
     w = 1 / (v + res.tau2)
     mu = np.sum(w * y) / w.sum()
     assert np.sum(w * (y - mu) ** 2) == pytest.approx(12, abs=1e-2)  # = k - 1 (statsmodels atol 1e-5 on tau2)
@@ -139,7 +141,7 @@ def test_paule_mandel_solves_generalised_q(rr):
 
 
 def test_prediction_interval_nan_for_two_studies():
-    res = meta.random_effects([0.1, 0.5], [0.01, 0.02], method="DL")
+    res = meta.random_effects([0.1, 0.5], [0.01, 0.02], tau2_method="DL", prediction="t")
     assert res.k == 2 and np.isnan(res.pi_low) and np.isnan(res.pi_high)
     assert np.isfinite(res.ci_low)
 
@@ -156,7 +158,7 @@ def test_reml_calibration_by_simulation():
     for _ in range(reps):
         v = rng.uniform(0.01, 0.1, size=k)
         y = mu + rng.normal(0, np.sqrt(tau2), k) + rng.normal(0, np.sqrt(v))
-        res = meta.random_effects(y, v, method="REML")
+        res = meta.random_effects(y, v, tau2_method="REML")
         covered += res.ci_low <= mu <= res.ci_high
         estimates.append(res.estimate)
         taus.append(res.tau2)
@@ -170,7 +172,7 @@ def test_reml_calibration_by_simulation():
 # --------------------------------------------------------------------------- influence and cumulative
 def test_leave_one_out_matches_refits(rr):
     y, v = rr["log_effect"].to_numpy(), rr["variance"].to_numpy()
-    table = meta.leave_one_out(y, v, method="DL", labels=rr["study"])
+    table = meta.leave_one_out(y, v, tau2_method="DL", labels=rr["study"])
     assert len(table) == 13 and set(table["k"]) == {12}
     assert table.loc[7, "omitted"] == "TPT Madras"
     ref = combine_effects(np.delete(y, 7), np.delete(v, 7), method_re="chi2")
@@ -180,12 +182,12 @@ def test_leave_one_out_matches_refits(rr):
 
 def test_cumulative_ends_with_full_analysis(rr):
     y, v = rr["log_effect"].to_numpy(), rr["variance"].to_numpy()
-    table = meta.cumulative(y, v, method="REML", labels=rr["study"])
+    table = meta.cumulative(y, v, tau2_method="REML", labels=rr["study"])
     assert list(table["k"]) == list(range(2, 14))
     assert table["added"].iloc[0] == "Ferguson & Simes"
-    full = meta.random_effects(y, v, method="REML")
+    full = meta.random_effects(y, v, tau2_method="REML")
     assert table["estimate"].iloc[-1] == pytest.approx(full.estimate)
-    first_two = meta.random_effects(y[:2], v[:2], method="REML")
+    first_two = meta.random_effects(y[:2], v[:2], tau2_method="REML")
     assert table["estimate"].iloc[0] == pytest.approx(first_two.estimate)
 
 
@@ -247,7 +249,7 @@ def test_threshold_meta_regression_equals_subgroup_difference(rr, bcg):
     assert coef.loc["intercept", "estimate"] == pytest.approx(mean_low)
     assert coef.loc["latitude >= 33", "estimate"] == pytest.approx(mean_high - mean_low)
     se_diff = np.sqrt(1 / w[~high].sum() + 1 / w[high].sum())
-    assert coef.loc["latitude >= 33", "se"] == pytest.approx(se_diff)
+    assert coef.loc["latitude >= 33", "std_error"] == pytest.approx(se_diff)
     assert res.qm == pytest.approx(((mean_high - mean_low) / se_diff) ** 2)
     assert res.n_at_or_above == int(high.sum()) == 8
     assert res.tau2_source == "given" and res.threshold == 33
@@ -306,13 +308,16 @@ def test_read_study_table_missing_file(tmp_path):
     (lambda: meta.random_effects([0.1, 0.2], [0.1, -1.0]), "strictly positive"),
     (lambda: meta.random_effects([0.1], [0.1]), "at least 2 studies"),
     (lambda: meta.random_effects([0.1, np.nan], [0.1, 0.1]), "finite effect"),
-    (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], method="HS"), "unknown method 'HS'; allowed: DL, PM, REML"),
+    (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], tau2_method="XX"), "tau2_method must be one of"),
     (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], level=95), "level"),
+    (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], test="t"), "test must be one of"),
+    (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], prediction="normal"), "prediction must be one of"),
+    (lambda: meta.cumulative([0.1, 0.2], [0.1, 0.1], order=[1]), "one value per study"),
     (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], labels=["a"]), "one entry per study"),
     (lambda: meta.reml_tau2([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], X=np.ones((2, 1))), "one row per study"),
     (lambda: meta.reml_tau2([0.1, 0.2], [0.1, 0.1], X=np.eye(2)), "more studies"),
     (lambda: meta.leave_one_out([0.1, 0.2], [0.1, 0.1]), "at least 3 studies"),
-    (lambda: meta.cumulative([0.1, 0.2], [0.1, 0.1], method="ML"), "unknown method"),
+    (lambda: meta.cumulative([0.1, 0.2], [0.1, 0.1], tau2_method="ML2"), "tau2_method must be one of"),
     (lambda: meta.egger_test([0.1, 0.2], [0.1, 0.1]), "at least 3 studies"),
     (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, 2]), "one value per study"),
     (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, 1, 1]), "constant"),

@@ -22,7 +22,7 @@ def close_figures():
 
 
 def test_forest_plot_rows_pooled_diamond_and_caption():
-    res = meta.random_effects(Y, V, method="DL", labels=NAMES)
+    res = meta.random_effects(Y, V, tau2_method="DL", labels=NAMES)
     s = res.studies
     fig = meta_plots.forest_plot(s.study, s.effect, s.ci_low, s.ci_high, s.weight_pct, pooled=res,
                                  caption="Data: test", xlabel="Risk ratio")

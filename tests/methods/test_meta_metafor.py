@@ -1,0 +1,81 @@
+"""Agreement with R metafor 3.8 on its bundled data sets (fixtures from tests/fixtures/metafor/make_reference.R)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kinship_research.methods import meta
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "metafor"
+EFFECTS = pd.read_csv(FIXTURES / "effects.csv")
+REFERENCE = pd.read_csv(FIXTURES / "reference.csv")
+DATASETS = ["bcg", "yusuf1985_table9", "nielweise2007", "identical", "hackshaw1998"]
+
+
+def _ref(dataset: str, model: str) -> dict[str, float]:
+    rows = REFERENCE[(REFERENCE.dataset == dataset) & (REFERENCE.model == model)]
+    assert len(rows), f"no reference for {dataset} {model}"
+    return dict(zip(rows.quantity, rows.value.astype(float)))
+
+
+def _close(actual: float, expected: float, what: str) -> None:
+    """Agreement to 1e-4, relative for values larger than 1."""
+    assert abs(actual - expected) <= 1e-4 * max(1.0, abs(expected)), f"{what}: {actual} vs metafor {expected}"
+
+
+def _data(dataset: str):
+    d = EFFECTS[EFFECTS.dataset == dataset]
+    return d.yi.to_numpy(), d.vi.to_numpy(), d
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+@pytest.mark.parametrize("tau2_method", meta.TAU2_METHODS)
+def test_random_effects_matches_metafor(dataset, tau2_method):
+    y, v, _ = _data(dataset)
+    ref = _ref(dataset, tau2_method)
+    res = meta.random_effects(y, v, tau2_method=tau2_method)
+    assert res.k == ref["k"]
+    for ours, theirs in [("estimate", "estimate"), ("std_error", "se"), ("ci_low", "ci_low"),
+                         ("ci_high", "ci_high"), ("p_value", "pval"), ("tau2", "tau2"), ("q", "QE"),
+                         ("h2", "H2"), ("pi_low", "pi_low"), ("pi_high", "pi_high")]:
+        _close(getattr(res, ours), ref[theirs], f"{dataset} {tau2_method} {ours}")
+    _close(100 * res.i2, ref["I2"], f"{dataset} {tau2_method} I2")
+    if tau2_method in ("DL", "ML", "REML"):
+        _close(res.tau2_se, ref["se_tau2"], f"{dataset} {tau2_method} se(tau2)")
+
+
+@pytest.mark.parametrize("dataset", ["yusuf1985_table9", "nielweise2007", "identical"])
+def test_dl_is_clamped_when_q_below_df(dataset):
+    """Q < k - 1: the DL moment estimate is negative and must be truncated at 0 (issue 11). The old
+    code took statsmodels' unclamped tau^2 and returned a wrong estimate, negative I^2 and NaN SE."""
+    y, v, _ = _data(dataset)
+    res = meta.random_effects(y, v, tau2_method="DL")
+    assert res.q < res.q_df
+    assert res.tau2 == 0.0 and res.i2 == 0.0
+    assert np.isfinite(res.std_error)
+    fe = meta.equal_effects(y, v)
+    assert res.estimate == pytest.approx(fe.estimate, abs=1e-12)
+    _close(res.estimate, _ref(dataset, "DL")["estimate"], "estimate")
+    # early cumulative subsets usually have Q < df: every row must have tau2 >= 0 and a finite SE
+    cum = meta.cumulative(y, v, tau2_method="DL")
+    assert (cum.tau2 >= 0).all() and (cum.i2 >= 0).all() and np.isfinite(cum.std_error).all()
+
+
+@pytest.mark.parametrize("tau2_method", ["REML", "DL", "PM"])
+def test_meta_regression_uncentred_moderator(tau2_method):
+    """Publication year (~1950-1980) as moderator: centred internally, metafor's values to 1e-4."""
+    y, v, d = _data("bcg_year")
+    ref = _ref("bcg_year", tau2_method)
+    res = meta.meta_regression(y, v, d["mod"].to_numpy(), tau2_method=tau2_method, name="year")
+    coef = res.coefficients.set_index("term")
+    _close(res.tau2, ref["tau2"], "tau2")
+    _close(coef.loc["intercept", "estimate"], ref["estimate"], "intercept")
+    _close(coef.loc["intercept", "std_error"], ref["se"], "intercept se")
+    _close(coef.loc["year", "estimate"], ref["slope"], "slope")
+    _close(coef.loc["year", "std_error"], ref["slope_se"], "slope se")
+    _close(res.qm, ref["QM"], "QM")
+    _close(res.qe, ref["QE"], "QE")
+    _close(100 * res.i2_residual, ref["I2"], "I2")
