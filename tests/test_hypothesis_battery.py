@@ -227,6 +227,7 @@ def test_atkinson_with_large_aversion_matches_the_closed_form_at_any_scale(scale
     closed = 1 - ((1 + 2.0 ** (1 - eps)) / 2) ** (1 / (1 - eps)) / 1.5
     assert inequality.atkinson([scale, 2 * scale], eps) == pytest.approx(closed, rel=1e-12)
     assert closed == pytest.approx(0.3287, abs=1e-4)
+    assert inequality.atkinson([scale, 2 * scale], 1e308) == pytest.approx(1 - 1 / 1.5)  # Rawlsian limit
 
 
 def test_unidentifiable_fits_say_so():

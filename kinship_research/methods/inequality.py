@@ -205,12 +205,15 @@ def atkinson(x, epsilon: float = 1.0, weights=None) -> float:
     mu = np.sum(w * x) / total_w
     if epsilon == 1:
         ede = np.exp(np.sum(w * np.log(x)) / total_w)
-    else:
-        from scipy.special import logsumexp  # log-space mean of x^(1-eps): no overflow for large eps
+    elif epsilon < 1:  # incomes are at most 1 here (rescaled), so x^(1-eps) <= 1 cannot overflow
+        ede = (np.sum(w * x ** (1 - epsilon)) / total_w) ** (1 / (1 - epsilon))
+    else:  # log-space mean of (x/min)^(1-eps) <= 1: finite for any eps > 1
+        from scipy.special import logsumexp
 
-        with np.errstate(divide="ignore"):  # log(0) = -inf is exact for zero incomes when eps < 1
-            log_mean = logsumexp((1 - epsilon) * np.log(x), b=w) - np.log(total_w)
-        ede = np.exp(log_mean / (1 - epsilon))
+        low = x.min()
+        with np.errstate(over="ignore"):  # -inf for huge eps is exact: those terms vanish
+            log_mean = logsumexp((1 - epsilon) * np.log(x / low), b=w) - np.log(total_w)
+        ede = low * np.exp(log_mean / (1 - epsilon))
     return float(1 - ede / mu)
 
 
