@@ -123,7 +123,8 @@ def parser() -> argparse.ArgumentParser:
     fetch.set_defaults(func=_data_fetch)
     nb = sub.add_parser("notebooks", help="analysis notebooks").add_subparsers(dest="action", required=True)
     nb.add_parser("list", help="names and parameters").set_defaults(func=_notebooks_list)
-    copy = nb.add_parser("copy", help="an editable copy of a notebook, to adapt and run with kinship run PATH")
+    copy = nb.add_parser("copy", help="an editable copy of a notebook, to adapt and run with "
+                                      "kinship run PATH")
     copy.add_argument("name")
     copy.add_argument("dest", nargs="?", help="folder or .ipynb path (default: the current folder)")
     copy.set_defaults(func=_notebooks_copy)
