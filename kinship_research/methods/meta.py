@@ -182,9 +182,43 @@ def tau2_estimate(effect, variance, X=None, *, tau2_method: str = "REML") -> flo
     if tau2_method in ("PM", "EB"):
         f = lambda t: _rss(y, v, X, t) - (k - p)  # noqa: E731 - decreasing in t
         return 0.0 if f(0.0) <= 0 else _decreasing_root(f, np.var(y) + v.mean(), tau2_method)
-    restricted = tau2_method == "REML"
+    return _likelihood_maximum(y, v, X, restricted=tau2_method == "REML")
+
+
+def _loglik(y, v, X, tau2, restricted: bool) -> float:
+    """(Restricted) log-likelihood up to a constant: ``-1/2 [sum log(v_i + tau2) (+ log|X'WX|) + y'Py]``."""
+    w = 1.0 / (v + tau2)
+    _, A, r = _wls(y, X, w)
+    return -0.5 * (np.sum(np.log(v + tau2)) + (np.linalg.slogdet(A)[1] if restricted else 0.0) + np.sum(w * r**2))
+
+
+def _likelihood_maximum(y, v, X, restricted: bool) -> float:
+    """Global maximiser of the (restricted) likelihood in ``tau^2 >= 0``.
+
+    The likelihood can have several local maxima (e.g. with a few very precise estimates), so every
+    downward zero crossing of the score on a log grid from ``1e-4 min v_i`` to an upper bound (where the
+    score is negative), and the boundary 0 when the score there is not positive, are candidates; each
+    crossing is refined by Brent's method and the candidate with the largest likelihood wins.
+    """
     f = lambda t: _score(y, v, X, t, restricted)  # noqa: E731
-    return 0.0 if f(0.0) <= 0 else _decreasing_root(f, np.var(y) + v.mean(), tau2_method)
+    what = "REML" if restricted else "ML"
+    upper = 10.0 * (np.var(y) + v.max())
+    for _ in range(200):
+        if f(upper) < 0:
+            break
+        upper *= 2.0
+    else:
+        raise RuntimeError(f"{what}: the likelihood of tau^2 keeps increasing (no finite maximum)")
+    grid = np.concatenate([[0.0], np.geomspace(1e-4 * v.min(), upper, 120)])
+    scores = np.array([f(t) for t in grid])
+    candidates = [0.0] if scores[0] <= 0 else []
+    for lo, hi, s_lo, s_hi in zip(grid[:-1], grid[1:], scores[:-1], scores[1:]):
+        if s_lo > 0 >= s_hi:
+            root, info = optimize.brentq(f, lo, hi, xtol=1e-15, rtol=1e-13, maxiter=500, full_output=True)
+            if not info.converged:
+                raise RuntimeError(f"{what}: root search for tau^2 did not converge ({info.flag})")
+            candidates.append(float(root))
+    return max(candidates, key=lambda t: _loglik(y, v, X, t, restricted))
 
 
 def reml_tau2(effect, variance, X=None) -> float:
@@ -391,6 +425,162 @@ def cumulative(effect, variance, *, order=None, tau2_method: str = "REML", label
                                                                   level=level, test=test))}
             for j in range(2, y.size + 1)]
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- three-level model
+def _cluster_codes(cluster, k: int) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(pd.Series(np.asarray(cluster, dtype=object).ravel()), sort=False)
+    if codes.size != k:
+        raise ValueError(f"cluster must have one label per estimate ({k}), got {codes.size}")
+    if np.any(codes < 0):
+        raise ValueError("cluster has missing labels; every estimate needs the study it belongs to")
+    return codes, len(uniques)
+
+
+class _BlockInverse:
+    """``V = diag(v + s2_within) + s2_cluster Z Z'`` (Z the cluster indicators) applied in O(k) by
+    Sherman-Morrison within each cluster: ``V_j^-1 = D^-1 - s2_c D^-1 1 1'D^-1 / (1 + s2_c 1'D^-1 1)``."""
+
+    def __init__(self, v, codes, n_clusters, s2_cluster, s2_within):
+        self.codes, self.n = codes, n_clusters
+        self.d_inv = 1.0 / (v + s2_within)
+        self.s = np.bincount(codes, self.d_inv, n_clusters)
+        self.g = s2_cluster / (1.0 + s2_cluster * self.s)
+        self.logdet = float(np.sum(np.log(v + s2_within)) + np.sum(np.log1p(s2_cluster * self.s)))
+
+    def cluster_sums(self, M: np.ndarray) -> np.ndarray:
+        """``Z' D^-1 M`` (clusters x columns)."""
+        out = np.zeros((self.n, M.shape[1]))
+        np.add.at(out, self.codes, self.d_inv[:, None] * M)
+        return out
+
+    def apply(self, M: np.ndarray) -> np.ndarray:
+        """``V^-1 M``."""
+        return self.d_inv[:, None] * M - self.d_inv[:, None] * (self.g[:, None] * self.cluster_sums(M))[self.codes]
+
+    def quad(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
+        """``A' V^-1 B``."""
+        return (A.T * self.d_inv) @ B - self.cluster_sums(A).T @ (self.g[:, None] * self.cluster_sums(B))
+
+
+def _three_level_fit(y, v, X, codes, n_clusters, s2c, s2w):
+    inv = _BlockInverse(v, codes, n_clusters, s2c, s2w)
+    A = inv.quad(X, X)
+    b = np.linalg.solve(A, inv.quad(X, y[:, None]).ravel())
+    r = y - X @ b
+    rss = float(inv.quad(r[:, None], r[:, None])[0, 0])
+    return inv, A, b, r, rss
+
+
+def _three_level_reml(log_s2, y, v, X, codes, n_clusters) -> float:
+    s2c, s2w = np.exp(log_s2)
+    inv, A, _, _, rss = _three_level_fit(y, v, X, codes, n_clusters, s2c, s2w)
+    return 0.5 * (inv.logdet + np.linalg.slogdet(A)[1] + rss)
+
+
+@dataclass(frozen=True)
+class ThreeLevelResult:
+    """Three-level random-effects model: estimates nested in clusters (e.g. several estimates per study).
+
+    ``estimate``, ``std_error``, ``ci_low``/``ci_high`` (normal), ``statistic`` (z), ``p_value`` from the
+    model-based variance; ``robust_std_error``, ``robust_ci_low``/``robust_ci_high``, ``robust_p_value``
+    (cluster-robust sandwich, t with ``robust_df = n_clusters - p`` df); ``sigma2_cluster`` (between
+    clusters), ``sigma2_within`` (between estimates within a cluster), ``loglik`` (REML log-likelihood
+    as in metafor), ``k`` estimates, ``n_clusters``, ``level``.
+    """
+
+    k: int
+    n_clusters: int
+    estimate: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    statistic: float
+    p_value: float
+    robust_std_error: float
+    robust_ci_low: float
+    robust_ci_high: float
+    robust_p_value: float
+    robust_df: int
+    sigma2_cluster: float
+    sigma2_within: float
+    loglik: float
+    level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One-row table."""
+        return pd.DataFrame([{name: getattr(self, name) for name in self.__dataclass_fields__}])
+
+    def summary(self) -> str:
+        """Short text report."""
+        pct = round(100 * self.level)
+        return (f"Three-level REML model, k = {self.k} estimates in {self.n_clusters} clusters\n"
+                f"estimate {self.estimate:.4f} (se {self.std_error:.4f}), {pct}% CI [{self.ci_low:.4f}, "
+                f"{self.ci_high:.4f}], p = {self.p_value:.3g}\n"
+                f"cluster-robust se {self.robust_std_error:.4f}, t({self.robust_df}) CI [{self.robust_ci_low:.4f}, "
+                f"{self.robust_ci_high:.4f}], p = {self.robust_p_value:.3g}\n"
+                f"sigma^2 between clusters {self.sigma2_cluster:.5f}, within clusters {self.sigma2_within:.5f}")
+
+
+def cluster_robust_se(X, residuals, weights_apply, bread: np.ndarray, codes: np.ndarray, n_clusters: int):
+    """Cluster-robust (sandwich) covariance ``c B^-1 (sum_j X_j'W_j e_j e_j'W_j X_j) B^-1`` with
+    ``B = X'WX`` and small-sample factor ``c = n/(n - p)`` (metafor ``robust(..., clubSandwich=FALSE)``;
+    Hedges, Tipton & Johnson 2010, Res Synth Methods 1:39). ``weights_apply(M)`` returns ``W M``."""
+    We = weights_apply(residuals[:, None]).ravel()
+    scores = np.zeros((n_clusters, X.shape[1]))
+    np.add.at(scores, codes, X * We[:, None])
+    p = X.shape[1]
+    B_inv = np.linalg.inv(bread)
+    return n_clusters / (n_clusters - p) * B_inv @ (scores.T @ scores) @ B_inv
+
+
+def three_level(effect, variance, cluster, *, level: float = 0.95) -> ThreeLevelResult:
+    """Three-level meta-analysis ``y_ij = mu + u_j + w_ij + e_ij`` (metafor
+    ``rma.mv(yi, vi, random = ~ 1 | cluster/estimate)``), by REML.
+
+    ``u_j ~ N(0, sigma2_cluster)``, ``w_ij ~ N(0, sigma2_within)``, ``e_ij ~ N(0, v_ij)``. The restricted
+    log-likelihood ``-1/2 [log|V| + log|X'V^-1X| + r'V^-1 r]`` is maximised over both variances
+    (L-BFGS-B on their logs, then the boundary checked); ``V^-1`` is applied per cluster in O(k)
+    (Sherman-Morrison). ``mu`` by generalised least squares with model-based and cluster-robust
+    standard errors (:func:`cluster_robust_se`). Reference: Konstantopoulos (2011).
+    """
+    y, v = _effects(effect, variance, min_k=3)
+    level = check_level(level)
+    codes, n_clusters = _cluster_codes(cluster, y.size)
+    if n_clusters < 2 or n_clusters == y.size:
+        raise ValueError(f"a three-level model needs at least 2 clusters and at least one cluster with several "
+                         f"estimates; got {n_clusters} clusters for {y.size} estimates")
+    X = np.ones((y.size, 1))
+    start = np.log(np.full(2, max(np.var(y) / 2, 1e-6)))
+    best = None
+    for x0 in (start, start + np.array([2.0, -2.0]), start + np.array([-2.0, 2.0])):
+        res = optimize.minimize(_three_level_reml, x0, args=(y, v, X, codes, n_clusters), method="L-BFGS-B",
+                                bounds=[(-30, 10)] * 2, options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000})
+        if best is None or res.fun < best.fun:
+            best = res
+    res = optimize.minimize(_three_level_reml, best.x, args=(y, v, X, codes, n_clusters), method="Nelder-Mead",
+                            options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000})
+    if not res.success and best.fun < res.fun:
+        raise RuntimeError(f"three-level REML did not converge: {res.message}")
+    s2c, s2w = (0.0 if s < 1e-10 else s for s in np.exp(res.x))
+    inv, A, b, r, rss = _three_level_fit(y, v, X, codes, n_clusters, s2c, s2w)
+    k, p = X.shape
+    loglik = float(-0.5 * (k - p) * np.log(2 * np.pi) + 0.5 * np.linalg.slogdet(X.T @ X)[1]
+                   - 0.5 * (inv.logdet + np.linalg.slogdet(A)[1] + rss))
+    se = float(np.sqrt(np.linalg.inv(A)[0, 0]))
+    z = stats.norm.ppf((1 + level) / 2)
+    robust = cluster_robust_se(X, r, inv.apply, A, codes, n_clusters)
+    rse = float(np.sqrt(robust[0, 0]))
+    df = n_clusters - p
+    t = stats.t.ppf((1 + level) / 2, df)
+    est = float(b[0])
+    return ThreeLevelResult(
+        k=k, n_clusters=n_clusters, estimate=est, std_error=se, ci_low=est - z * se, ci_high=est + z * se,
+        statistic=est / se, p_value=float(2 * stats.norm.sf(abs(est / se))), robust_std_error=rse,
+        robust_ci_low=est - t * rse, robust_ci_high=est + t * rse,
+        robust_p_value=float(2 * stats.t.sf(abs(est / rse), df)), robust_df=df, sigma2_cluster=float(s2c),
+        sigma2_within=float(s2w), loglik=loglik, level=level,
+    )
 
 
 # --------------------------------------------------------------------------- small-study effects

@@ -79,3 +79,42 @@ def test_meta_regression_uncentred_moderator(tau2_method):
     _close(res.qm, ref["QM"], "QM")
     _close(res.qe, ref["QE"], "QE")
     _close(100 * res.i2_residual, ref["I2"], "I2")
+
+
+def _three_level_close(res, ref):
+    for ours, theirs in [("estimate", "estimate"), ("std_error", "se"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
+                         ("sigma2_cluster", "sigma2_cluster"), ("sigma2_within", "sigma2_within"),
+                         ("loglik", "loglik"), ("robust_std_error", "robust_se"), ("robust_df", "robust_df"),
+                         ("robust_ci_low", "robust_ci_low"), ("robust_ci_high", "robust_ci_high")]:
+        _close(getattr(res, ours), ref[theirs], ours)
+
+
+def test_three_level_matches_rma_mv():
+    """dat.konstantopoulos2011: 56 schools in 11 districts, rma.mv(random = ~ 1 | district/school)."""
+    y, v, d = _data("konstantopoulos2011")
+    res = meta.three_level(y, v, d["cluster"])
+    assert (res.k, res.n_clusters) == (56, 11)
+    _three_level_close(res, _ref("konstantopoulos2011", "three_level"))
+    assert "11 clusters" in res.summary() and len(res.to_frame()) == 1
+
+
+@pytest.mark.parametrize("outcome", ["srh", "acm"])
+def test_shimonovich_two_and_three_level_match_metafor(mirror, outcome):
+    """The notebook's models on the registered Shimonovich et al. (2024) data: rma(method="REML"/"DL") and
+    rma.mv(random = ~ 1 | study_id/es_id) with robust(cluster = study_id)."""
+    from kinship_research import data
+
+    d = data.load("shimonovich2024_complete_main")
+    d = d[d.outcome == outcome]
+    name = f"shimonovich_{outcome}"
+    for tau2_method in ("REML", "DL"):
+        ref = _ref(name, tau2_method)
+        res = meta.random_effects(d.log_effect, d.variance, tau2_method=tau2_method)
+        for ours, theirs in [("estimate", "estimate"), ("std_error", "se"), ("ci_low", "ci_low"),
+                             ("ci_high", "ci_high"), ("tau2", "tau2"), ("q", "QE")]:
+            _close(getattr(res, ours), ref[theirs], f"{name} {tau2_method} {ours}")
+        _close(100 * res.i2, ref["I2"], "I2")
+    res = meta.three_level(d.log_effect, d.variance, d.study_id)
+    ref = _ref(name, "three_level")
+    assert res.n_clusters == ref["n_clusters"]
+    _three_level_close(res, ref)
