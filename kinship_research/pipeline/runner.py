@@ -133,6 +133,13 @@ def last_attempt(name: str, reports_dir: Path | None = None) -> dict | None:
         return None
 
 
+def all_attempts(reports_dir: Path | None = None) -> dict[str, dict]:
+    """:func:`last_attempt` of every report that was ever run into ``reports_dir``, by name."""
+    folder = Path(reports_dir or default_reports_dir()) / ATTEMPTS
+    names = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+    return {n: a for n in names if (a := last_attempt(n, reports_dir)) is not None}
+
+
 def _report_is_good(folder: Path) -> bool:
     try:
         return json.loads((folder / "results.json").read_text())["run"]["status"] == "ok"

@@ -97,6 +97,7 @@ def test_a_failed_first_run_is_installed_so_it_can_be_read(project):
     assert results(project)["run"]["status"] == "failed"
     assert runner.last_attempt("good")["report_replaced"]
     assert runner.last_attempt("never_run") is None
+    assert list(runner.all_attempts()) == ["good"]
 
 
 def test_exchange_recovers_from_a_kill_between_the_two_renames(tmp_path, monkeypatch):
