@@ -153,6 +153,11 @@ def _remove_leftovers(reports_dir: Path, stem: str) -> None:
         if pattern.match(leftover.name) and leftover.is_dir():
             log.info("removing leftover staging folder %s", leftover)
             shutil.rmtree(leftover, ignore_errors=True)
+    partial = re.compile(rf"^\.{re.escape(stem)}\.json\..+\.tmp$")  # a killed write of the attempt record
+    attempts = reports_dir / ATTEMPTS
+    for leftover in attempts.iterdir() if attempts.is_dir() else []:
+        if partial.match(leftover.name):
+            leftover.unlink(missing_ok=True)
 
 
 def check_writable(reports_dir: Path) -> Path:

@@ -141,6 +141,8 @@ def test_leftover_staging_is_removed_and_ctrl_c_cleans_at_once(project, capsys, 
     reports = project / "reports"
     (reports / ".good-abcd1234").mkdir(parents=True)
     (reports / ".other-abcd1234").mkdir()  # another report's staging: not ours to remove
+    (reports / ".attempts").mkdir()
+    (reports / ".attempts" / ".good.json.x1y2.tmp").write_text("{")  # a killed write of the attempt record
 
     def interrupted(source, executed, parameters):
         assert Path(parameters["report_dir"]).exists()
@@ -153,6 +155,7 @@ def test_leftover_staging_is_removed_and_ctrl_c_cleans_at_once(project, capsys, 
     assert leftovers(reports) == [".other-abcd1234"]
     assert not (reports / "good").exists()
     assert runner.last_attempt("good")["status"] == "interrupted"
+    assert sorted(p.name for p in (reports / ".attempts").iterdir()) == ["good.json"]
 
 
 def test_disk_full_and_read_only_give_one_line_and_lose_nothing(project, capsys, monkeypatch):
