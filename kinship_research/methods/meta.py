@@ -387,20 +387,28 @@ def _pooled_row(result: RandomEffectsResult) -> dict:
                                             "ci_high", "pi_low", "pi_high", "tau2", "i2", "q", "q_p_value")}
 
 
-def leave_one_out(effect, variance, *, tau2_method: str = "REML", labels=None, level: float = 0.95,
+def leave_one_out(effect, variance, *, groups=None, tau2_method: str = "REML", labels=None, level: float = 0.95,
                   test: str = "z") -> pd.DataFrame:
     """Random-effects estimate with each study omitted in turn (needs k >= 3; metafor ``leave1out``).
 
-    One row per omitted study: ``omitted``, ``k`` (studies left), estimate, std_error, statistic (z or
-    t), p_value, CI, prediction interval, tau2, i2, q, q_p_value.
+    With ``groups`` (one label per estimate, e.g. the study of each of several estimates) all estimates
+    of one group are omitted together (leave-one-study-out). One row per omitted study or group:
+    ``omitted``, ``n_omitted`` (estimates dropped), ``k`` (estimates left), estimate, std_error, statistic
+    (z or t), p_value, CI, prediction interval, tau2, i2, q, q_p_value.
     """
     y, v = _effects(effect, variance, min_k=3)
-    names = _labels(labels, y.size)
+    if groups is None:
+        codes, names = np.arange(y.size), _labels(labels, y.size)
+    else:
+        codes, n = _cluster_codes(groups, y.size)
+        if n < 3:
+            raise ValueError(f"leave-one-group-out needs at least 3 groups, got {n}")
+        names = [str(g) for g in pd.unique(pd.Series(np.asarray(groups, dtype=object).ravel()))]
     rows = []
     for i, name in enumerate(names):
-        keep = np.arange(y.size) != i
+        keep = codes != i
         fit = random_effects(y[keep], v[keep], tau2_method=tau2_method, level=level, test=test)
-        rows.append({"omitted": name, **_pooled_row(fit)})
+        rows.append({"omitted": name, "n_omitted": int(np.sum(~keep)), **_pooled_row(fit)})
     return pd.DataFrame(rows)
 
 
@@ -885,3 +893,61 @@ def study_log_effects(table: pd.DataFrame, per_unit: float = 0.05, level: float 
     half = stats.norm.ppf((1 + level) / 2) * np.sqrt(v)
     return table.assign(log_effect=y, variance=v, effect_rescaled=np.exp(y),
                         ci_low_rescaled=np.exp(y - half), ci_high_rescaled=np.exp(y + half))
+
+
+# --------------------------------------------------------------------------- trim and fill
+@dataclass(frozen=True)
+class TrimFillResult:
+    """Trim-and-fill (Duval & Tweedie 2000, Biometrics 56:455; L0 estimator, metafor ``trimfill``).
+
+    ``n_missing`` studies imputed on ``side`` ("left" or "right"), ``pooled`` the random-effects fit to the
+    observed plus filled studies, ``filled`` (effect, variance of the imputed mirror images).
+    """
+
+    n_missing: int
+    side: str
+    pooled: RandomEffectsResult = field(repr=False, compare=False)
+    filled: pd.DataFrame = field(repr=False, compare=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One-row table: the filled-in pooled estimate and the number of imputed studies."""
+        return self.pooled.to_frame().assign(n_missing=self.n_missing, side=self.side)
+
+
+def trim_and_fill(effect, variance, *, side: str | None = None, tau2_method: str = "REML",
+                  level: float = 0.95) -> TrimFillResult:
+    """Trim and fill with the L0 estimator ``L0 = (4 T_n - k(k+1)) / (2k - 1)``, ``T_n`` the Wilcoxon rank
+    sum of the centred effects on the side opposite the missing studies, iterated to convergence. The
+    side defaults to the one opposite the asymmetry: missing on the left when the mixed-effects Egger
+    slope on the standard error is positive (metafor's default rule). Filled studies are the mirror
+    images ``2 mu - y_i`` of the ``L0`` most extreme studies around the trimmed estimate ``mu``.
+    """
+    y, v = _effects(effect, variance, min_k=3)
+    level = check_level(level)
+    if side is None:
+        slope = meta_regression(y, v, np.sqrt(v), tau2_method=tau2_method, name="sei").coefficients.estimate.iloc[1]
+        side = "left" if slope > 0 else "right"
+    check_choice("side", side, ("left", "right"))
+    sign = 1.0 if side == "left" else -1.0  # work as if the missing studies were on the left
+    ys = sign * y
+    order = np.argsort(ys, kind="stable")
+    ys, vs = ys[order], v[order]
+    k = y.size
+    k0 = 0
+    for _ in range(100):
+        mu = random_effects(ys[: k - k0], vs[: k - k0], tau2_method=tau2_method).estimate
+        centred = ys - mu
+        ranks = stats.rankdata(np.abs(centred))
+        t_n = float(np.sum(ranks[centred > 0]))
+        new = max(0, int(round((4 * t_n - k * (k + 1)) / (2 * k - 1))))
+        if new == k0:
+            break
+        k0 = min(new, k - 2)
+    else:
+        raise RuntimeError("trim and fill did not converge in 100 iterations")
+    fill_y = 2 * mu - ys[k - k0:] if k0 else np.empty(0)
+    fill_v = vs[k - k0:] if k0 else np.empty(0)
+    pooled = random_effects(np.concatenate([y, sign * fill_y]), np.concatenate([v, fill_v]),
+                            tau2_method=tau2_method, level=level)
+    return TrimFillResult(n_missing=int(k0), side=side, pooled=pooled,
+                          filled=pd.DataFrame({"effect": sign * fill_y, "variance": fill_v}))

@@ -118,3 +118,35 @@ def test_shimonovich_two_and_three_level_match_metafor(mirror, outcome):
     ref = _ref(name, "three_level")
     assert res.n_clusters == ref["n_clusters"]
     _three_level_close(res, ref)
+
+
+@pytest.mark.parametrize("dataset", ["bcg", "hackshaw1998", "nielweise2007"])
+def test_trim_and_fill_matches_metafor(dataset):
+    y, v, _ = _data(dataset)
+    ref = _ref(dataset, "trimfill")
+    res = meta.trim_and_fill(y, v)
+    assert res.n_missing == ref["k0"] and res.side == ("left" if ref["side_left"] else "right")
+    _close(res.pooled.estimate, ref["estimate"], "estimate")
+    _close(res.pooled.std_error, ref["se"], "se")
+    _close(res.pooled.tau2, ref["tau2"], "tau2")
+    assert len(res.filled) == res.n_missing and res.to_frame().n_missing.iloc[0] == res.n_missing
+
+
+@pytest.mark.parametrize("dataset", ["bcg", "hackshaw1998", "nielweise2007"])
+def test_leave_one_out_matches_metafor(dataset):
+    y, v, _ = _data(dataset)
+    ref = _ref(dataset, "leave1out")
+    table = meta.leave_one_out(y, v)
+    for ours, theirs in [("estimate", "estimate"), ("std_error", "se"), ("statistic", "zval"),
+                         ("p_value", "pval"), ("tau2", "tau2")]:
+        for i, value in enumerate(table[ours], start=1):
+            _close(value, ref[f"{theirs}_{i}"], f"{dataset} leave-one-out {ours} {i}")
+
+
+def test_leave_one_group_out_drops_whole_groups():
+    y, v, d = _data("konstantopoulos2011")
+    table = meta.leave_one_out(y, v, groups=d["cluster"])
+    assert len(table) == 11 and table.n_omitted.sum() == 56
+    first = d["cluster"].iloc[0]
+    keep = (d["cluster"] != first).to_numpy()
+    assert table.estimate.iloc[0] == pytest.approx(meta.random_effects(y[keep], v[keep]).estimate)
