@@ -85,18 +85,32 @@ def forest_plot(labels, estimate, ci_low, ci_high, weights=None, pooled: RandomE
 
 
 def funnel_plot(effect, variance, center: float, labels=None, ratio: bool = True,
-                xlabel: str = "Risk ratio (log scale)", level: float = 0.95, title: str | None = None,
-                caption: str | None = None) -> Figure:
+                xlabel: str = "Risk ratio (log scale)", level: float = 0.95, contours: bool = False,
+                title: str | None = None, caption: str | None = None) -> Figure:
     """Funnel plot: effect against its standard error (inverted axis) with pseudo confidence limits.
 
     The pseudo ``level`` limits are ``center +- z se`` (Sterne & Egger 2001, J Clin Epidemiol
     54:1046-1055); without small-study effects about ``level`` of the studies fall inside them.
+    ``contours=True`` shades where a study's own two-sided test against no effect has p in
+    (0.05, 0.10], (0.01, 0.05] and below 0.01 (contour-enhanced funnel; Peters et al. 2008, J Clin
+    Epidemiol 61:991-996): asymmetry confined to the significant regions suggests publication bias.
     """
     y = np.asarray(effect, float)
     se = np.sqrt(np.asarray(variance, float))
     z = stats.norm.ppf((1 + level) / 2)
     grid = np.linspace(0, se.max() * 1.08, 100)
     fig, ax = plt.subplots(figsize=(6.5, 5))
+    if contours:
+        reach = max(np.abs(y).max(), np.abs(center) + z * grid[-1]) * 1.3
+        for p_high, shade in ((0.10, "0.93"), (0.05, "0.83"), (0.01, "0.7")):
+            q = stats.norm.ppf(1 - p_high / 2) * grid
+            label = f"p < {p_high:g}" if p_high < 0.1 else "0.05 < p < 0.10"
+            ax.fill_betweenx(grid, _scale(q, ratio), _scale(np.full_like(grid, reach), ratio), color=shade, lw=0,
+                             label=label if p_high != 0.05 else "0.01 < p < 0.05")
+            ax.fill_betweenx(grid, _scale(-np.full_like(grid, reach), ratio), _scale(-q, ratio), color=shade, lw=0)
+        ax.fill_betweenx(grid, _scale(-stats.norm.ppf(0.95) * grid, ratio), _scale(stats.norm.ppf(0.95) * grid, ratio),
+                         color="white", lw=0, label="p > 0.10")
+        ax.set_xlim(_scale(-reach, ratio), _scale(reach, ratio))
     ax.plot(_scale(center - z * grid, ratio), grid, color="0.4", ls="--", lw=1,
             label=f"pseudo {round(100 * level)}% limits")
     ax.plot(_scale(center + z * grid, ratio), grid, color="0.4", ls="--", lw=1)
@@ -116,6 +130,30 @@ def funnel_plot(effect, variance, center: float, labels=None, ratio: bool = True
         ax.set_title(title)
     style.caption(fig, caption)
     return fig
+
+
+def forest_plot_by_group(groups, labels, estimate, ci_low, ci_high, weights=None, pooled=None,
+                         ratio: bool = True, xlabel: str = "Ratio (log scale)", title: str | None = None,
+                         caption: str | None = None) -> Figure:
+    """Forest plot with the estimates of each group (e.g. study) listed together under the group's name.
+
+    Rows are ordered by group (first appearance) and keep their order within a group; the row label is
+    ``"group: label"`` for the first estimate of a group and ``"  label"`` after it. Otherwise as
+    :func:`forest_plot`.
+    """
+    groups = [str(g) for g in groups]
+    labels = [str(x) for x in labels]
+    if len(groups) != len(labels):
+        raise ValueError("groups and labels must have the same length (one per estimate)")
+    first = {g: i for i, g in reversed(list(enumerate(groups)))}
+    order = sorted(range(len(groups)), key=lambda i: (first[groups[i]], i))
+    seen, rows = set(), []
+    for i in order:
+        rows.append(f"{groups[i]}: {labels[i]}" if groups[i] not in seen else f"   {labels[i]}")
+        seen.add(groups[i])
+    pick = lambda a: None if a is None else np.asarray(a, float)[order]  # noqa: E731
+    return forest_plot(rows, pick(estimate), pick(ci_low), pick(ci_high), weights=pick(weights), pooled=pooled,
+                       ratio=ratio, xlabel=xlabel, title=title, caption=caption)
 
 
 def moderator_plot(effect, variance, moderator, regression: MetaRegressionResult | None = None, labels=None,

@@ -62,3 +62,25 @@ def test_moderator_plot_threshold_means():
     b0, b1 = reg.coefficients["estimate"]
     heights = sorted(seg[0][1] for c in ax.collections if isinstance(c, LineCollection) for seg in c.get_segments())
     np.testing.assert_allclose(sorted(np.exp([b0, b0 + b1])), heights)
+
+
+def test_contour_funnel_shades_significance_regions():
+    fig = meta_plots.funnel_plot(Y, V, center=-0.2, contours=True, ratio=False, xlabel="log RR")
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"0.05 < p < 0.10", "0.01 < p < 0.05", "p < 0.01", "p > 0.10"} <= set(legend)
+    # the boundary of the p < 0.01 region at the largest standard error is z_0.995 * se
+    darkest = ax.collections[4].get_paths()[0].vertices
+    se_max = darkest[:, 1].max()
+    inner = darkest[np.isclose(darkest[:, 1], se_max), 0].min()
+    assert inner == pytest.approx(2.5758293 * se_max, rel=1e-6)
+
+
+def test_forest_plot_by_group_lists_estimates_under_their_study():
+    groups = ["s2", "s1", "s2", "s3", "s1"]
+    fig = meta_plots.forest_plot_by_group(groups, NAMES, Y, Y - 0.1, Y + 0.1, ratio=False, xlabel="log RR")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["s2: A", "   C", "s1: B", "   E", "s3: D"]
+    np.testing.assert_allclose(fig.axes[0].collections[1].get_offsets()[:, 0], Y[[0, 2, 1, 4, 3]])
+    with pytest.raises(ValueError, match="same length"):
+        meta_plots.forest_plot_by_group(groups[:2], NAMES, Y, Y, Y)
