@@ -494,7 +494,9 @@ class ThreeLevelResult:
     model-based variance; ``robust_std_error``, ``robust_ci_low``/``robust_ci_high``, ``robust_p_value``
     (cluster-robust sandwich, t with ``robust_df = n_clusters - p`` df); ``sigma2_cluster`` (between
     clusters), ``sigma2_within`` (between estimates within a cluster), ``loglik`` (REML log-likelihood
-    as in metafor), ``k`` estimates, ``n_clusters``, ``level``.
+    as in metafor), ``i2_cluster``/``i2_within`` (shares of the total variance ``sigma2_cluster + sigma2_within
+    + s^2``, ``s^2`` the typical sampling variance of :func:`_typical_variance`; Cheung 2014, Psychol Methods
+    19:211), ``k`` estimates, ``n_clusters``, ``level``.
     """
 
     k: int
@@ -512,6 +514,8 @@ class ThreeLevelResult:
     robust_df: int
     sigma2_cluster: float
     sigma2_within: float
+    i2_cluster: float
+    i2_within: float
     loglik: float
     level: float
 
@@ -582,12 +586,14 @@ def three_level(effect, variance, cluster, *, level: float = 0.95) -> ThreeLevel
     df = n_clusters - p
     t = stats.t.ppf((1 + level) / 2, df)
     est = float(b[0])
+    total = s2c + s2w + _typical_variance(v, X)
     return ThreeLevelResult(
         k=k, n_clusters=n_clusters, estimate=est, std_error=se, ci_low=est - z * se, ci_high=est + z * se,
         statistic=est / se, p_value=float(2 * stats.norm.sf(abs(est / se))), robust_std_error=rse,
         robust_ci_low=est - t * rse, robust_ci_high=est + t * rse,
         robust_p_value=float(2 * stats.t.sf(abs(est / rse), df)), robust_df=df, sigma2_cluster=float(s2c),
-        sigma2_within=float(s2w), loglik=loglik, level=level,
+        sigma2_within=float(s2w), i2_cluster=float(s2c / total), i2_within=float(s2w / total), loglik=loglik,
+        level=level,
     )
 
 
