@@ -14,18 +14,13 @@ import numpy as np
 
 __all__ = ["gillespie_events", "shell_permutation_counts"]
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-
-
 @numba.njit(cache=True, inline="always")
 def _splitmix64(state):
     """One SplitMix64 step (Steele, Lea & Flood 2014): returns (new state, 64 random bits)."""
-    state = state + _GOLDEN
+    state = state + np.uint64(0x9E3779B97F4A7C15)
     z = state
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return state, z ^ (z >> np.uint64(31))
 
 
@@ -40,29 +35,33 @@ def _below(state, bound, mask):
 
 
 @numba.njit(cache=True, parallel=True)
-def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seeds, n_places):
+def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seeds, n_places,
+                             n_threads):
     """Numerators and denominators of the shell statistic under B reshuffles of the trait.
 
     Shell d of ego e lists places ``indices[indptr[d, e]:indptr[d, e + 1]]`` (columns in
     0..n_places-1); ``ego_column[e]`` is the ego's own place and ``alters[d, e]`` its number
     of alters at distance d. Permutation b puts ``carriers[b]`` (a hypergeometric draw: the
     carriers of a uniform reshuffle that fall on these places) on a uniform subset of the
-    places, by a partial Fisher-Yates shuffle driven by SplitMix64 seeded with ``seeds[b]``.
+    places, by a partial Fisher-Yates shuffle of 0..n_places-1 (undone afterwards) driven by
+    SplitMix64 seeded with ``seeds[b]``, so draw b depends on ``seeds[b]`` alone.
     Returns num[d, b] = sum over carrier egos of the carriers in their shell and
     den[d, b] = sum over carrier egos of ``alters[d, e]``. Permutations run in parallel
-    chunks (one per thread), each with its own O(n_places) buffers.
+    chunks (``n_threads``, e.g. numba.get_num_threads()), each with its own O(n_places)
+    buffers; the result does not depend on ``n_threads``.
     """
     n_shells, n_egos = alters.shape
     n_perm = len(seeds)
     num = np.zeros((n_shells, n_perm), dtype=np.int64)
     den = np.zeros((n_shells, n_perm), dtype=np.int64)
-    n_chunks = min(n_perm, numba.get_num_threads())
+    n_chunks = max(1, min(n_perm, n_threads))
     mask = np.uint64(1)
     while mask < np.uint64(n_places):
         mask = (mask << np.uint64(1)) | np.uint64(1)
     for chunk in numba.prange(n_chunks):
         marked = np.zeros(n_places, dtype=np.uint8)
         places = np.arange(n_places).astype(np.int64)
+        swapped = np.empty(n_places, dtype=np.int64)
         for b in range(chunk, n_perm, n_chunks):
             h = carriers[b]
             flip = h * 2 > n_places  # mark the smaller of carriers / non-carriers
@@ -71,6 +70,7 @@ def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seed
             for i in range(k):  # partial Fisher-Yates: places[:k] is a uniform k-subset
                 state, offset = _below(state, np.uint64(n_places - i), mask)
                 j = i + np.int64(offset)
+                swapped[i] = j
                 places[i], places[j] = places[j], places[i]
                 marked[places[i]] = 1
             on = np.uint8(0) if flip else np.uint8(1)
@@ -83,8 +83,10 @@ def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seed
                         hits += marked[indices[p]] == on
                     num[d, b] += hits
                     den[d, b] += alters[d, e]
-            for i in range(k):
+            for i in range(k - 1, -1, -1):  # undo: every draw starts from 0..n_places-1
                 marked[places[i]] = 0
+                j = swapped[i]
+                places[i], places[j] = places[j], places[i]
     return num, den
 
 

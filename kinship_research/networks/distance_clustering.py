@@ -24,18 +24,29 @@ __all__ = ["distance_clustering", "distance_shells", "shell_permutation_moments"
 
 METHODS = ("permutation", "moments", "auto")
 _BLOCK_BYTES = 2**25  # bound on the dense visited-mask of one block of egos (32 MiB)
-_CHUNK_BYTES = 2**28  # bound on one dense permuted-trait chunk (256 MiB of float32)
 
 
-def trait_vector(graph: nx.Graph, trait, nodes: Sequence | None = None) -> np.ndarray:
+def trait_vector(graph, trait, nodes: Sequence | None = None) -> np.ndarray:
     """Trait values aligned with ``nodes`` (default: graph order) as floats 0/1 with NaN missing.
 
-    ``trait`` is a node-attribute name, or a mapping / pandas Series from node to 0/1 (bool,
-    0/1 numbers, NaN/None for missing). Nodes absent from the mapping or lacking the attribute
-    are missing; a mapping key that is not a node raises KeyError.
+    ``trait`` is a node-attribute name (networkx graphs), a mapping / pandas Series from node
+    to 0/1 (bool, 0/1 numbers, NaN/None for missing), or a 1-D numpy array of one value per
+    node in node order. Nodes absent from the mapping or lacking the attribute are missing; a
+    mapping key that is not a node raises KeyError.
     """
-    nodes = list(graph.nodes()) if nodes is None else list(nodes)
-    if isinstance(trait, str):
+    if nodes is None:
+        nodes = graph_adjacency(graph)[0] if not isinstance(graph, nx.Graph) \
+            else list(graph.nodes())
+    nodes = list(nodes)
+    if isinstance(trait, np.ndarray):
+        if trait.shape != (len(nodes),):
+            raise ValueError(f"a trait array needs one value per node ({len(nodes)}), got shape "
+                             f"{trait.shape}")
+        keys, raw = nodes, trait
+    elif isinstance(trait, str):
+        if not isinstance(graph, nx.Graph):
+            raise ValueError("a trait attribute name needs a networkx graph; for igraph or "
+                             "scipy input give an array or a mapping node -> 0/1")
         found = nx.get_node_attributes(graph, trait)
         if not found:
             raise KeyError(f"no node has the attribute {trait!r}; give an attribute name "
@@ -44,13 +55,14 @@ def trait_vector(graph: nx.Graph, trait, nodes: Sequence | None = None) -> np.nd
     elif isinstance(trait, (Mapping, pd.Series)):
         keys = list(trait.keys())
         raw = [trait[key] for key in keys] if isinstance(trait, Mapping) else list(trait.array)
-        unknown = [node for node in keys if node not in graph]
+        known_nodes = set(nodes)
+        unknown = [node for node in keys if node not in known_nodes]
         if unknown:
             raise KeyError(f"trait given for {len(unknown)} node(s) not in the graph, "
                            f"e.g. {unknown[:3]!r}")
     else:
-        raise ValueError("trait must be a node-attribute name or a mapping/Series node -> 0/1, "
-                         f"got {type(trait).__name__}")
+        raise ValueError("trait must be a node-attribute name, a mapping/Series node -> 0/1 or "
+                         f"a numpy array in node order, got {type(trait).__name__}")
     try:  # fast path: numbers, bools and None/NaN
         numeric = np.asarray(raw, dtype=np.float64).reshape(len(raw))
         missing = np.isnan(numeric)
@@ -182,36 +194,49 @@ def _choose_egos(egos, known: np.ndarray, nodes: list, rng) -> np.ndarray:
     return index[known[index]]
 
 
-def _permuted_traits(rng, n_ones: int, n_known: int, positions: int, size: int) -> np.ndarray:
-    """Trait values at ``positions`` known nodes under ``size`` uniform reshuffles.
+def _permutation_null(shells: list[sp.csr_array], permuted: list[int], denominators: list,
+                      ego_known: np.ndarray, n_known: int, n_ones: int, n_permutations: int,
+                      rng) -> dict[int, np.ndarray]:
+    """Null draws of the shell statistic at the distances ``permuted``, by the compiled kernel.
 
-    A uniform shuffle of the known trait vector restricted to m of its places is a sample
-    without replacement: the number of carriers h is hypergeometric(K, N - K, m) and their
-    places are a uniform h-subset. Each column starts as independent Bernoulli(~h/m) places
-    (random bytes against a threshold) and is then corrected to exactly h carriers by
-    switching off (or on) places drawn uniformly among its current ones (zeros), by
-    rejection. Every step treats the places symmetrically and the result has exactly h
-    carriers, so it is uniform over h-subsets whatever the starting probability; the work is
-    O(m) in C per column plus O(sqrt m) for the correction. Returns float32 (positions x size).
+    Columns are compressed to the set U of known nodes that appear in a permuted shell or as
+    an ego: a uniform reshuffle of the known trait restricted to U has a hypergeometric
+    (K, N - K, |U|) number of carriers on a uniform subset of U, which the kernel draws per
+    permutation (exact, seeded from ``rng``) and evaluates by gathering over each carrier
+    ego's shell, without forming the permuted trait matrix. Memory is O(nnz of the permuted
+    shells + |U| per thread).
     """
-    carriers = rng.hypergeometric(n_ones, n_known - n_ones, positions, size=size)
-    thresholds = np.round(256 * carriers / positions).astype(np.uint16)
-    noise = np.frombuffer(rng.bytes(positions * size), dtype=np.uint8).reshape(positions, size)
-    table = noise < thresholds[None, :]
-    counts = table.sum(axis=0)
-    for column in np.flatnonzero(counts != carriers):
-        values = table[:, column]  # a view: corrections write through
-        switch_from = bool(counts[column] > carriers[column])
-        need = abs(int(counts[column]) - int(carriers[column]))
-        available = counts[column] if switch_from else positions - counts[column]
-        chosen = np.empty(0, dtype=np.int64)
-        while len(chosen) < need:
-            draws = rng.integers(0, positions, size=int(2 * need * positions / available) + 16)
-            chosen = np.concatenate([chosen, draws[values[draws] == switch_from]])
-            _, first = np.unique(chosen, return_index=True)
-            chosen = chosen[np.sort(first)]
-        values[chosen[:need]] = not switch_from
-    return table.astype(np.float32)
+    import numba
+
+    from kinship_research.networks._kernels import shell_permutation_counts
+
+    if not permuted:
+        return {}
+    in_use = np.zeros(n_known, dtype=bool)
+    for d in permuted:
+        in_use[shells[d].indices] = True
+    in_use[ego_known] = True
+    used = np.flatnonzero(in_use)
+    compress = np.full(n_known, -1, dtype=np.int64)
+    compress[used] = np.arange(len(used))
+    n_egos = len(ego_known)
+    indptr = np.empty((len(permuted), n_egos + 1), dtype=np.int64)
+    indices, offset = [], 0
+    for row, d in enumerate(permuted):
+        indptr[row] = shells[d].indptr.astype(np.int64) + offset
+        indices.append(compress[shells[d].indices].astype(np.int32))
+        offset += shells[d].nnz
+    indices = np.concatenate(indices)
+    alters = np.array([denominators[d] for d in permuted], dtype=np.int64).reshape(len(permuted),
+                                                                                   n_egos)
+    carriers = rng.hypergeometric(n_ones, n_known - n_ones, len(used), size=n_permutations)
+    seeds = rng.integers(0, 2**63, size=n_permutations, dtype=np.int64)
+    num, den = shell_permutation_counts(indptr, indices, compress[ego_known], alters,
+                                        carriers.astype(np.int64), seeds, len(used),
+                                        numba.get_num_threads())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = num / den
+    return {d: ratio[row] for row, d in enumerate(permuted)}
 
 
 def shell_permutation_moments(weights: sp.csr_array, ego_columns: np.ndarray,
@@ -278,7 +303,7 @@ def _ratio_moments(weights: sp.csr_array, ego_columns: np.ndarray, n_ones: int,
     return float(mean), sd, p_value
 
 
-def distance_clustering(graph: nx.Graph, trait, max_distance: int = 6,
+def distance_clustering(graph, trait, *, max_distance: int = 6,
                         n_permutations: int = 1000, egos=None, seed=None,
                         symmetrise: bool = True, method: str = "auto",
                         max_permutation_work: float = 2e10,
@@ -297,18 +322,21 @@ def distance_clustering(graph: nx.Graph, trait, max_distance: int = 6,
 
     Parameters
     ----------
-    graph : networkx graph (directed graphs are symmetrised unless ``symmetrise=False``,
-        in which case distances follow edge directions from the ego).
-    trait : node-attribute name or mapping/Series node -> 0/1; NaN/None/absent = missing,
-        which excludes the node as ego and alter (it still carries paths).
+    graph : networkx graph, igraph Graph or square scipy sparse adjacency matrix (nodes
+        0..n-1); directed graphs are symmetrised unless ``symmetrise=False``, in which case
+        distances follow edge directions from the ego.
+    trait : node-attribute name (networkx), mapping/Series node -> 0/1, or an array of n
+        values in node order; NaN/None/absent = missing, which excludes the node as ego and
+        alter (it still carries paths).
     max_distance : largest distance (>= 1).
     n_permutations : number of reshuffles B (>= 1).
     egos : None (every node with a known trait), an int (that many egos sampled with
         ``seed``), or a list of nodes.
     seed : seed for numpy.random.default_rng (ego sample and permutations).
-    method : "permutation" (B explicit reshuffles, evaluated together as sparse-dense
-        products S_d X), "moments" (exact permutation moments of numerator and denominator,
-        delta method for the ratio, normal interval and p-value), or "auto" (permutation
+    method : "permutation" (B explicit reshuffles, each evaluated by a compiled kernel that
+        sums the reshuffled trait over every carrier ego's shell, in parallel), "moments"
+        (exact permutation moments of numerator and denominator, delta method
+        for the ratio, normal interval and p-value), or "auto" (permutation
         unless nnz(S_d) * B exceeds ``max_permutation_work`` at that distance, as happens on
         heavy-tailed graphs whose shells cover most nodes).
     progress : show tqdm bars (default: when the graph has at least 100,000 nodes).
@@ -376,30 +404,8 @@ def distance_clustering(graph: nx.Graph, trait, max_distance: int = 6,
                 for num, den in zip(numerators, denominators)]
 
     permuted = [d for d, m in enumerate(chosen) if m == "permutation"]
-    null = {d: np.empty(n_permutations) for d in permuted}
-    if permuted:
-        # Compress columns to the union U of nodes appearing in any permuted shell or as ego.
-        in_use = np.zeros(n_known, dtype=bool)
-        for d in permuted:
-            in_use[shells_known[d].indices] = True
-        in_use[ego_known] = True
-        used = np.flatnonzero(in_use)
-        compress = np.full(n_known, -1, dtype=np.int64)
-        compress[used] = np.arange(len(used))
-        compact = {d: _select_columns(shells_known[d], compress, len(used)) for d in permuted}
-        ego_used = compress[ego_known]
-        chunk = int(max(1, min(n_permutations, _CHUNK_BYTES // (4 * max(len(used), 1)))))
-        starts = range(0, n_permutations, chunk)
-        for start in tqdm(starts, desc="permutations", unit="chunk", disable=not progress):
-            size = min(chunk, n_permutations - start)
-            values = _permuted_traits(rng, n_ones, n_known, len(used), size)
-            ego_values = values[ego_used].astype(np.float64)
-            for d in permuted:
-                hits = (compact[d] @ values).astype(np.float64)
-                num = np.einsum("ij,ij->j", ego_values, hits)
-                den = denominators[d] @ ego_values
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    null[d][start:start + size] = num / den
+    null = _permutation_null(shells_known, permuted, denominators, ego_known, n_known, n_ones,
+                             n_permutations, rng)
 
     for d, shell in enumerate(shells_known):
         n_pairs = int(np.dot(x_ego, denominators[d]))

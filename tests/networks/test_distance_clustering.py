@@ -230,29 +230,132 @@ def test_bad_traits():
         distance_clustering(graph, "smokes")
     with pytest.raises(ValueError, match="constant"):
         distance_clustering(graph, {v: 1 for v in graph})
-    with pytest.raises(ValueError, match="attribute name or a mapping"):
+    with pytest.raises(ValueError, match="node-attribute name, a mapping"):
         distance_clustering(graph, [0, 1, 0, 1, 0, 1])
+    with pytest.raises(ValueError, match="one value per node"):
+        distance_clustering(graph, np.array([0, 1, 0]))
 
 
 def test_permuted_traits_are_uniform_reshuffles():
-    """Restriction of a shuffled (1,1,1,0,0,0) to 4 places: all 16 patterns at exact rates."""
-    from scipy import stats
+    """Reference sampler: restriction of a shuffled (1,1,1,0,0,0) to 4 places, all 16 patterns."""
+    n_known, n_ones, positions, draws = 6, 3, 4, 20_000
+    expected = restricted_shuffle_patterns(n_known, n_ones, positions)
+    sample = _permuted_traits(np.random.default_rng(5), n_ones, n_known, positions, draws)
+    codes = (sample.T.astype(int) * (2 ** np.arange(positions))).sum(axis=1)
+    assert_patterns(codes, expected, draws)
 
-    from kinship_research.networks.distance_clustering import _permuted_traits
+
+def test_kernel_reshuffles_are_uniform():
+    """The kernel's draws on 4 places of 6 (egos at places 0..3, alters 1, 2, 4, 8, so that
+    the denominator is the bit pattern of the carrier egos): all 16 patterns at exact rates."""
+    from kinship_research.networks._kernels import shell_permutation_counts
 
     n_known, n_ones, positions, draws = 6, 3, 4, 20_000
+    rng = np.random.default_rng(6)
+    carriers = rng.hypergeometric(n_ones, n_known - n_ones, positions, size=draws)
+    seeds = rng.integers(0, 2**63, size=draws, dtype=np.int64)
+    _, den = shell_permutation_counts(np.zeros((1, positions + 1), dtype=np.int64),
+                                      np.zeros(0, dtype=np.int32), np.arange(positions),
+                                      (2 ** np.arange(positions))[None, :].astype(np.int64),
+                                      carriers.astype(np.int64), seeds, positions, 2)
+    assert_patterns(den[0], restricted_shuffle_patterns(n_known, n_ones, positions), draws)
+    again = shell_permutation_counts(np.zeros((1, positions + 1), dtype=np.int64),
+                                     np.zeros(0, dtype=np.int32), np.arange(positions),
+                                     (2 ** np.arange(positions))[None, :].astype(np.int64),
+                                     carriers.astype(np.int64), seeds, positions, 3)[1]
+    np.testing.assert_array_equal(den, again)  # seeded, whatever the number of threads
+
+
+def restricted_shuffle_patterns(n_known, n_ones, positions):
+    """Exact probabilities of the bit patterns of a uniform shuffle restricted to ``positions``."""
     expected = {}
-    for arrangement in itertools.permutations([1, 1, 1, 0, 0, 0]):
-        key = arrangement[:positions]
-        expected[key] = expected.get(key, 0) + 1 / 720
-    sample = _permuted_traits(np.random.default_rng(5), n_ones, n_known, positions, draws)
-    observed = {}
-    for column in sample.T.astype(int):
-        observed[tuple(column)] = observed.get(tuple(column), 0) + 1
-    assert set(observed) <= set(expected)
+    arrangements = list(itertools.permutations([1] * n_ones + [0] * (n_known - n_ones)))
+    for arrangement in arrangements:
+        code = int(sum(v << i for i, v in enumerate(arrangement[:positions])))
+        expected[code] = expected.get(code, 0) + 1 / len(arrangements)
+    return expected
+
+
+def assert_patterns(codes, expected, draws):
+    from scipy import stats
+
+    assert set(np.unique(codes)) <= set(expected)
     keys = sorted(expected)
-    counts = np.array([observed.get(k, 0) for k in keys])
+    counts = np.array([np.sum(codes == k) for k in keys])
     assert stats.chisquare(counts, draws * np.array([expected[k] for k in keys])).pvalue > 1e-3
+
+
+def test_kernel_null_matches_sparse_product_reference():
+    """Same observed values; null mean and s.d. within Monte-Carlo error of the sparse-product
+    reference (random reshuffles as dense columns, products S_d X)."""
+    graph = nx.connected_watts_strogatz_graph(2000, 6, 0.1, seed=3)
+    trait = random_trait(graph, 0.3, 0.1, seed=4)
+    B = 2000
+    table = distance_clustering(graph, trait, max_distance=5, n_permutations=B, seed=2,
+                                method="permutation", egos=300)
+    observed, null = reference_null(graph, trait, 5, B, seed=2, egos=300)
+    np.testing.assert_array_equal(table["observed"].to_numpy(), observed)
+    sd = null.std(axis=1, ddof=1)
+    assert (np.abs(table["null_mean"].to_numpy() - null.mean(axis=1)) <= 4 * np.sqrt(2 / B) * sd).all()
+    assert (np.abs(table["null_sd"].to_numpy() / sd - 1) <= 4 * np.sqrt(2 / (2 * B))).all()
+
+
+def reference_null(graph, trait, max_distance, n_permutations, seed, egos):
+    """The former implementation: sparse shells times a dense matrix of permuted traits."""
+    from kinship_research.networks.distance_clustering import _choose_egos, trait_vector
+
+    nodes, adjacency = graph_adjacency(graph)
+    x = trait_vector(graph, trait, nodes)
+    known = ~np.isnan(x)
+    n_known, n_ones = int(known.sum()), int(np.nansum(x))
+    rng = np.random.default_rng(seed)
+    ego_index = _choose_egos(egos, known, nodes, rng)
+    position = np.full(len(nodes), -1)
+    position[known] = np.arange(n_known)
+    from kinship_research.networks.distance_clustering import _select_columns
+    shells = [_select_columns(s, position, n_known) for s in distance_shells(adjacency, ego_index, max_distance)]
+    ego, x_known = position[ego_index], x[known]
+    values = _permuted_traits(rng, n_ones, n_known, n_known, n_permutations).astype(np.float64)
+    observed, null = [], []
+    for shell in shells:
+        alters = np.asarray(shell.sum(axis=1)).ravel()
+        observed.append(float(np.dot(x_known[ego], shell @ x_known)) / float(np.dot(x_known[ego], alters)))
+        null.append(np.einsum("ij,ij->j", values[ego], shell @ values) / (alters @ values[ego]))
+    return np.array(observed), np.array(null)
+
+
+def _permuted_traits(rng, n_ones: int, n_known: int, positions: int, size: int) -> np.ndarray:
+    """Trait values at ``positions`` known nodes under ``size`` uniform reshuffles.
+
+    A uniform shuffle of the known trait vector restricted to m of its places is a sample
+    without replacement: the number of carriers h is hypergeometric(K, N - K, m) and their
+    places are a uniform h-subset. Each column starts as independent Bernoulli(~h/m) places
+    (random bytes against a threshold) and is then corrected to exactly h carriers by
+    switching off (or on) places drawn uniformly among its current ones (zeros), by
+    rejection. Every step treats the places symmetrically and the result has exactly h
+    carriers, so it is uniform over h-subsets whatever the starting probability; the work is
+    O(m) in C per column plus O(sqrt m) for the correction. Returns float32 (positions x size).
+    """
+    carriers = rng.hypergeometric(n_ones, n_known - n_ones, positions, size=size)
+    thresholds = np.round(256 * carriers / positions).astype(np.uint16)
+    noise = np.frombuffer(rng.bytes(positions * size), dtype=np.uint8).reshape(positions, size)
+    table = noise < thresholds[None, :]
+    counts = table.sum(axis=0)
+    for column in np.flatnonzero(counts != carriers):
+        values = table[:, column]  # a view: corrections write through
+        switch_from = bool(counts[column] > carriers[column])
+        need = abs(int(counts[column]) - int(carriers[column]))
+        available = counts[column] if switch_from else positions - counts[column]
+        chosen = np.empty(0, dtype=np.int64)
+        while len(chosen) < need:
+            draws = rng.integers(0, positions, size=int(2 * need * positions / available) + 16)
+            chosen = np.concatenate([chosen, draws[values[draws] == switch_from]])
+            _, first = np.unique(chosen, return_index=True)
+            chosen = chosen[np.sort(first)]
+        values[chosen[:need]] = not switch_from
+    return table.astype(np.float32)
+
+
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 10**6])
@@ -265,3 +368,18 @@ def test_select_columns_in_chunks(chunk):
     new_column[chosen] = np.arange(15)
     got = _select_columns(matrix, new_column, 15, chunk=chunk)
     np.testing.assert_array_equal(got.toarray(), matrix.toarray()[:, chosen])
+
+
+def test_scipy_and_igraph_inputs_give_the_same_table():
+    import igraph
+
+    graph = nx.connected_watts_strogatz_graph(300, 4, 0.1, seed=8)
+    trait = np.array([v for v in random_trait(graph, 0.3, 0.1, seed=9).values()])
+    matrix = nx.to_scipy_sparse_array(graph, weight=None)
+    other = igraph.Graph(n=300, edges=list(graph.edges()))
+    tables = [distance_clustering(g, trait, max_distance=4, n_permutations=50, seed=3)
+              for g in (graph, matrix, sp.coo_matrix(matrix), other)]
+    for table in tables[1:]:
+        assert table.equals(tables[0])
+    with pytest.raises(ValueError, match="needs a networkx graph"):
+        distance_clustering(matrix, "smokes")

@@ -10,12 +10,12 @@ import pytest
 import scipy.sparse as sp
 from scipy.integrate import solve_ivp
 
+from kinship_research.networks.adjacency import graph_adjacency
 from kinship_research.networks.mean_field import (
     sisa_mean_field_prevalence,
     sisa_mean_field_trajectory,
     sisa_pair_approximation_prevalence,
 )
-from kinship_research.networks.adjacency import graph_adjacency
 from kinship_research.networks.simulate import (
     _gillespie,
     equilibrium_prevalence,
