@@ -67,7 +67,7 @@ def _gini_sorted(xs: np.ndarray, ws: np.ndarray) -> np.ndarray:
     return (wx * (2 * cum - ws - total_w)).sum(axis=1) / (total_w[:, 0] * wx.sum(axis=1))
 
 
-def gini(x, weights=None) -> float:
+def gini(x, *, weights=None) -> float:
     r"""Gini coefficient (relative mean difference form).
 
     .. math:: G = \frac{\sum_i\sum_j w_i w_j |x_i - x_j|}{2 W^2 \mu},
@@ -81,12 +81,25 @@ def gini(x, weights=None) -> float:
     ----------
     Cowell (2011), section 2.3.
     """
+    if weights is None:  # sort the values themselves: no argsort, gather or weight vector
+        xs = np.sort(as_float_array("incomes", x))
+        if xs.size == 0:
+            raise ValueError("incomes are empty: at least one observation is needed")
+        if not np.isfinite(xs[-1]):  # sorting puts NaN and +inf last
+            raise ValueError("incomes contain NaN or infinite values: drop or impute them first")
+        if xs[0] < 0:
+            raise ValueError("incomes must be non-negative")
+        if xs[-1] <= 0:
+            raise ValueError("total income is zero: inequality measures are undefined")
+        xs /= xs[-1]  # scale invariant; keeps the sums finite near 1e308
+        n = xs.size
+        return float(np.dot(2.0 * np.arange(1, n + 1) - n - 1.0, xs) / (n * xs.sum()))
     x, w = _validate(x, weights)
-    order = np.argsort(x, kind="stable")
+    order = np.argsort(x)  # equal incomes are interchangeable: G does not depend on tie order
     return float(_gini_sorted(x[order], w[order][None, :])[0])
 
 
-def lorenz_curve(x, weights=None) -> pd.DataFrame:
+def lorenz_curve(x, *, weights=None) -> pd.DataFrame:
     r"""Lorenz curve: cumulative population share against cumulative income share.
 
     Points :math:`(C_k/W, \sum_{i\le k} w_i x_{(i)} / \sum_i w_i x_i)` for incomes sorted
@@ -107,7 +120,7 @@ def lorenz_curve(x, weights=None) -> pd.DataFrame:
 
 def _income_share_below(x, w, p: float) -> float:
     """Lorenz ordinate L(p): income share of the poorest fraction ``p`` (fractional unit at the cut)."""
-    curve = lorenz_curve(x, w)
+    curve = lorenz_curve(x, weights=w)
     return float(np.interp(p, curve["population_share"], curve["income_share"]))
 
 
@@ -120,7 +133,7 @@ def _share_ratio(x, weights, top: float, bottom: float, name: str) -> float:
     return (1 - _income_share_below(x, w, 1 - top)) / poorest
 
 
-def quintile_ratio(x, weights=None) -> float:
+def quintile_ratio(x, *, weights=None) -> float:
     r"""S80/S20 ratio: income share of the richest 20% over that of the poorest 20%.
 
     .. math:: S80/S20 = \frac{1 - L(0.8)}{L(0.2)}
@@ -136,7 +149,7 @@ def quintile_ratio(x, weights=None) -> float:
     return _share_ratio(x, weights, top=0.2, bottom=0.2, name="S80/S20 ratio")
 
 
-def palma(x, weights=None) -> float:
+def palma(x, *, weights=None) -> float:
     r"""Palma ratio: income share of the richest 10% over that of the poorest 40%.
 
     .. math:: \text{Palma} = \frac{1 - L(0.9)}{L(0.4)}
@@ -148,7 +161,7 @@ def palma(x, weights=None) -> float:
     return _share_ratio(x, weights, top=0.1, bottom=0.4, name="Palma ratio")
 
 
-def theil(x, weights=None) -> float:
+def theil(x, *, weights=None) -> float:
     r"""Theil T index (generalised entropy GE(1)).
 
     .. math:: T = \frac{1}{W}\sum_i w_i \frac{x_i}{\mu}\ln\frac{x_i}{\mu}
@@ -168,7 +181,7 @@ def theil(x, weights=None) -> float:
     return float(np.sum(w * terms) / w.sum())
 
 
-def mean_log_deviation(x, weights=None) -> float:
+def mean_log_deviation(x, *, weights=None) -> float:
     r"""Mean log deviation (Theil L, generalised entropy GE(0)).
 
     .. math:: L = \frac{1}{W}\sum_i w_i \ln\frac{\mu}{x_i}
@@ -184,7 +197,7 @@ def mean_log_deviation(x, weights=None) -> float:
     return float(np.sum(w * np.log(mu / x)) / w.sum())
 
 
-def atkinson(x, epsilon: float = 1.0, weights=None) -> float:
+def atkinson(x, *, epsilon: float = 1.0, weights=None) -> float:
     r"""Atkinson index with inequality aversion :math:`\varepsilon \ge 0`.
 
     .. math:: A_\varepsilon = 1 - \frac{1}{\mu}\Big(\frac{1}{W}\sum_i w_i
@@ -233,7 +246,7 @@ class GiniInterval:
         return pd.DataFrame([{"measure": "gini", **self.__dict__}])
 
 
-def gini_ci(x, weights=None, n_boot: int = 2000, seed=None, level: float = 0.95) -> GiniInterval:
+def gini_ci(x, *, weights=None, n_boot: int = 2000, seed=None, level: float = 0.95) -> GiniInterval:
     r"""Gini coefficient with a nonparametric bootstrap percentile confidence interval.
 
     Units (with their weights) are resampled with replacement ``n_boot`` times, drawn as
@@ -264,4 +277,4 @@ def gini_ci(x, weights=None, n_boot: int = 2000, seed=None, level: float = 0.95)
         with np.errstate(invalid="ignore", divide="ignore"):  # all-zero resamples give NaN
             estimates[start:start + len(counts)] = _gini_sorted(xs, counts * ws)
     low, high = np.nanquantile(estimates, [(1 - level) / 2, (1 + level) / 2])
-    return GiniInterval(gini(x, w), float(low), float(high), int(x.size), int(n_boot), level)
+    return GiniInterval(gini(x, weights=w), float(low), float(high), int(x.size), int(n_boot), level)

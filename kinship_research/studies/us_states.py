@@ -142,7 +142,7 @@ def between_county_gini(
         complete = group[[value, weight]].dropna()
         if len(complete) < 2:
             continue
-        interval = gini_ci(complete[value].to_numpy(float), complete[weight].to_numpy(float), n_boot=n_boot,
+        interval = gini_ci(complete[value].to_numpy(float), weights=complete[weight].to_numpy(float), n_boot=n_boot,
                            seed=int(rng.integers(1 << 31)), level=level)
         rows.append({"state": state, "state_abbr": abbr, "state_fips": fips, "gini": interval.estimate,
                      "ci_low": interval.ci_low, "ci_high": interval.ci_high, "n_counties": interval.n,

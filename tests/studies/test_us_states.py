@@ -28,7 +28,7 @@ def test_between_county_gini(counties):
     assert list(table["state_abbr"]) == ["AL", "VT"]  # DC has a single county: no Gini
     al = counties[(counties["state_abbr"] == "AL") & (counties["level"] == "county")].dropna()
     row = table.set_index("state_abbr").loc["AL"]
-    assert row["gini"] == pytest.approx(gini(al["median_household_income_usd"], al["population"]), rel=1e-12)
+    assert row["gini"] == pytest.approx(gini(al["median_household_income_usd"], weights=al["population"]), rel=1e-12)
     assert row["n_counties"] == 29 and row["n_missing"] == 1
     assert row["ci_low"] < row["gini"] < row["ci_high"]
     # the state summary rows (level "state") are excluded; same seed, same intervals
