@@ -1,8 +1,11 @@
-"""Benchmark distance_clustering against a plain per-ego BFS + permutation-loop baseline.
+"""Benchmark distance_clustering against a naive and a strong (igraph + numpy) baseline.
 
 Graph: networkx.connected_watts_strogatz_graph(n, 6, 0.05, seed=0), trait prevalence 0.3,
 2,000 sampled egos, distances 1..6, 1,000 permutations; plus barabasi_albert_graph(1e5, 5).
-Each case runs in a fresh process so that its peak RSS is its own.
+Each case runs in a fresh process so that its peak RSS is its own. Naive baseline: networkx BFS
+per ego and a Python loop over permutations. Strong baseline: igraph neighbourhoods by exact
+distance (order=d, mindist=d) for the shells, then sparse shells times dense blocks of
+numpy-permuted traits.
 
     .venv/bin/python benchmarks/bench_distance_clustering.py --sizes 1e5 1e6 --ba
 """
@@ -60,16 +63,56 @@ def baseline(graph, trait, egos, max_distance, n_permutations, seed):
     return observed, null
 
 
+def strong_baseline(graph, trait, egos, max_distance, n_permutations, seed, chunk=100):
+    """igraph BFS shells + numpy permutation products (what a competent user would write)."""
+    import igraph
+    import scipy.sparse as sp
+
+    n = len(trait)
+    other = igraph.Graph(n=n, edges=np.asarray(graph.edges(), dtype=np.int64))
+    shells = []
+    for d in range(1, max_distance + 1):
+        rows = other.neighborhood(vertices=[int(e) for e in egos], order=d, mindist=d)
+        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        indices = np.fromiter((v for row in rows for v in row), dtype=np.int32, count=int(indptr[-1]))
+        shells.append(sp.csr_array((np.ones(len(indices), dtype=np.float32), indices, indptr),
+                                   shape=(len(egos), n)))
+    ego_x = trait[egos]
+    alters = [np.diff(s.indptr).astype(np.float64) for s in shells]
+    observed = np.array([ego_x @ (s @ trait) / (ego_x @ a) for s, a in zip(shells, alters)])
+    rng = np.random.default_rng(seed)
+    null = np.empty((max_distance, n_permutations))
+    for start in range(0, n_permutations, chunk):
+        size = min(chunk, n_permutations - start)
+        block = rng.permuted(np.tile(trait.astype(np.float32), (size, 1)), axis=1).T  # n x size
+        ego_block = block[egos].astype(np.float64)
+        for d, (s, a) in enumerate(zip(shells, alters)):
+            null[d, start:start + size] = (np.einsum("ij,ij->j", ego_block, s @ block)
+                                           / (a @ ego_block))
+    return observed, null, sum(s.nnz for s in shells)
+
+
 def case_main(case: dict) -> None:
+    from kinship_research.networks.adjacency import graph_adjacency
     from kinship_research.networks.distance_clustering import distance_clustering
 
+    small = nx.path_graph(20)  # warm-up: loads the cached numba kernel
+    distance_clustering(small, {v: v % 2 for v in small}, n_permutations=5, seed=0)
     graph, trait, build = make_case(case["graph"], case["n"])
+    start = time.perf_counter()
+    graph_adjacency(graph)
+    convert = time.perf_counter() - start
     rss_graph = current_rss_gb()
     egos = np.sort(np.random.default_rng(2).choice(case["n"], EGOS, replace=False))
     start = time.perf_counter()
     if case["engine"] == "baseline":
         observed, _ = baseline(graph, trait, egos, DISTANCE, case["permutations"], seed=0)
         methods = "baseline"
+        pairs = None
+    elif case["engine"] == "strong":
+        observed, _, pairs = strong_baseline(graph, trait, egos, DISTANCE, case["permutations"], seed=0)
+        methods = "strong"
     else:
         table = distance_clustering(graph, dict(enumerate(trait)), max_distance=DISTANCE,
                                     n_permutations=case["permutations"],
@@ -77,71 +120,94 @@ def case_main(case: dict) -> None:
                                     method=case.get("method", "auto"), progress=False)
         observed = table["observed"].to_numpy()
         methods = ",".join(f"{d}:{m[0]}" for d, m in zip(table["distance"], table["method"]))
+        pairs = None
     elapsed = time.perf_counter() - start
     print(json.dumps({"seconds": elapsed, "build_seconds": build, "rss_graph_gb": rss_graph,
                       "peak_rss_gb": peak_rss_gb(), "observed": list(map(float, observed)),
+                      "convert_seconds": convert, "pairs": pairs,
                       "methods": methods}))
+
+
+def _spread(values) -> str:
+    return f"{np.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="*", type=float, default=[1e5, 1e6],
-                        help="Watts-Strogatz sizes n (e.g. 1e4 1e5 1e6)")
+                        help="Watts-Strogatz sizes n (e.g. 1e4 1e5 1e6); fast engine once each")
     parser.add_argument("--baseline-sizes", nargs="*", type=float, default=[1e5],
-                        help="sizes at which the slow baseline also runs")
-    parser.add_argument("--baseline-permutations", type=int, default=PERMUTATIONS,
-                        help="permutations for the baseline (its time scales linearly)")
-    parser.add_argument("--ba", action="store_true", help="also run barabasi_albert(1e5, 5)")
+                        help="sizes with paired runs of fast, strong and naive engines")
+    parser.add_argument("--pairs", type=int, default=3, help="paired runs at the baseline sizes")
+    parser.add_argument("--baseline-permutations", type=int, default=100,
+                        help="permutations for the naive baseline (its time scales linearly)")
+    parser.add_argument("--ba", action="store_true", help="also run barabasi_albert(1e5, 5) once")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
         case_main(json.loads(args.case))
         return
-    rows = []
     script = str(Path(__file__).resolve())
-    cases = [("ws", int(n), "fast") for n in args.sizes]
-    cases += [("ws", int(n), "baseline") for n in args.baseline_sizes]
+    runs: dict[tuple, list] = {}
+
+    def run(kind, n, engine):
+        permutations = args.baseline_permutations if engine == "naive" else PERMUTATIONS
+        result = run_case(script, {"graph": kind, "n": n, "engine": "baseline" if engine == "naive"
+                                   else engine, "permutations": permutations})
+        result["scaled_seconds"] = result["seconds"] * PERMUTATIONS / permutations
+        runs.setdefault((kind, n, engine), []).append(result)
+        print(f"{kind} n={n:>9,} {engine:>6}: {result['scaled_seconds']:8.1f} s "
+              f"(peak RSS {result['peak_rss_gb']:.2f} GB, graph {result['rss_graph_gb']:.2f} GB, "
+              f"conversion {result['convert_seconds']:.2f} s) {result['methods']}", flush=True)
+
+    for n in map(int, args.baseline_sizes):
+        for _ in range(args.pairs):
+            for engine in ("fast", "strong", "naive"):
+                run("ws", n, engine)
+    for n in map(int, args.sizes):
+        if n not in map(int, args.baseline_sizes):
+            run("ws", n, "fast")
     if args.ba:
-        cases.append(("ba", 100_000, "fast"))
-    observed = {}
-    for kind, n, engine in cases:
-        permutations = args.baseline_permutations if engine == "baseline" else PERMUTATIONS
-        result = run_case(script, {"graph": kind, "n": n, "engine": engine,
-                                   "permutations": permutations})
-        seconds = result["seconds"] * PERMUTATIONS / permutations if engine == "baseline" \
-            else result["seconds"]
-        observed[(kind, n, engine)] = result["observed"]
-        rows.append((kind, n, engine, permutations, result, seconds))
-        print(f"{kind} n={n:>9,} {engine:>8}: {result['seconds']:8.1f} s "
-              f"(peak RSS {result['peak_rss_gb']:.2f} GB, graph alone "
-              f"{result['rss_graph_gb']:.2f} GB) {result['methods']}", flush=True)
+        run("ba", 100_000, "fast")
     lines = ["## distance_clustering", "",
              f"{EGOS:,} sampled egos, distances 1-{DISTANCE}, {PERMUTATIONS:,} permutations, "
              f"trait prevalence {PREVALENCE}. WS = connected_watts_strogatz_graph(n, 6, 0.05, "
              "seed=0); BA = barabasi_albert_graph(n, 5, seed=0). Time excludes building the "
-             "networkx graph; peak RSS is the whole process (including the networkx graph, "
-             "whose own footprint is shown). Methods: per distance, p = explicit "
-             "permutations, m = exact permutation moments (method='auto'). Baseline: "
-             "networkx BFS per ego, then a Python loop over permutations summing the permuted "
-             "trait over each ego's distance shells with numpy; speed-up is against the "
-             "baseline at the same n (run only where listed).", "",
-             "| graph | n | engine | time (s) | speed-up | peak RSS (GB) | graph RSS (GB) "
-             "| methods |", "|---|---:|---|---:|---:|---:|---:|---|"]
-    for kind, n, engine, permutations, result, seconds in rows:
-        base = next((s for k, m, e, _, _, s in rows if (k, m, e) == (kind, n, "baseline")),
-                    None)
-        speedup = f"{base / seconds:.0f}x" if base and engine == "fast" else ""
-        note = (f" (measured with {permutations} permutations, scaled to {PERMUTATIONS})"
-                if engine == "baseline" and permutations != PERMUTATIONS else "")
-        lines.append(f"| {kind.upper()} | {n:,} | {engine}{note} | {seconds:.1f} | {speedup} | "
-                     f"{result['peak_rss_gb']:.2f} | {result['rss_graph_gb']:.2f} | "
-                     f"{result['methods']} |")
-    for kind, n, engine in observed:
-        if engine == "baseline" and (kind, n, "fast") in observed:
-            gap = np.max(np.abs(np.subtract(observed[(kind, n, "fast")],
-                                            observed[(kind, n, engine)])))
-            lines.append(f"\nObserved probabilities, fast vs baseline at n = {n:,}: max "
-                         f"|difference| = {gap:.1e}.")
+             "networkx graph and includes converting it (conversion alone shown); peak RSS is the "
+             "whole process (the networkx graph's own footprint is shown). Methods: per distance, "
+             "p = compiled permutation kernel, m = exact permutation moments (method='auto'). "
+             "Naive: networkx BFS per ego, then a Python loop over permutations (run with "
+             f"{args.baseline_permutations} permutations, scaled to {PERMUTATIONS:,}). Strong: igraph "
+             "neighbourhoods at exact distance d for the shells, then sparse shells times blocks "
+             "of 100 numpy-permuted trait columns. Paired runs: fast, strong, naive in turn, "
+             f"{args.pairs} times; median (range) of times and of per-pair ratios. Pairs: "
+             "(ego, alter) pairs within the distance over all egos (as the strong baseline counts "
+             "them); operations/s = pairs x permutations / time.", "",
+             "| graph | n | engine | runs | time (s) | vs naive | vs strong | peak RSS (GB) | "
+             "graph RSS (GB) | conversion (s) | pairs | ops/s | methods |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for (kind, n, engine), results in runs.items():
+        seconds = [r["scaled_seconds"] for r in results]
+        ratios = {}
+        for other in ("naive", "strong"):
+            if engine == "fast" and (kind, n, other) in runs:
+                base = [r["scaled_seconds"] for r in runs[(kind, n, other)]]
+                ratios[other] = _spread([b / f for b, f in zip(base, seconds)]) + "x"
+        pairs = runs.get((kind, n, "strong"), [{}])[0].get("pairs")
+        ops = f"{pairs * PERMUTATIONS / np.median(seconds):.2e}" if pairs and engine != "naive" else ""
+        lines.append(f"| {kind.upper()} | {n:,} | {engine} | {len(results)} | {_spread(seconds)} | "
+                     f"{ratios.get('naive', '')} | {ratios.get('strong', '')} | "
+                     f"{max(r['peak_rss_gb'] for r in results):.2f} | {results[0]['rss_graph_gb']:.2f} | "
+                     f"{np.median([r['convert_seconds'] for r in results]):.2f} | "
+                     f"{pairs or ''} | {ops} | {results[0]['methods']} |")
+    for (kind, n, engine), results in runs.items():
+        if engine != "fast":
+            continue
+        for other in ("naive", "strong"):
+            if (kind, n, other) in runs:
+                gap = np.max(np.abs(np.subtract(results[0]["observed"], runs[(kind, n, other)][0]["observed"])))
+                lines.append(f"\nObserved probabilities, fast vs {other} at n = {n:,}: max |difference| = "
+                             f"{gap:.1e}.")
     lines.append(f"\nMachine: {machine_note()}.")
     write_section("distance_clustering", "\n".join(lines))
 
