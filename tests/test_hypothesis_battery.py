@@ -105,19 +105,13 @@ KNOWN = {  # case/argument: why it still fails; the module's owner fixes it and 
                  f"silently to inf; {_MODULE}",
     "control_for_income/2": "studies/spirit_level._as_list takes a number for ys and fails with "
                             f"'float object is not iterable'; {_MODULE}",
-    "tie_correlation/0": f"networks/assortativity.tie_correlation converts values with np.asarray(float); {_MODULE}",
     "distance_clustering/egos": "networks/distance_clustering._choose_egos: a float or nested list as egos "
                                 f"gives 'not iterable' / 'unhashable type'; {_MODULE}",
-    "sisa_mean_field_prevalence/0": "networks/mean_field: beta unchecked (strings reach np.isfinite; 1e308 "
-                                    f"gives a NaN prevalence); {_MODULE}",
-    "sisa_mean_field_prevalence/1": f"networks/mean_field: gamma unchecked (1e308 gives inf); {_MODULE}",
-    "sisa_mean_field_prevalence/alpha": f"networks/mean_field: alpha unchecked (1e308 gives inf); {_MODULE}",
 }
 
 
 # seen only with the fixed values below (the few hypothesis examples do not draw them)
 KNOWN_FIXED = KNOWN | {
-    "tie_correlation/1": f"networks/assortativity.tie_correlation: ragged ego lists get numpy's message; {_MODULE}",
     "distance_clustering/n_permutations": "networks/distance_clustering: n_permutations=True reaches numpy's "
                                           f"random generator; {_MODULE}",
 }

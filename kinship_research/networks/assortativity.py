@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kinship_research.methods.checks import check_level
+from kinship_research.methods.checks import as_float_array, check_level
 
 
 def _pearson_from_sums(n, sx, sy, sxx, syy, sxy):
@@ -33,11 +33,13 @@ def tie_correlation(values, ego, alter, *, level: float = 0.95) -> dict:
     """
     from scipy import stats
 
-    values = np.asarray(values, dtype=float)
-    ego, alter = np.asarray(ego), np.asarray(alter)
+    values = as_float_array("values", values)
+    ego, alter = as_float_array("ego", ego), as_float_array("alter", alter)
     level = check_level(level)
-    if ego.shape != alter.shape or ego.ndim != 1 or not np.issubdtype(ego.dtype, np.integer):
+    if ego.shape != alter.shape or not (np.isfinite(ego).all() and np.isfinite(alter).all()) \
+            or (ego != np.round(ego)).any() or (alter != np.round(alter)).any():
         raise ValueError("ego and alter must be 1-d integer index arrays of the same length")
+    ego, alter = ego.astype(np.int64), alter.astype(np.int64)
     if ego.size and (min(ego.min(), alter.min()) < 0 or max(ego.max(), alter.max()) >= values.size):
         raise ValueError(f"tie indices must lie in 0..{values.size - 1}")
     if (ego == alter).any():

@@ -9,17 +9,24 @@ from __future__ import annotations
 import numpy as np
 from scipy import integrate, optimize
 
+from kinship_research.methods.checks import check_finite
+
 __all__ = ["sisa_mean_field_prevalence", "sisa_mean_field_trajectory",
            "sisa_pair_approximation_prevalence"]
 
 
+MAX_RATE = 1e150
+"""Rates above this overflow the closed forms (products of rates and degrees are squared)."""
+
+
 def _check(beta: float, gamma: float, alpha: float, degree: float, minimum_degree: float):
-    for name, value in (("beta", beta), ("gamma", gamma), ("alpha", alpha)):
-        if not np.isfinite(value) or value < 0:
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    for name, value in (("beta", beta), ("gamma", gamma), ("alpha", alpha), ("degree", degree)):
+        value = check_finite(name, value)
+        if not 0 <= value <= MAX_RATE:
+            raise ValueError(f"{name} must be a number in [0, {MAX_RATE:g}], got {value!r}")
     if gamma == 0 and alpha == 0 and beta == 0:
         raise ValueError("at least one of beta, gamma, alpha must be positive")
-    if not np.isfinite(degree) or degree < minimum_degree:
+    if degree < minimum_degree:
         raise ValueError(f"degree must be a finite number >= {minimum_degree}, got {degree!r}")
 
 
