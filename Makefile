@@ -42,7 +42,7 @@ test-fast: venv
 
 reports: venv
 	@echo "== executing every notebook into reports/ (KINSHIP_DATA_MIRROR=$${KINSHIP_DATA_MIRROR:-unset})"
-	$(BIN)/kinship report --jobs $(WORKERS)
+	$(BIN)/kinship report --workers $(WORKERS)
 
 clean:
 	rm -rf $(VENV) reports/*/ reports/index.html

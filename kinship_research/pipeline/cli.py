@@ -3,7 +3,8 @@
     kinship data list | info ID | fetch ID | fetch --all
     kinship notebooks list | copy NAME [DEST]
     kinship run NAME|PATH.ipynb [-p KEY VALUE]... [--reports-dir DIR]
-    kinship report [--jobs N] [--only NAME ...] [--reports-dir DIR]
+    kinship report [--workers N | --scheduler tcp://HOST:PORT] [--only NAME ...] [--reports-dir DIR]
+    kinship sweep NAME --grid GRID.toml [--workers N | --scheduler ADDRESS] [--resume] [--retries K]
 
 Reports go to ./reports unless --reports-dir or $KINSHIP_REPORTS_DIR says otherwise.
 
@@ -23,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from kinship_research import data
-from kinship_research.pipeline import batch, paths, runner
+from kinship_research.pipeline import batch, paths, runner, sweep
 from kinship_research.pipeline import parameters as notebooks
 from kinship_research.pipeline.atomic import LockHeldError
 
@@ -97,16 +98,36 @@ def _run(args) -> int:
 
 
 def _report(args) -> int:
-    if args.jobs < 1:
-        raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}")
     for name in args.only or []:
         notebooks.notebook_path(name)
     reports = runner.check_writable(paths.reports_dir(args.reports_dir))
-    records = batch.run_all(args.only, jobs=args.jobs, reports_dir=reports)
+    workers = 1 if args.workers is None and not args.scheduler else args.workers
+    records = batch.run_all(args.only, workers=workers, reports_dir=reports, scheduler=args.scheduler)
     for r in records:
         print(f"{r.status:>8}  {r.name}  ({r.seconds} s){'  ' + r.error if r.error else ''}")
     print(f"index: {reports / 'index.html'}")
     return 1 if any(r.status == "failed" for r in records) else 0
+
+
+def _sweep(args) -> int:
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    reports = runner.check_writable(paths.reports_dir(args.reports_dir))
+    table = sweep.run_sweep(args.name, args.grid, workers=args.workers, scheduler=args.scheduler,
+                            resume=args.resume, retries=args.retries, reports_dir=reports)
+    folder = sweep.sweep_dir(args.name, args.grid, reports)
+    bad = int((table.status != "ok").sum())
+    print(f"{len(table)} cells: {len(table) - bad} ok, {bad} not ok -> {folder / 'index.html'}")
+    return 1 if bad else 0
+
+
+def _engine_options(p: argparse.ArgumentParser, default: str) -> None:
+    engine = p.add_mutually_exclusive_group()
+    engine.add_argument("--workers", type=int, help=f"local Dask worker processes (default {default})")
+    engine.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on an existing Dask cluster, e.g. tcp://HOST:8786 (see docs/cluster.md)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -134,10 +155,20 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--reports-dir", help="where reports go (default: $KINSHIP_REPORTS_DIR or ./reports)")
     run.set_defaults(func=_run)
     rep = sub.add_parser("report", help="run every notebook and build reports/index.html")
-    rep.add_argument("--jobs", type=int, default=1, help="parallel processes (default 1)")
+    _engine_options(rep, default="1: in this process")
+    rep.add_argument("--jobs", type=int, dest="workers", help=argparse.SUPPRESS)  # deprecated: --workers
     rep.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks")
     rep.add_argument("--reports-dir", help="where reports go (default: $KINSHIP_REPORTS_DIR or ./reports)")
     rep.set_defaults(func=_report)
+    sw = sub.add_parser("sweep", help="run one notebook over a grid of parameters (GRID.toml: one list "
+                                      "per parameter) into reports/sweeps/NAME-GRIDSTEM/")
+    sw.add_argument("name", help="a notebook name, or the path of your own .ipynb")
+    sw.add_argument("--grid", required=True, help="TOML file with one list of values per parameter")
+    _engine_options(sw, default="the CPU count")
+    sw.add_argument("--resume", action="store_true", help="skip cells that already finished ok")
+    sw.add_argument("--retries", type=int, default=3, help="re-runs of a cell whose worker died (default 3)")
+    sw.add_argument("--reports-dir", help="where reports go (default: $KINSHIP_REPORTS_DIR or ./reports)")
+    sw.set_defaults(func=_sweep)
     return p
 
 
