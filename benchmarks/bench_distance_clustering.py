@@ -117,7 +117,7 @@ def case_main(case: dict) -> None:
         table = distance_clustering(graph, dict(enumerate(trait)), max_distance=DISTANCE,
                                     n_permutations=case["permutations"],
                                     egos=[int(e) for e in egos], seed=0,
-                                    method=case.get("method", "auto"), progress=False)
+                                    method=case.get("method", "auto"))
         observed = table["observed"].to_numpy()
         methods = ",".join(f"{d}:{m[0]}" for d, m in zip(table["distance"], table["method"]))
         pairs = None

@@ -181,3 +181,78 @@ def gillespie_events(tree, rate, state, indptr, indices, infected_rate, exponent
     counters[0], counters[1], counters[2] = used, n_infected, n_removed
     counters[3], counters[4], counters[5] = next_record, n_events, updates
     return status
+
+
+@numba.njit(cache=True)
+def _bfs_levels(indptr, indices, source, max_distance, seen, queue, level_end):
+    """Breadth-first search from ``source`` up to ``max_distance``: ``queue[:level_end[d]]``
+    holds the nodes at distance <= d (level_end has max_distance + 1 entries); ``seen`` marks
+    them and is cleared by the caller."""
+    queue[0] = source
+    seen[source] = 1
+    head, tail = 0, 1
+    level_end[0] = 1
+    for d in range(1, max_distance + 1):
+        stop = tail
+        while head < stop:
+            node = queue[head]
+            head += 1
+            for p in range(indptr[node], indptr[node + 1]):
+                other = indices[p]
+                if seen[other] == 0:
+                    seen[other] = 1
+                    queue[tail] = other
+                    tail += 1
+        level_end[d] = tail
+    return tail
+
+
+@numba.njit(cache=True, parallel=True)
+def bfs_shell_sizes(indptr, indices, egos, max_distance, n_threads):
+    """sizes[d - 1, e] = number of nodes at geodesic distance exactly d from ``egos[e]``."""
+    n = len(indptr) - 1
+    sizes = np.zeros((max_distance, len(egos)), dtype=np.int64)
+    for chunk in numba.prange(n_threads):
+        seen = np.zeros(n, dtype=np.uint8)
+        queue = np.empty(n, dtype=np.int64)
+        level_end = np.empty(max_distance + 1, dtype=np.int64)
+        for e in range(chunk, len(egos), n_threads):
+            tail = _bfs_levels(indptr, indices, egos[e], max_distance, seen, queue, level_end)
+            for d in range(max_distance):
+                sizes[d, e] = level_end[d + 1] - level_end[d]
+            for i in range(tail):
+                seen[queue[i]] = 0
+    return sizes
+
+
+@numba.njit(cache=True, parallel=True)
+def bfs_shell_fill(indptr, indices, egos, max_distance, starts, out, n_threads):
+    """Write the sorted nodes at distance d + 1 from ``egos[e]`` to ``out[starts[d, e]:...]``
+    (``starts`` from the cumulated :func:`bfs_shell_sizes`). Searches that reach more than
+    n/16 nodes are ordered by one scan over the nodes (O(n)), smaller ones by sorting."""
+    n = len(indptr) - 1
+    for chunk in numba.prange(n_threads):
+        seen = np.zeros(n, dtype=np.uint8)
+        queue = np.empty(n, dtype=np.int64)
+        level_end = np.empty(max_distance + 1, dtype=np.int64)
+        for e in range(chunk, len(egos), n_threads):
+            tail = _bfs_levels(indptr, indices, egos[e], max_distance, seen, queue, level_end)
+            if tail * 16 > n:  # large search: one ordered scan over the nodes, no sorting
+                for d in range(max_distance + 1):
+                    for i in range(level_end[d - 1] if d else 0, level_end[d]):
+                        seen[queue[i]] = d + 1  # 1 + distance
+                filled = starts[:, e].copy()
+                for node in range(n):
+                    level = seen[node]
+                    if level >= 2:
+                        out[filled[level - 2]] = node
+                        filled[level - 2] += 1
+                    seen[node] = 0
+            else:
+                for d in range(max_distance):
+                    level = np.sort(queue[level_end[d]:level_end[d + 1]])
+                    start = starts[d, e]
+                    for i in range(len(level)):
+                        out[start + i] = level[i]
+                for i in range(tail):
+                    seen[queue[i]] = 0

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
-from tqdm.auto import tqdm
 
 from kinship_research.networks.adjacency import graph_adjacency
 
@@ -23,7 +22,6 @@ __all__ = ["distance_clustering", "distance_shells", "shell_permutation_moments"
            "trait_vector"]
 
 METHODS = ("permutation", "moments", "auto")
-_BLOCK_BYTES = 2**25  # bound on the dense visited-mask of one block of egos (32 MiB)
 
 
 def trait_vector(graph, trait, nodes: Sequence | None = None) -> np.ndarray:
@@ -85,64 +83,41 @@ def trait_vector(graph, trait, nodes: Sequence | None = None) -> np.ndarray:
     return out
 
 
-def distance_shells(adjacency: sp.csr_array, egos: np.ndarray, max_distance: int,
-                    progress: bool = False) -> list[sp.csr_array]:
-    """Distance shells by blocked breadth-first search with sparse frontier products.
+def distance_shells(adjacency: sp.csr_array, egos: np.ndarray,
+                    max_distance: int) -> list[sp.csr_array]:
+    """Distance shells by breadth-first search from each ego (compiled, egos in parallel).
 
     Returns ``[S_1, ..., S_D]`` where ``S_d`` is a 0/1 CSR array (len(egos) x n) whose row r
-    marks the nodes at geodesic distance exactly d from ``egos[r]``. For a block of egos the
-    frontier matrix F_d (block x n) is expanded as F_d A and the already-visited nodes are
-    masked out, so each level costs O(edges leaving the frontier). When the frontier covers
-    more than a tenth of the block x n cells (hubs of heavy-tailed graphs), the step is done
-    as a dense product A^T F_d^T instead, costing O(nnz(A) x block).
+    marks the nodes at geodesic distance exactly d from ``egos[r]`` (sorted column indices).
+    Two passes: the first counts the shell sizes, the second writes the shells into arrays
+    of exactly that size, so memory is the shells plus O(n) per thread. Each search costs
+    O(edges within distance D of the ego).
     """
+    import numba
+
+    from kinship_research.networks._kernels import bfs_shell_fill, bfs_shell_sizes
+
     n = adjacency.shape[0]
     egos = np.asarray(egos, dtype=np.int64)
-    block = int(max(1, min(len(egos), _BLOCK_BYTES // max(n, 1))))
-    transposed = None
-    levels: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(max_distance)]
-    starts = range(0, len(egos), block)
-    for start in tqdm(starts, desc="distance shells", unit="ego block", disable=not progress):
-        rows = egos[start:start + block]
-        b = len(rows)
-        visited = np.zeros((b, n), dtype=bool)
-        visited[np.arange(b), rows] = True
-        frontier = sp.csr_array((np.ones(b, dtype=np.float32), rows, np.arange(b + 1)),
-                                shape=(b, n))
-        for d in range(max_distance):
-            if frontier.nnz * 10 > b * n:
-                if transposed is None:
-                    transposed = sp.csr_array(adjacency.T)
-                dense = np.zeros((n, b), dtype=np.float32)
-                dense[frontier.indices, np.repeat(np.arange(b), np.diff(frontier.indptr))] = 1
-                new = ((transposed @ dense).T > 0) & ~visited
-                row_new, col_new = np.nonzero(new)
-                del dense, new
-            else:
-                reached = sp.csr_array(frontier @ adjacency)
-                row_of = np.repeat(np.arange(b), np.diff(reached.indptr))
-                keep = ~visited[row_of, reached.indices]
-                row_new, col_new = row_of[keep], reached.indices[keep]
-                del reached, row_of, keep
-            visited[row_new, col_new] = True
-            counts = np.bincount(row_new, minlength=b)
-            col_new = col_new.astype(np.int32)
-            levels[d].append((counts, col_new))
-            indptr = np.zeros(b + 1, dtype=np.int64)
-            np.cumsum(counts, out=indptr[1:])
-            frontier = sp.csr_array((np.ones(len(col_new), dtype=np.float32), col_new, indptr),
-                                    shape=(b, n))
+    indptr, indices = adjacency.indptr.astype(np.int64), adjacency.indices.astype(np.int64)
+    threads = numba.get_num_threads()
+    sizes = bfs_shell_sizes(indptr, indices, egos, int(max_distance), threads)
+    offsets = np.zeros(sizes.size + 1, dtype=np.int64)
+    np.cumsum(sizes.ravel(), out=offsets[1:])
+    index_type = np.int32 if n < 2**31 else np.int64
+    out = np.empty(int(offsets[-1]), dtype=index_type)
+    bfs_shell_fill(indptr, indices, egos, int(max_distance), offsets[:-1].reshape(sizes.shape),
+                   out, threads)
     shells = []
-    for level in levels:  # assemble each level, releasing its blocks as we go
-        counts = np.concatenate([c for c, _ in level])
-        indices = np.concatenate([i for _, i in level])
-        level.clear()
-        index_type = np.int32 if len(indices) < 2**31 else np.int64
-        indptr = np.zeros(len(counts) + 1, dtype=index_type)
-        np.cumsum(counts, out=indptr[1:])
-        shells.append(sp.csr_array((np.ones(len(indices), dtype=np.float32),
-                                    indices.astype(index_type, copy=False), indptr),
-                                   shape=(len(egos), n)))
+    ones = np.ones(int(sizes.sum(axis=1).max(initial=0)), dtype=np.float32)  # shared, read-only
+    ones.flags.writeable = False
+    for d in range(max_distance):
+        first, last = offsets[d * len(egos)], offsets[(d + 1) * len(egos)]
+        shell_indptr = (offsets[d * len(egos):(d + 1) * len(egos) + 1] - first)
+        pointer_type = np.int32 if last - first < 2**31 else np.int64
+        shells.append(sp.csr_array((ones[:int(last - first)],
+                                    out[first:last].astype(pointer_type, copy=False),
+                                    shell_indptr.astype(pointer_type)), shape=(len(egos), n)))
     return shells
 
 
@@ -306,8 +281,7 @@ def _ratio_moments(weights: sp.csr_array, ego_columns: np.ndarray, n_ones: int,
 def distance_clustering(graph, trait, *, max_distance: int = 6,
                         n_permutations: int = 1000, egos=None, seed=None,
                         symmetrise: bool = True, method: str = "auto",
-                        max_permutation_work: float = 2e10,
-                        progress: bool | None = None) -> pd.DataFrame:
+                        max_permutation_work: float = 2e10) -> pd.DataFrame:
     """Probability that an alter at distance d of a trait carrier carries the trait, vs a null.
 
     For each distance d = 1..max_distance, with E the egos and S_d(e) the nodes at geodesic
@@ -339,7 +313,6 @@ def distance_clustering(graph, trait, *, max_distance: int = 6,
         for the ratio, normal interval and p-value), or "auto" (permutation
         unless nnz(S_d) * B exceeds ``max_permutation_work`` at that distance, as happens on
         heavy-tailed graphs whose shells cover most nodes).
-    progress : show tqdm bars (default: when the graph has at least 100,000 nodes).
 
     Returns
     -------
@@ -369,8 +342,6 @@ def distance_clustering(graph, trait, *, max_distance: int = 6,
     if n_ones == 0 or n_ones == n_known:
         raise ValueError(f"trait is constant over the {n_known} nodes with known values "
                          f"({n_ones} carriers); it needs carriers and non-carriers")
-    if progress is None:
-        progress = n >= 100_000
     rng = np.random.default_rng(seed)
     ego_index = _choose_egos(egos, known, nodes, rng)
     if len(ego_index) == 0:
@@ -379,7 +350,7 @@ def distance_clustering(graph, trait, *, max_distance: int = 6,
     # Work in the space of known nodes: column j of a shell = j-th known node.
     known_position = np.full(n, -1, dtype=np.int64)
     known_position[known] = np.arange(n_known)
-    shells_known = distance_shells(adjacency, ego_index, int(max_distance), progress=progress)
+    shells_known = distance_shells(adjacency, ego_index, int(max_distance))
     if n_known < n:  # drop alters with a missing trait, one level at a time
         for d, shell in enumerate(shells_known):
             shells_known[d] = _select_columns(shell, known_position, n_known)

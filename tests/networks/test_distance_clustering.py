@@ -100,7 +100,7 @@ def test_adjacency_matches_networkx(graph):
 
 @pytest.mark.parametrize("egos", [[0, 17, 299], list(range(0, 300, 3))])
 def test_shells_match_bfs_layers(egos):
-    """Few egos: sparse frontier steps; many egos on a hub graph: dense steps as well."""
+    """Compiled BFS shells equal networkx BFS layers, for few egos and for many on a hub graph."""
     graph = nx.barabasi_albert_graph(300, 2, seed=5)
     nodes, adjacency = graph_adjacency(graph)
     egos = np.array(egos)
