@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import networkx as nx
+from statistics import NormalDist
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from kinship_research.methods.checks import check_level
 from kinship_research.networks.adjacency import graph_adjacency
 
 __all__ = ["distance_clustering", "distance_shells", "shell_permutation_moments",
@@ -280,7 +283,7 @@ def _ratio_moments(weights: sp.csr_array, ego_columns: np.ndarray, n_ones: int,
 
 def distance_clustering(graph, trait, *, max_distance: int = 6,
                         n_permutations: int = 1000, egos=None, seed=None,
-                        symmetrise: bool = True, method: str = "auto",
+                        symmetrise: bool = True, method: str = "auto", level: float = 0.95,
                         max_permutation_work: float = 2e10) -> pd.DataFrame:
     """Probability that an alter at distance d of a trait carrier carries the trait, vs a null.
 
@@ -313,13 +316,15 @@ def distance_clustering(graph, trait, *, max_distance: int = 6,
         for the ratio, normal interval and p-value), or "auto" (permutation
         unless nnz(S_d) * B exceeds ``max_permutation_work`` at that distance, as happens on
         heavy-tailed graphs whose shells cover most nodes).
+    level : coverage of the null interval.
 
     Returns
     -------
     DataFrame, one row per distance: distance, n_egos (carrier egos), n_pairs, observed,
-    null_mean, null_sd, null_low, null_high (95% null interval: permutation quantiles or
-    mean +- 1.96 sd), excess_pct, p_value (one-sided; permutation: (1 + #{null >= observed}) /
-    (1 + B)), method, n_permutations. ``attrs`` holds n_nodes, n_known, prevalence, seed.
+    null_mean, null_sd, null_low, null_high (``level`` null interval: permutation quantiles or
+    mean +- z sd), excess_pct, p_value (one-sided; permutation: (1 + #{null >= observed}) /
+    (1 + B)), method, n_permutations, and on every row the sample: n_nodes, n_known (nodes with a
+    known trait), n_egos_sampled, prevalence (share of carriers among the known).
 
     References
     ----------
@@ -332,6 +337,9 @@ def distance_clustering(graph, trait, *, max_distance: int = 6,
         raise ValueError(f"n_permutations must be an int >= 1, got {n_permutations!r}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    level = check_level(level)
+    tail = (1 - level) / 2
+    z = NormalDist().inv_cdf(1 - tail)
     nodes, adjacency = graph_adjacency(graph, symmetrise=symmetrise)
     n = len(nodes)
     if n < 2:
@@ -386,13 +394,13 @@ def distance_clustering(graph, trait, *, max_distance: int = 6,
             if len(finite) and np.isfinite(observed[d]):
                 mean = float(finite.mean())
                 sd = float(finite.std(ddof=1)) if len(finite) > 1 else np.nan
-                low, high = np.quantile(finite, [0.025, 0.975])
+                low, high = np.quantile(finite, [tail, 1 - tail])
                 p_value = (1 + int(np.sum(finite >= observed[d] - 1e-12))) / (1 + len(finite))
             else:
                 mean = sd = low = high = p_value = np.nan
         else:
             mean, sd, p_value = _ratio_moments(shell, ego_known, n_ones, observed[d])
-            low, high = mean - 1.959964 * sd, mean + 1.959964 * sd
+            low, high = mean - z * sd, mean + z * sd
         rows.append({
             "distance": d + 1, "n_egos": int(x_ego.sum()), "n_pairs": n_pairs,
             "observed": observed[d], "null_mean": mean, "null_sd": sd,
@@ -402,7 +410,5 @@ def distance_clustering(graph, trait, *, max_distance: int = 6,
             "p_value": p_value, "method": chosen[d],
             "n_permutations": n_permutations if chosen[d] == "permutation" else 0,
         })
-    table = pd.DataFrame(rows)
-    table.attrs.update({"n_nodes": n, "n_known": n_known, "prevalence": n_ones / n_known,
-                        "n_egos_sampled": len(ego_index), "seed": seed})
-    return table
+    return pd.DataFrame(rows).assign(n_nodes=n, n_known=n_known, n_egos_sampled=len(ego_index),
+                                     prevalence=n_ones / n_known)

@@ -111,8 +111,9 @@ def simulate(graph, model: str, t_max: float, *, seed=None, engine: str = "discr
 
     Returns
     -------
-    DataFrame with columns t, S, I (and R for SIR); ``attrs`` holds n_nodes, model, engine,
-    rates and, for gillespie, n_events.
+    DataFrame with columns t, S, I (and R for SIR); the compartments sum to the number of nodes,
+    so prevalence needs nothing beyond the table (``attrs`` adds model, engine, rates and, for
+    gillespie, n_events for information only; no library function reads them).
 
     References
     ----------
@@ -264,6 +265,11 @@ def _gillespie(spread, infected, times, model, rates, rng):
     return counts, int(counters[4])
 
 
+def _compartments(run: pd.DataFrame) -> tuple[str, ...]:
+    """The compartment columns of a simulate() table (their sum is the number of nodes)."""
+    return tuple(c for c in ("S", "I", "R") if c in run.columns)
+
+
 def equilibrium_prevalence(runs: Iterable[pd.DataFrame], burn_in: float,
                            compartment: str = "I", level: float = 0.95) -> dict:
     """Mean prevalence after ``burn_in`` with a t-interval over independent runs.
@@ -281,7 +287,7 @@ def equilibrium_prevalence(runs: Iterable[pd.DataFrame], burn_in: float,
         late = run.loc[run["t"] >= burn_in, compartment]
         if late.empty:
             raise ValueError(f"burn_in={burn_in} leaves no time points (t_max={run['t'].max()})")
-        averages.append(float(late.mean()) / run.attrs.get("n_nodes", np.nan))
+        averages.append(float((late / run.loc[late.index, list(_compartments(run))].sum(axis=1)).mean()))
     if len(averages) < 2:
         raise ValueError("need at least two runs for an interval")
     averages = np.array(averages)

@@ -20,7 +20,8 @@ def prevalence_figure(runs: dict[str, list[pd.DataFrame]], theory: pd.DataFrame 
     fig, ax = plt.subplots(figsize=(9, 5))
     for (label, group), color in zip(runs.items(), plt.rcParams["axes.prop_cycle"].by_key()
                                      ["color"]):
-        shares = np.array([run[compartment].to_numpy() / run.attrs["n_nodes"] for run in group])
+        shares = np.array([run[compartment].to_numpy() / run[[c for c in "SIR" if c in run]].sum(axis=1).to_numpy()
+                           for run in group])
         t = group[0]["t"].to_numpy()
         for share in shares:
             ax.plot(t, 100 * share, color=color, lw=0.6, alpha=0.25)
