@@ -38,6 +38,7 @@ from .induction import (
 from .longitudinal import LongitudinalNetwork
 
 from kinship_research.methods.checks import check_alpha, check_choice, check_level, require_columns
+from kinship_research.parallel import map_seeded
 
 
 def _rate_row(successes: int, trials: int, level: float = 0.95) -> dict:
@@ -97,10 +98,14 @@ def _permute_observed(values: np.ndarray, axis: int, rng: np.random.Generator) -
     return out
 
 
+def _placebo_fit(_, child, *, refits, values) -> dict:
+    return refits.fit(_permute_observed(values, 1, np.random.default_rng(child)))
+
+
 def placebo_permutations(network: LongitudinalNetwork, trait: str, *, covariates: tuple[str, ...] = (),
                          n_permutations: int = 200, tie_types: tuple[str, ...] = TIE_TYPES,
                          transition_effects: bool = True, cluster: str = "ego", alpha: float = 0.05,
-                         level: float = 0.95, seed: int | None = None) -> pd.DataFrame:
+                         level: float = 0.95, seed: int | None = None, client=None) -> pd.DataFrame:
     """Induction model on a placebo trait: the trait permuted among the pupils of each wave.
 
     Each permutation keeps every wave's prevalence and missingness but breaks any link between
@@ -112,6 +117,9 @@ def placebo_permutations(network: LongitudinalNetwork, trait: str, *, covariates
     The placebo estimates also give a two-sided permutation p-value of the observed coefficient
     that needs no standard error, ``(1 + #{|placebo - m| >= |observed - m|}) / (1 + n_permutations)``
     with ``m`` the mean placebo estimate (not exactly 0: the logistic MLE is biased in small samples).
+    Permutation i is drawn from the i-th ``SeedSequence(seed).spawn`` child
+    (:func:`kinship_research.parallel.map_seeded`), so the numbers are the same serially and with a
+    ``dask.distributed`` ``client`` (one task per permutation, the panel scattered once).
     """
     from scipy import stats
 
@@ -125,12 +133,13 @@ def placebo_permutations(network: LongitudinalNetwork, trait: str, *, covariates
     refits = _FocalRefits(network, panel, ("ego_t", *ALTER_TERMS, *covariates), "alter_next",
                           transition_effects, cluster)
     observed = refits.fit(values)
-    rng = np.random.default_rng(seed)
     estimates = {t: [] for t in tie_types}
     rejected = {t: 0 for t in tie_types}
     z_crit = stats.norm.ppf(1 - alpha / 2)
-    for _ in range(n_permutations):
-        for tie_type, (b, se) in refits.fit(_permute_observed(values, 1, rng)).items():
+    fits = map_seeded(_placebo_fit, range(n_permutations), seed=seed, client=client,
+                      shared={"refits": refits, "values": values})
+    for fit in fits:
+        for tie_type, (b, se) in fit.items():
             estimates[tie_type].append(b)
             rejected[tie_type] += abs(b / se) > z_crit
     rows = []
@@ -329,9 +338,30 @@ def simulate_homophily_contagion(n_nodes: int = 150, n_waves: int = 3, influence
 METHODS = ("naive_gee", "lagged_alter", "shuffle", "ego_fixed_effects")
 
 
+def _detection_replication(arguments: dict, child, *, n_shuffles: int, alpha: float) -> dict:
+    """One replication of :func:`contagion_detection_study`: whether each method reports contagion."""
+    from scipy import stats
+
+    z_crit = stats.norm.ppf(1 - alpha / 2)
+    simulate_seed, shuffle_seed = (int(v) for v in np.random.default_rng(child).integers(0, 2**63 - 1, size=2))
+    tie_types = ("ego_nominated",)
+    network = simulate_homophily_contagion(**arguments, seed=simulate_seed)
+    panel = induction_panel(network, "trait", tie_types=tie_types, exclusive=False)
+    trait = network.attribute("trait")
+    b, se = _FocalRefits(network, panel, ("ego_t", *ALTER_TERMS), "alter_next", True).fit(trait)["ego_nominated"]
+    naive = b / se > z_crit
+    b, se = _FocalRefits(network, panel, ("ego_t", "alter_t"), "alter_t", True).fit(trait)["ego_nominated"]
+    shuffle = shuffle_test(network, "trait", n_shuffles=n_shuffles, tie_types=tie_types,
+                           exclusive=False, seed=shuffle_seed)
+    fixed = ego_fixed_effects(panel).iloc[0]
+    return {"naive_gee": bool(naive), "lagged_alter": bool(b / se > z_crit),
+            "shuffle": bool(shuffle["p_value"].iloc[0] < alpha),
+            "ego_fixed_effects": bool(fixed["estimate"] > 0 and fixed["p_value"] < alpha)}
+
+
 def contagion_detection_study(scenarios: dict[str, dict], *, n_replications: int = 100,
                               n_shuffles: int = 49, alpha: float = 0.05, level: float = 0.95,
-                              seed: int | None = None) -> pd.DataFrame:
+                              seed: int | None = None, client=None) -> pd.DataFrame:
     """How often each method reports contagion in simulated networks (rejection rates).
 
     For each scenario (keyword arguments of :func:`simulate_homophily_contagion`, without
@@ -341,9 +371,10 @@ def contagion_detection_study(scenarios: dict[str, dict], *, n_replications: int
     p < alpha), ``lagged_alter`` (alter_t model, same rule), ``shuffle`` (one-sided shuffle
     p-value < alpha, ``n_shuffles`` shuffles) and ``ego_fixed_effects`` (alter_{t+1} coefficient of
     the fixed-effects model positive, p < alpha). Rejection rates carry Clopper-Pearson ``level`` CIs.
+    Replication r of scenario s is seeded by child ``s * n_replications + r`` of
+    ``SeedSequence(seed).spawn`` (:func:`kinship_research.parallel.map_seeded`): the same numbers
+    serially and with a ``dask.distributed`` ``client`` (one task per replication).
     """
-    from scipy import stats
-
     if not scenarios:
         raise ValueError("scenarios must map names to simulate_homophily_contagion keyword arguments")
     for name, arguments in scenarios.items():
@@ -351,26 +382,12 @@ def contagion_detection_study(scenarios: dict[str, dict], *, n_replications: int
             raise ValueError(f"scenario {name!r}: seeds come from the study's seed, drop 'seed'")
     if n_replications < 1:
         raise ValueError(f"n_replications must be positive, got {n_replications}")
-    seeds = np.random.default_rng(seed).integers(0, 2**63 - 1, size=(len(scenarios), n_replications, 2))
-    z_crit = stats.norm.ppf(1 - alpha / 2)
-    tie_types = ("ego_nominated",)
-    terms = ("ego_t", *ALTER_TERMS)
+    tasks = [arguments for arguments in scenarios.values() for _ in range(n_replications)]
+    flags = map_seeded(_detection_replication, tasks, seed=seed, client=client,
+                       shared={"n_shuffles": n_shuffles, "alpha": alpha})
     rows = []
-    for s, (name, arguments) in enumerate(scenarios.items()):
-        hits = dict.fromkeys(METHODS, 0)
-        for r in range(n_replications):
-            network = simulate_homophily_contagion(**arguments, seed=int(seeds[s, r, 0]))
-            panel = induction_panel(network, "trait", tie_types=tie_types, exclusive=False)
-            trait = network.attribute("trait")
-            b, se = _FocalRefits(network, panel, terms, "alter_next", True).fit(trait)["ego_nominated"]
-            hits["naive_gee"] += b / se > z_crit
-            b, se = _FocalRefits(network, panel, ("ego_t", "alter_t"), "alter_t", True).fit(trait)["ego_nominated"]
-            hits["lagged_alter"] += b / se > z_crit
-            shuffle = shuffle_test(network, "trait", n_shuffles=n_shuffles, tie_types=tie_types,
-                                   exclusive=False, seed=int(seeds[s, r, 1]))
-            hits["shuffle"] += shuffle["p_value"].iloc[0] < alpha
-            fixed = ego_fixed_effects(panel).iloc[0]
-            hits["ego_fixed_effects"] += (fixed["estimate"] > 0) and (fixed["p_value"] < alpha)
+    for s, name in enumerate(scenarios):
+        hits = {m: sum(f[m] for f in flags[s * n_replications:(s + 1) * n_replications]) for m in METHODS}
         for method in METHODS:
             rows.append({"scenario": name, "method": method, **_rate_row(hits[method], n_replications, level)})
     return pd.DataFrame(rows)

@@ -1,7 +1,7 @@
 """One place that makes a ``dask.distributed.Client`` from ``--workers N`` / ``--scheduler ADDRESS``.
 
 Without a scheduler address a :class:`~distributed.LocalCluster` of ``workers`` processes (one
-thread each, no dashboard) is started and closed again with the client, so no worker outlives the
+thread each, dashboard on a free port) is started and closed again with the client, so no worker outlives the
 command. With an address the client connects to an existing cluster (``dask scheduler`` +
 ``dask worker``, Kubernetes, Slurm through dask-jobqueue); an address that does not answer within
 ``timeout`` seconds raises ValueError naming it.
@@ -54,7 +54,7 @@ def connect(workers: int | None = None, scheduler: str | None = None, *, retries
                 yield client
             return
         n = check_positive_int("workers", workers if workers is not None else default_workers())
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                           silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             yield client
 
