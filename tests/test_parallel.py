@@ -45,3 +45,19 @@ def test_placebo_and_detection_study_identical_serial_and_on_one_or_two_workers(
                                                            tie_types=("ego_nominated",), client=client), placebo)
         pd.testing.assert_frame_equal(contagion_detection_study({"homophily": SMALL}, n_replications=3,
                                                                 n_shuffles=19, seed=5, client=client), study)
+
+
+def test_replicate_and_equilibrium_sweep_identical_serial_and_on_one_or_two_workers(clients):
+    import networkx as nx
+
+    from kinship_research.networks.simulate import equilibrium_sweep, replicate
+
+    graph = nx.erdos_renyi_graph(60, 0.1, seed=1)
+    runs = replicate(graph, "SIS", 5.0, 4, seed=9, beta=0.3, gamma=0.2)
+    sweep = equilibrium_sweep(graph, "SIS", "beta", [0.2, 0.4], 5.0, 2.0, 3, seed=9, gamma=0.2)
+    assert not runs[0].equals(runs[1])
+    for client in clients.values():
+        for a, b in zip(replicate(graph, "SIS", 5.0, 4, seed=9, beta=0.3, gamma=0.2, client=client), runs):
+            pd.testing.assert_frame_equal(a, b)
+        pd.testing.assert_frame_equal(equilibrium_sweep(graph, "SIS", "beta", [0.2, 0.4], 5.0, 2.0, 3, seed=9,
+                                                        gamma=0.2, client=client), sweep)

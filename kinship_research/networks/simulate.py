@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from kinship_research.networks.adjacency import graph_adjacency
+from kinship_research.parallel import map_seeded
 
 __all__ = ["MODELS", "equilibrium_prevalence", "equilibrium_sweep", "replicate", "simulate"]
 
@@ -301,29 +302,35 @@ def _seed_sequence(seed) -> np.random.SeedSequence:
     return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
 
 
-def replicate(graph, model: str, t_max: float, n_runs: int, *, seed=None,
+def _one_run(_, child, *, graph, model: str, t_max: float, kwargs: dict) -> pd.DataFrame:
+    return simulate(graph, model, t_max, seed=np.random.default_rng(child), **kwargs)
+
+
+def replicate(graph, model: str, t_max: float, n_runs: int, *, seed=None, client=None,
               **kwargs) -> list[pd.DataFrame]:
     """``n_runs`` independent runs of :func:`simulate`, seeded from one SeedSequence.
 
     Run r uses the r-th child of ``numpy.random.SeedSequence(seed)`` (``seed`` may itself be a
     SeedSequence), so the set of runs is
-    reproducible from ``seed`` and the runs are statistically independent.
+    reproducible from ``seed`` and the runs are statistically independent. With a
+    ``dask.distributed`` ``client`` each run is one task (the graph scattered once), with the same
+    numbers (:func:`kinship_research.parallel.map_seeded`).
     """
     if not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
         raise ValueError(f"n_runs must be an int >= 1, got {n_runs!r}")
-    children = _seed_sequence(seed).spawn(int(n_runs))
-    return [simulate(graph, model, t_max, seed=np.random.default_rng(child), **kwargs)
-            for child in children]
+    return map_seeded(_one_run, range(int(n_runs)), seed=_seed_sequence(seed), client=client,
+                      shared={"graph": graph, "model": model, "t_max": t_max, "kwargs": kwargs})
 
 
 def equilibrium_sweep(graph, model: str, parameter: str, values, t_max: float,
-                      burn_in: float, n_runs: int, *, seed=None, **kwargs) -> pd.DataFrame:
+                      burn_in: float, n_runs: int, *, seed=None, client=None, **kwargs) -> pd.DataFrame:
     """Equilibrium prevalence (mean and 95% t-interval over runs) as one rate varies.
 
     For each value v of ``parameter`` (a rate of ``model``), runs :func:`replicate` with
     that rate (seeded by the v-th child of ``SeedSequence(seed)``; ``seed`` may be one)
     and summarises with :func:`equilibrium_prevalence`. Returns one row per value:
-    the parameter, prevalence, ci_low, ci_high, sd_between_runs, n_runs.
+    the parameter, prevalence, ci_low, ci_high, sd_between_runs, n_runs. ``client``: the runs of
+    each value as ``dask.distributed`` tasks (:func:`replicate`), same numbers.
     """
     if parameter not in MODELS.get(model, ((),))[0]:
         raise ValueError(f"parameter must be a rate of model {model!r} "
@@ -331,7 +338,7 @@ def equilibrium_sweep(graph, model: str, parameter: str, values, t_max: float,
     sequence = _seed_sequence(seed)
     rows = []
     for value, child in zip(values, sequence.spawn(len(values))):
-        runs = replicate(graph, model, t_max, n_runs, seed=child, **{parameter: value},
+        runs = replicate(graph, model, t_max, n_runs, seed=child, client=client, **{parameter: value},
                          **kwargs)
         rows.append({parameter: float(value), **equilibrium_prevalence(runs, burn_in)})
     return pd.DataFrame(rows).drop(columns="level")
