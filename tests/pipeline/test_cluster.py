@@ -98,3 +98,35 @@ def test_sweep_on_a_real_scheduler_survives_a_killed_worker(dask_cluster, tmp_pa
         expected = sweep.scalar_results(json.loads((serial / "preston_curve" / "results.json").read_text())["results"])
         for column, value in expected.items():
             assert row[column] == pytest.approx(value, rel=1e-12) if isinstance(value, float) else row[column] == value
+
+
+def test_killing_the_sweep_leaves_no_worker_or_kernel_behind(tmp_path, mirror):
+    psutil = pytest.importorskip("psutil")
+    grid = tmp_path / "grid.toml"
+    grid.write_text(GRID)
+    reports = tmp_path / "reports"
+    proc = subprocess.Popen([sys.executable, "-m", "kinship_research.pipeline.cli", "sweep", "preston_curve",
+                             "--grid", str(grid), "--workers", "2", "--reports-dir", str(reports)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    folder = sweep.sweep_dir("preston_curve", grid, reports)
+    children = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not list(folder.glob("*/.preston_curve-*")):
+            time.sleep(0.1)
+        time.sleep(0.5)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert children, "the sweep started no worker"
+        proc.kill()
+        proc.wait(10)
+        _, alive = psutil.wait_procs(children, timeout=30)
+        assert not alive, f"left behind: {[p.cmdline()[:3] for p in alive]}"
+        finished = sorted(p.parent.name for p in folder.glob("*/cell.json"))
+        time.sleep(1.0)
+        assert sorted(p.parent.name for p in folder.glob("*/cell.json")) == finished  # nothing wrote on
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        for child in children:  # only what this sweep started
+            if child.is_running():
+                child.kill()
