@@ -1,7 +1,8 @@
 """One place that makes a ``dask.distributed.Client`` from ``--workers N`` / ``--scheduler ADDRESS``.
 
 Without a scheduler address a :class:`~distributed.LocalCluster` of ``workers`` processes (one
-thread each, dashboard on a free port) is started and closed again with the client, so no worker outlives the
+thread each, dashboard on a free port) is started and closed again with the client; its worker
+processes exit as soon as this process is gone, even when it is killed, so no worker outlives the
 command. With an address the client connects to an existing cluster (``dask scheduler`` +
 ``dask worker``, Kubernetes, Slurm through dask-jobqueue); an address that does not answer within
 ``timeout`` seconds raises ValueError naming it.

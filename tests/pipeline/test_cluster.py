@@ -130,3 +130,13 @@ def test_killing_the_sweep_leaves_no_worker_or_kernel_behind(tmp_path, mirror):
         for child in children:  # only what this sweep started
             if child.is_running():
                 child.kill()
+
+
+def test_a_task_that_kills_its_worker_becomes_a_failed_record_not_a_traceback():
+    from kinship_research.pipeline import batch, cluster
+
+    with cluster.connect(1, retries=0) as client:
+        (dead,) = batch.gather_records(client, [client.submit(os._exit, 1, pure=False)], ["dies"])
+        (after,) = batch.gather_records(client, [client.submit(len, "abc", pure=False)], ["lives"])
+    assert dead.status == "failed" and dead.error.startswith("worker died: KilledWorker")
+    assert after == 3  # the nanny restarted the worker: the run goes on
