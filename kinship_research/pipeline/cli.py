@@ -98,6 +98,10 @@ def _run(args) -> int:
 
 
 def _report(args) -> int:
+    if args.jobs is not None:  # deprecated spelling of --workers
+        if args.jobs < 1:
+            raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
+        args.workers = args.jobs
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
     for name in args.only or []:
@@ -156,7 +160,7 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
     rep = sub.add_parser("report", help="run every notebook and build reports/index.html")
     _engine_options(rep, default="1: in this process")
-    rep.add_argument("--jobs", type=int, dest="workers", help=argparse.SUPPRESS)  # deprecated: --workers
+    rep.add_argument("--jobs", type=int, help=argparse.SUPPRESS)  # deprecated alias of --workers
     rep.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks")
     rep.add_argument("--reports-dir", help="where reports go (default: $KINSHIP_REPORTS_DIR or ./reports)")
     rep.set_defaults(func=_report)

@@ -137,6 +137,6 @@ def test_workers_and_scheduler_are_exclusive_and_jobs_is_an_alias(capsys):
     with pytest.raises(SystemExit):
         cli.parser().parse_args(["report", "--workers", "2", "--scheduler", "tcp://127.0.0.1:9"])
     assert "not allowed with argument" in capsys.readouterr().err
-    assert cli.parser().parse_args(["report", "--jobs", "3"]).workers == 3
+    assert cli.parser().parse_args(["report", "--jobs", "3"]).jobs == 3
     assert cli.main(["sweep", "preston_curve", "--grid", "x.toml", "--workers", "0"]) == 2
     assert "--workers must be at least 1" in capsys.readouterr().err
