@@ -181,11 +181,15 @@ def _figures(folder: Path, frame: pd.DataFrame, swept: list[str]) -> list[str]:
         for ax, column in zip(axes.flat, numeric):
             others = [p for p in swept if p != parameter]
             groups = ok.groupby(others) if others else [((), ok)]
-            for label, part in groups:
+            for values, part in groups:
                 part = part.sort_values(parameter)
-                ax.plot(part[parameter], part[column], marker="o", label=str(label) if others else None)
+                values = values if isinstance(values, tuple) else (values,)
+                label = ", ".join(f"{p}={v}" for p, v in zip(others, values)) if others else None
+                ax.plot(part[parameter], part[column], marker="o", label=label)
             ax.set_xlabel(parameter)
-            ax.set_ylabel(column, fontsize=8)
+            ax.set_title(column, fontsize=8)
+        if others:
+            axes.flat[0].legend(fontsize=7)
         for ax in list(axes.flat)[len(numeric):]:
             ax.set_visible(False)
         held = f"; one line per value of {', '.join(others)}" if others else ""
