@@ -19,13 +19,7 @@ FINDING = re.compile(
 CITATION = re.compile(r"\b(19|20)\d{2}\b")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n\s*[-*] ")
 
-HAND_TYPED_ELSEWHERE = {
-    # notebooks of other helpers that still word findings in markdown (reported to the lead)
-    "homophily_vs_contagion": "homophily_vs_contagion: 'significant', 'weak evidence' typed in markdown",
-    "induction_models": "induction_models: 'far from significant', 'weak evidence' typed in markdown",
-    "social_capital_counties": "social_capital_counties: 'not strongly correlated' typed in markdown",
-    "social_capital_gss1985": "social_capital_gss1985: the interpretation paragraph states directions by hand",
-}
+HAND_TYPED_ELSEWHERE: dict[str, str] = {}
 
 
 def hand_typed_findings(nb) -> list[str]:
