@@ -680,7 +680,8 @@ class MetaRegressionResult:
 
     def summary(self) -> str:
         """Short text report."""
-        lines = [(f"Mixed-effects meta-regression, k = {self.k}, residual tau^2 = {self.tau2:.4f} ({self.tau2_source}), "
+        lines = [(f"Mixed-effects meta-regression, k = {self.k}, residual tau^2 = {self.tau2:.4f} "
+                  f"({self.tau2_source}), "
                   f"I^2 = {100 * self.i2_residual:.2f}%, R^2 = {100 * self.r2:.2f}%"),
                  (f"QE({self.qe_df}) = {self.qe:.4f}, p = {self.qe_p_value:.3g}; "
                   f"QM({self.qm_df}) = {self.qm:.4f}, p = {self.qm_p_value:.3g}")]

@@ -13,7 +13,6 @@ from matplotlib.transforms import blended_transform_factory
 from scipy import stats
 
 from kinship_research.methods.meta import MetaRegressionResult, RandomEffectsResult
-
 from kinship_research.plots import style
 
 

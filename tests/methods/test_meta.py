@@ -337,3 +337,16 @@ def test_read_study_table_missing_file(tmp_path):
 def test_bad_input_raises_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_linear_time_traces_equal_dense_projection():
+    """The O(k) traces used for I^2, H^2 and se(tau^2) equal those of the dense k x k projection."""
+    rng = np.random.default_rng(3)
+    v = rng.uniform(0.01, 0.2, 40)
+    X = np.column_stack([np.ones(40), rng.normal(size=40), rng.normal(2000, 5, size=40)])
+    w = 1 / (v + 0.07)
+    W = np.diag(w)
+    P = W - W @ X @ np.linalg.solve(X.T @ W @ X, X.T @ W)
+    A = (X.T * w) @ X
+    assert meta._trace_p(X, w, A) == pytest.approx(np.trace(P), rel=1e-10)
+    assert meta._trace_pp(X, w, A) == pytest.approx(np.trace(P @ P), rel=1e-10)
