@@ -18,7 +18,12 @@ def test_klas12b_codes_and_absent_pupils(mirror):
     k = load("klas12b")
     assert set(k["value"].unique()) <= {0, 1, 9, 10}
     assert k.groupby("wave").size().eq(26 * 25).all()
-    # the readme's codes, and a missing nominator (9) never doubles as a structural zero (10)
-    codes = k.groupby(["wave", "ego"])["value"].agg(lambda v: set(v))
-    assert not any({9, 10} <= c for c in codes)
+    # a pupil absent at a wave (whole row coded 10) is also absent as a nominee (whole column 10)
+    n_absent = 0
+    for wave, cells in k.groupby("wave"):
+        absent = cells.groupby("ego")["value"].apply(lambda v: (v == 10).all())
+        n_absent += int(absent.sum())
+        for pupil in absent[absent].index:
+            assert (cells.loc[cells["alter"] == pupil, "value"] == 10).all()
+    assert n_absent == 2  # one pupil (k21) has left by waves C and D
     assert np.isin(k["sex"].unique(), [0, 1, 2]).all()
