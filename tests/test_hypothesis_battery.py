@@ -88,7 +88,7 @@ CASES = {
                            ["1", "2", "income", "level"]),
     "tie_correlation": (assortativity.tie_correlation, [TRAIT, list(EGO), list(ALTER)], {}, ["0", "1", "level"]),
     "distance_clustering": (distance_clustering, [GRAPH, TRAIT],
-                            {"max_distance": 2, "n_permutations": 5, "seed": 0, "progress": False},
+                            {"max_distance": 2, "n_permutations": 5, "seed": 0},
                             ["1", "egos", "max_distance", "n_permutations"]),
     "sisa_mean_field_prevalence": (mean_field.sisa_mean_field_prevalence, [0.5, 0.2], {}, ["0", "1", "alpha"]),
 }
@@ -219,9 +219,9 @@ def test_atkinson_with_large_aversion_matches_the_closed_form_at_any_scale(scale
     # A_eps for incomes (s, 2s): 1 - (((1 + 2^(1-eps)) / 2)^(1/(1-eps))) / 1.5, the same for every s
     eps = 100.0
     closed = 1 - ((1 + 2.0 ** (1 - eps)) / 2) ** (1 / (1 - eps)) / 1.5
-    assert inequality.atkinson([scale, 2 * scale], eps) == pytest.approx(closed, rel=1e-12)
+    assert inequality.atkinson([scale, 2 * scale], epsilon=eps) == pytest.approx(closed, rel=1e-12)
     assert closed == pytest.approx(0.3287, abs=1e-4)
-    assert inequality.atkinson([scale, 2 * scale], 1e308) == pytest.approx(1 - 1 / 1.5)  # Rawlsian limit
+    assert inequality.atkinson([scale, 2 * scale], epsilon=1e308) == pytest.approx(1 - 1 / 1.5)  # Rawlsian limit
 
 
 def test_unidentifiable_fits_say_so():
