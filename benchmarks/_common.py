@@ -26,16 +26,19 @@ def current_rss_gb() -> float:
 
 def run_case(script: str, case: dict) -> dict:
     """Run ``script --case JSON`` in a new interpreter (own peak RSS) and parse its JSON line."""
-    out = subprocess.run([sys.executable, script, "--case", json.dumps(case)], check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, script, "--case", json.dumps(case)], check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def machine_note() -> str:
     load = os.getloadavg()
-    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-            f"load average {load[0]:.1f} at the end of the run, Python "
-            f"{platform.python_version()}")
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"load average {load[0]:.1f} at the end of the run, Python "
+        f"{platform.python_version()}"
+    )
 
 
 def write_section(name: str, markdown: str) -> None:
@@ -44,7 +47,7 @@ def write_section(name: str, markdown: str) -> None:
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
     block = f"{begin}\n{markdown.rstrip()}\n{end}"
     if begin in text and end in text:
-        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     with tempfile.NamedTemporaryFile("w", dir=RESULTS.parent, delete=False) as handle:

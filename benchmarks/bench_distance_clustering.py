@@ -43,8 +43,7 @@ def baseline(graph, trait, egos, max_distance, n_permutations, seed):
     shells = []
     for ego in egos:
         layers = [[] for _ in range(max_distance + 1)]
-        for alter, d in nx.single_source_shortest_path_length(graph, ego,
-                                                              cutoff=max_distance).items():
+        for alter, d in nx.single_source_shortest_path_length(graph, ego, cutoff=max_distance).items():
             layers[d].append(alter)
         shells.append([np.array(layer, dtype=np.int64) for layer in layers])
 
@@ -76,8 +75,7 @@ def strong_baseline(graph, trait, egos, max_distance, n_permutations, seed, chun
         lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
         indptr = np.concatenate([[0], np.cumsum(lengths)])
         indices = np.fromiter((v for row in rows for v in row), dtype=np.int32, count=int(indptr[-1]))
-        shells.append(sp.csr_array((np.ones(len(indices), dtype=np.float32), indices, indptr),
-                                   shape=(len(egos), n)))
+        shells.append(sp.csr_array((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(egos), n)))
     ego_x = trait[egos]
     alters = [np.diff(s.indptr).astype(np.float64) for s in shells]
     observed = np.array([ego_x @ (s @ trait) / (ego_x @ a) for s, a in zip(shells, alters)])
@@ -88,8 +86,7 @@ def strong_baseline(graph, trait, egos, max_distance, n_permutations, seed, chun
         block = rng.permuted(np.tile(trait.astype(np.float32), (size, 1)), axis=1).T  # n x size
         ego_block = block[egos].astype(np.float64)
         for d, (s, a) in enumerate(zip(shells, alters)):
-            null[d, start:start + size] = (np.einsum("ij,ij->j", ego_block, s @ block)
-                                           / (a @ ego_block))
+            null[d, start : start + size] = np.einsum("ij,ij->j", ego_block, s @ block) / (a @ ego_block)
     return observed, null, sum(s.nnz for s in shells)
 
 
@@ -114,18 +111,33 @@ def case_main(case: dict) -> None:
         observed, _, pairs = strong_baseline(graph, trait, egos, DISTANCE, case["permutations"], seed=0)
         methods = "strong"
     else:
-        table = distance_clustering(graph, dict(enumerate(trait)), max_distance=DISTANCE,
-                                    n_permutations=case["permutations"],
-                                    egos=[int(e) for e in egos], seed=0,
-                                    method=case.get("method", "auto"))
+        table = distance_clustering(
+            graph,
+            dict(enumerate(trait)),
+            max_distance=DISTANCE,
+            n_permutations=case["permutations"],
+            egos=[int(e) for e in egos],
+            seed=0,
+            method=case.get("method", "auto"),
+        )
         observed = table["observed"].to_numpy()
         methods = ",".join(f"{d}:{m[0]}" for d, m in zip(table["distance"], table["method"]))
         pairs = None
     elapsed = time.perf_counter() - start
-    print(json.dumps({"seconds": elapsed, "build_seconds": build, "rss_graph_gb": rss_graph,
-                      "peak_rss_gb": peak_rss_gb(), "observed": list(map(float, observed)),
-                      "convert_seconds": convert, "pairs": pairs,
-                      "methods": methods}))
+    print(
+        json.dumps(
+            {
+                "seconds": elapsed,
+                "build_seconds": build,
+                "rss_graph_gb": rss_graph,
+                "peak_rss_gb": peak_rss_gb(),
+                "observed": list(map(float, observed)),
+                "convert_seconds": convert,
+                "pairs": pairs,
+                "methods": methods,
+            }
+        )
+    )
 
 
 def _spread(values) -> str:
@@ -134,13 +146,27 @@ def _spread(values) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="*", type=float, default=[1e5, 1e6],
-                        help="Watts-Strogatz sizes n (e.g. 1e4 1e5 1e6); fast engine once each")
-    parser.add_argument("--baseline-sizes", nargs="*", type=float, default=[1e5],
-                        help="sizes with paired runs of fast, strong and naive engines")
+    parser.add_argument(
+        "--sizes",
+        nargs="*",
+        type=float,
+        default=[1e5, 1e6],
+        help="Watts-Strogatz sizes n (e.g. 1e4 1e5 1e6); fast engine once each",
+    )
+    parser.add_argument(
+        "--baseline-sizes",
+        nargs="*",
+        type=float,
+        default=[1e5],
+        help="sizes with paired runs of fast, strong and naive engines",
+    )
     parser.add_argument("--pairs", type=int, default=3, help="paired runs at the baseline sizes")
-    parser.add_argument("--baseline-permutations", type=int, default=100,
-                        help="permutations for the naive baseline (its time scales linearly)")
+    parser.add_argument(
+        "--baseline-permutations",
+        type=int,
+        default=100,
+        help="permutations for the naive baseline (its time scales linearly)",
+    )
     parser.add_argument("--ba", action="store_true", help="also run barabasi_albert(1e5, 5) once")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -152,13 +178,23 @@ def main() -> None:
 
     def run(kind, n, engine):
         permutations = args.baseline_permutations if engine == "naive" else PERMUTATIONS
-        result = run_case(script, {"graph": kind, "n": n, "engine": "baseline" if engine == "naive"
-                                   else engine, "permutations": permutations})
+        result = run_case(
+            script,
+            {
+                "graph": kind,
+                "n": n,
+                "engine": "baseline" if engine == "naive" else engine,
+                "permutations": permutations,
+            },
+        )
         result["scaled_seconds"] = result["seconds"] * PERMUTATIONS / permutations
         runs.setdefault((kind, n, engine), []).append(result)
-        print(f"{kind} n={n:>9,} {engine:>6}: {result['scaled_seconds']:8.1f} s "
-              f"(peak RSS {result['peak_rss_gb']:.2f} GB, graph {result['rss_graph_gb']:.2f} GB, "
-              f"conversion {result['convert_seconds']:.2f} s) {result['methods']}", flush=True)
+        print(
+            f"{kind} n={n:>9,} {engine:>6}: {result['scaled_seconds']:8.1f} s "
+            f"(peak RSS {result['peak_rss_gb']:.2f} GB, graph {result['rss_graph_gb']:.2f} GB, "
+            f"conversion {result['convert_seconds']:.2f} s) {result['methods']}",
+            flush=True,
+        )
 
     for n in map(int, args.baseline_sizes):
         for _ in range(args.pairs):
@@ -169,23 +205,27 @@ def main() -> None:
             run("ws", n, "fast")
     if args.ba:
         run("ba", 100_000, "fast")
-    lines = ["## distance_clustering", "",
-             f"{EGOS:,} sampled egos, distances 1-{DISTANCE}, {PERMUTATIONS:,} permutations, "
-             f"trait prevalence {PREVALENCE}. WS = connected_watts_strogatz_graph(n, 6, 0.05, "
-             "seed=0); BA = barabasi_albert_graph(n, 5, seed=0). Time excludes building the "
-             "networkx graph and includes converting it (conversion alone shown); peak RSS is the "
-             "whole process (the networkx graph's own footprint is shown). Methods: per distance, "
-             "p = compiled permutation kernel, m = exact permutation moments (method='auto'). "
-             "Naive: networkx BFS per ego, then a Python loop over permutations (run with "
-             f"{args.baseline_permutations} permutations, scaled to {PERMUTATIONS:,}). Strong: igraph "
-             "neighbourhoods at exact distance d for the shells, then sparse shells times blocks "
-             "of 100 numpy-permuted trait columns. Paired runs: fast, strong, naive in turn, "
-             f"{args.pairs} times; median (range) of times and of per-pair ratios. Pairs: "
-             "(ego, alter) pairs within the distance over all egos (as the strong baseline counts "
-             "them); operations/s = pairs x permutations / time.", "",
-             "| graph | n | engine | runs | time (s) | vs naive | vs strong | peak RSS (GB) | "
-             "graph RSS (GB) | conversion (s) | pairs | ops/s | methods |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "## distance_clustering",
+        "",
+        f"{EGOS:,} sampled egos, distances 1-{DISTANCE}, {PERMUTATIONS:,} permutations, "
+        f"trait prevalence {PREVALENCE}. WS = connected_watts_strogatz_graph(n, 6, 0.05, "
+        "seed=0); BA = barabasi_albert_graph(n, 5, seed=0). Time excludes building the "
+        "networkx graph and includes converting it (conversion alone shown); peak RSS is the "
+        "whole process (the networkx graph's own footprint is shown). Methods: per distance, "
+        "p = compiled permutation kernel, m = exact permutation moments (method='auto'). "
+        "Naive: networkx BFS per ego, then a Python loop over permutations (run with "
+        f"{args.baseline_permutations} permutations, scaled to {PERMUTATIONS:,}). Strong: igraph "
+        "neighbourhoods at exact distance d for the shells, then sparse shells times blocks "
+        "of 100 numpy-permuted trait columns. Paired runs: fast, strong, naive in turn, "
+        f"{args.pairs} times; median (range) of times and of per-pair ratios. Pairs: "
+        "(ego, alter) pairs within the distance over all egos (as the strong baseline counts "
+        "them); operations/s = pairs x permutations / time.",
+        "",
+        "| graph | n | engine | runs | time (s) | vs naive | vs strong | peak RSS (GB) | "
+        "graph RSS (GB) | conversion (s) | pairs | ops/s | methods |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for (kind, n, engine), results in runs.items():
         seconds = [r["scaled_seconds"] for r in results]
         ratios = {}
@@ -195,19 +235,20 @@ def main() -> None:
                 ratios[other] = _spread([b / f for b, f in zip(base, seconds)]) + "x"
         pairs = runs.get((kind, n, "strong"), [{}])[0].get("pairs")
         ops = f"{pairs * PERMUTATIONS / np.median(seconds):.2e}" if pairs and engine != "naive" else ""
-        lines.append(f"| {kind.upper()} | {n:,} | {engine} | {len(results)} | {_spread(seconds)} | "
-                     f"{ratios.get('naive', '')} | {ratios.get('strong', '')} | "
-                     f"{max(r['peak_rss_gb'] for r in results):.2f} | {results[0]['rss_graph_gb']:.2f} | "
-                     f"{np.median([r['convert_seconds'] for r in results]):.2f} | "
-                     f"{pairs or ''} | {ops} | {results[0]['methods']} |")
+        lines.append(
+            f"| {kind.upper()} | {n:,} | {engine} | {len(results)} | {_spread(seconds)} | "
+            f"{ratios.get('naive', '')} | {ratios.get('strong', '')} | "
+            f"{max(r['peak_rss_gb'] for r in results):.2f} | {results[0]['rss_graph_gb']:.2f} | "
+            f"{np.median([r['convert_seconds'] for r in results]):.2f} | "
+            f"{pairs or ''} | {ops} | {results[0]['methods']} |"
+        )
     for (kind, n, engine), results in runs.items():
         if engine != "fast":
             continue
         for other in ("naive", "strong"):
             if (kind, n, other) in runs:
                 gap = np.max(np.abs(np.subtract(results[0]["observed"], runs[(kind, n, other)][0]["observed"])))
-                lines.append(f"\nObserved probabilities, fast vs {other} at n = {n:,}: max |difference| = "
-                             f"{gap:.1e}.")
+                lines.append(f"\nObserved probabilities, fast vs {other} at n = {n:,}: max |difference| = {gap:.1e}.")
     lines.append(f"\nMachine: {machine_note()}.")
     write_section("distance_clustering", "\n".join(lines))
 

@@ -5,6 +5,7 @@ the cumulative time of its own line is reported. Writes the ``imports`` section 
 
     .venv/bin/python benchmarks/bench_imports.py [--repeats 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,18 +17,26 @@ import sys
 from _common import machine_note, write_section
 
 MODULES = (
-    "kinship_research", "kinship_research.data", "kinship_research.methods.correlation",
-    "kinship_research.methods.inequality", "kinship_research.methods.meta", "kinship_research.methods.regression",
-    "kinship_research.studies.spirit_level", "kinship_research.studies.social_capital",
-    "kinship_research.networks", "kinship_research.networks.distance_clustering",
-    "kinship_research.networks.critics", "kinship_research.pipeline.cli",
+    "kinship_research",
+    "kinship_research.data",
+    "kinship_research.methods.correlation",
+    "kinship_research.methods.inequality",
+    "kinship_research.methods.meta",
+    "kinship_research.methods.regression",
+    "kinship_research.studies.spirit_level",
+    "kinship_research.studies.social_capital",
+    "kinship_research.networks",
+    "kinship_research.networks.distance_clustering",
+    "kinship_research.networks.critics",
+    "kinship_research.pipeline.cli",
 )
 
 
 def import_seconds(module: str) -> float:
     """Cumulative import time of ``module`` (seconds) in a fresh interpreter."""
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
-                         capture_output=True, text=True, check=True).stderr
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True, check=True
+    ).stderr
     pattern = re.compile(r"import time:\s+\d+ \|\s+(\d+) \|\s*" + re.escape(module) + r"$", re.M)
     return int(pattern.findall(out)[-1]) / 1e6
 
@@ -42,7 +51,9 @@ def main() -> None:
         rows.append((module, statistics.median(times), min(times), max(times)))
         print(f"{module:45s} {rows[-1][1]:.3f} s", flush=True)
     table = "\n".join(f"| `{m}` | {med:.3f} | {lo:.3f}-{hi:.3f} |" for m, med, lo, hi in rows)
-    write_section("imports", f"""## imports
+    write_section(
+        "imports",
+        f"""## imports
 
 `python -X importtime -c "import MODULE"` in a fresh interpreter, cumulative seconds of the module's
 own line, median of {args.repeats} runs (range). Target: the package and any one domain under 0.5 s.
@@ -51,7 +62,8 @@ own line, median of {args.repeats} runs (range). Target: the package and any one
 |---|---:|---:|
 {table}
 
-Machine: {machine_note()}.""")
+Machine: {machine_note()}.""",
+    )
 
 
 if __name__ == "__main__":

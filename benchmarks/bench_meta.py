@@ -5,6 +5,7 @@ table and writes the ``meta`` section of benchmarks/results.md. Each case runs i
 peak RSS); time is the median of 3 calls after one warm-up call. Reference timings: statsmodels'
 ``combine_effects`` (Paule-Mandel, method_re="iterated") on the same data.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,25 +62,28 @@ def main() -> None:
     rows = []
     for spec in cases:
         out = run_case(__file__, spec)
-        label = {"statsmodels_pm": "statsmodels combine_effects (PM)",
-                 "three_level": f"meta.three_level, Shimonovich {spec.get('outcome')}"}.get(
-            spec["kind"], f"meta.random_effects(tau2_method={spec['kind']!r})")
+        label = {
+            "statsmodels_pm": "statsmodels combine_effects (PM)",
+            "three_level": f"meta.three_level, Shimonovich {spec.get('outcome')}",
+        }.get(spec["kind"], f"meta.random_effects(tau2_method={spec['kind']!r})")
         rows.append(f"| {label} | {out['k']:,} | {1000 * out['seconds']:.2f} | {out['rss']:.2f} |")
         print(rows[-1], flush=True)
-    text = "\n".join([
-        "## meta",
-        "",
-        "Random-effects meta-analysis (pooled estimate, tau^2, I^2, H^2, se(tau^2), prediction interval) on "
-        "simulated effects (mu = 0.3, tau^2 = 0.05, v ~ U(0.01, 0.1)); median of 3 calls after a warm-up, "
-        "fresh process per case. Every step is O(k): no k x k matrix (the old `_i2` built one and raised "
-        "MemoryError at k = 100,000).",
-        "",
-        "| call | k | time (ms) | peak RSS (GB) |",
-        "|---|---:|---:|---:|",
-        *rows,
-        "",
-        f"Machine: {machine_note()}.",
-    ])
+    text = "\n".join(
+        [
+            "## meta",
+            "",
+            "Random-effects meta-analysis (pooled estimate, tau^2, I^2, H^2, se(tau^2), prediction interval) on "
+            "simulated effects (mu = 0.3, tau^2 = 0.05, v ~ U(0.01, 0.1)); median of 3 calls after a warm-up, "
+            "fresh process per case. Every step is O(k): no k x k matrix (the old `_i2` built one and raised "
+            "MemoryError at k = 100,000).",
+            "",
+            "| call | k | time (ms) | peak RSS (GB) |",
+            "|---|---:|---:|---:|",
+            *rows,
+            "",
+            f"Machine: {machine_note()}.",
+        ]
+    )
     write_section("meta", text)
 
 

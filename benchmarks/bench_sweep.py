@@ -7,6 +7,7 @@
 
 Usage: KINSHIP_DATA_MIRROR=... .venv/bin/python benchmarks/bench_sweep.py [--replications 1000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,13 +32,16 @@ def study(replications: int) -> None:
     t_serial = time.perf_counter() - start
     with cluster.connect(2) as client:
         start = time.perf_counter()
-        parallel = contagion_detection_study(scenarios, n_replications=replications, n_shuffles=19, seed=1,
-                                             client=client)
+        parallel = contagion_detection_study(
+            scenarios, n_replications=replications, n_shuffles=19, seed=1, client=client
+        )
         t_dask = time.perf_counter() - start
     pd.testing.assert_frame_equal(serial, parallel)
     tasks = 2 * replications
-    print(f"contagion_detection_study, {tasks} replications: serial {t_serial:.1f} s, 2 workers "
-          f"{t_dask:.1f} s (cluster start excluded), speed-up {t_serial / t_dask:.2f}x; tables identical")
+    print(
+        f"contagion_detection_study, {tasks} replications: serial {t_serial:.1f} s, 2 workers "
+        f"{t_dask:.1f} s (cluster start excluded), speed-up {t_serial / t_dask:.2f}x; tables identical"
+    )
 
 
 def sweeps() -> None:
@@ -46,14 +50,17 @@ def sweeps() -> None:
         grid.write_text(GRID)
         for workers in (1, 2):
             start = time.perf_counter()
-            table = sweep.run_sweep("preston_curve", grid, workers=workers, reports_dir=Path(tmp) / f"w{workers}",
-                                    progress=False)
+            table = sweep.run_sweep(
+                "preston_curve", grid, workers=workers, reports_dir=Path(tmp) / f"w{workers}", progress=False
+            )
             wall = time.perf_counter() - start
             assert (table.status == "ok").all()
             cell = table.seconds.mean()
             where = "1 worker (in process)" if workers == 1 else f"{workers} workers (cluster start included)"
-            print(f"8-cell sweep on {where}: {wall:.1f} s wall, "
-                  f"mean cell run {cell:.2f} s, overhead per cell {wall * workers / len(table) - cell:.2f} s")
+            print(
+                f"8-cell sweep on {where}: {wall:.1f} s wall, "
+                f"mean cell run {cell:.2f} s, overhead per cell {wall * workers / len(table) - cell:.2f} s"
+            )
 
 
 def main() -> None:

@@ -3,9 +3,10 @@
 :func:`map_seeded` gives task ``i`` the ``i``-th child of ``SeedSequence(seed).spawn(len(tasks))``
 and gathers the results in task order, so a Monte Carlo study gives identical numbers serially,
 on one Dask worker or on many (the child seeds do not depend on who runs a task or when).
-Large read-only inputs (graphs, panels) are passed as ``shared`` and scattered to the workers once
+Large read-only inputs (graphs, panels) are passed as ``shared`` and put into the task graph once
 instead of being shipped with every task.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -24,7 +25,7 @@ def map_seeded(func: Callable, tasks: Sequence, *, seed=None, client=None, share
 
     ``func`` must be a pure function of its arguments (build its generator with
     ``np.random.default_rng(child_seed)``). With ``client`` (a ``dask.distributed.Client``) each
-    task runs as one Dask task; ``shared`` values are scattered once (broadcast) and reach ``func``
+    task runs as one Dask task; ``shared`` values enter the task graph once and reach ``func``
     as the same keyword arguments.
     """
     tasks = list(tasks)
@@ -32,6 +33,8 @@ def map_seeded(func: Callable, tasks: Sequence, *, seed=None, client=None, share
     shared = dict(shared or {})
     if client is None:
         return [func(task, child, **shared) for task, child in zip(tasks, children)]
-    scattered = {k: client.scatter(v, broadcast=True, hash=False) for k, v in shared.items()}
-    futures = [client.submit(func, task, child, pure=False, **scattered) for task, child in zip(tasks, children)]
+    # shared inputs are put in the graph once (one key each) and every task depends on that key;
+    # scattering them instead lost the data when a worker released its replica (FutureCancelledError)
+    keys = {k: client.submit(lambda value: value, v, pure=False) for k, v in shared.items()}
+    futures = [client.submit(func, task, child, pure=False, **keys) for task, child in zip(tasks, children)]
     return client.gather(futures)

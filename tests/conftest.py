@@ -1,4 +1,5 @@
 """Shared fixtures. Tests never use the network; mirror files are reached through KINSHIP_DATA_MIRROR."""
+
 import os
 from pathlib import Path
 

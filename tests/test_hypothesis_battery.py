@@ -11,6 +11,7 @@ sequences, wrong shapes, nested lists as ids, bytes, dicts). The call must eithe
 Examples are derandomised (the same every run) and few, so the battery is fast and its expected
 failures (``xfail(strict=True)``, with the reason) are stable. Run with ``-s`` to see the counts.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -30,25 +31,69 @@ from kinship_research.networks import assortativity, mean_field
 from kinship_research.networks.distance_clustering import distance_clustering
 from kinship_research.studies import spirit_level
 
-SETTINGS = settings(max_examples=12, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=12, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 FOREIGN_MESSAGES = (
-    "could not convert", "setting an array element with a sequence", "invalid literal", "can't convert",
-    "unhashable type", "ufunc", "operands could not be broadcast", "out of bounds", "Cannot cast",
-    "truth value of", "object of type", "unsupported operand", "not supported between", "must be real number, not",
-    "float() argument", "int() argument", "object is not iterable", "Unable to coerce", "no numeric data",
-    "only length-1 arrays", "inhomogeneous", "Length of values", "Expected 2D array",
-    "object cannot be interpreted", "zero-size array",
+    "could not convert",
+    "setting an array element with a sequence",
+    "invalid literal",
+    "can't convert",
+    "unhashable type",
+    "ufunc",
+    "operands could not be broadcast",
+    "out of bounds",
+    "Cannot cast",
+    "truth value of",
+    "object of type",
+    "unsupported operand",
+    "not supported between",
+    "must be real number, not",
+    "float() argument",
+    "int() argument",
+    "object is not iterable",
+    "Unable to coerce",
+    "no numeric data",
+    "only length-1 arrays",
+    "inhomogeneous",
+    "Length of values",
+    "Expected 2D array",
+    "object cannot be interpreted",
+    "zero-size array",
 )
 TALLY: Counter = Counter()
 
 GARBAGE = st.one_of(
     st.text(max_size=4),
     st.complex_numbers(max_magnitude=1e3, allow_nan=False, allow_infinity=False).filter(lambda z: z.imag != 0),
-    st.sampled_from([float("nan"), float("inf"), -float("inf"), 1e308, -1e308, 0.0, -1.0, 2.0, None, True,
-                     b"\x00\xff", {}, {"a": 1}, [], (), np.array([]), np.ones((2, 2, 2)), [[1.0, 2.0], [3.0]],
-                     [["a"], ["b"]], [1.0 + 2.0j, 3.0], ["1", "2", "x"], [1.0, float("nan"), 3.0, 4.0, 5.0],
-                     [1.0, float("inf"), 3.0, 4.0, 5.0], [5.0, 5.0, 5.0, 5.0, 5.0, 5.0]]),
+    st.sampled_from(
+        [
+            float("nan"),
+            float("inf"),
+            -float("inf"),
+            1e308,
+            -1e308,
+            0.0,
+            -1.0,
+            2.0,
+            None,
+            True,
+            b"\x00\xff",
+            {},
+            {"a": 1},
+            [],
+            (),
+            np.array([]),
+            np.ones((2, 2, 2)),
+            [[1.0, 2.0], [3.0]],
+            [["a"], ["b"]],
+            [1.0 + 2.0j, 3.0],
+            ["1", "2", "x"],
+            [1.0, float("nan"), 3.0, 4.0, 5.0],
+            [1.0, float("inf"), 3.0, 4.0, 5.0],
+            [5.0, 5.0, 5.0, 5.0, 5.0, 5.0],
+        ]
+    ),
     st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=0, max_size=6),
     st.lists(st.text(max_size=2), min_size=1, max_size=6),
 )
@@ -57,8 +102,9 @@ X = [1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0, 55.0, 89.0]
 Y = [2.0, 1.0, 4.0, 3.0, 7.0, 9.0, 8.0, 12.0, 15.0, 14.0]
 EFFECT = [0.1, 0.3, -0.2, 0.5, 0.25, 0.0, 0.4]
 VARIANCE = [0.01, 0.04, 0.02, 0.09, 0.03, 0.05, 0.02]
-FRAME = pd.DataFrame({"iso3": list("ABCDEFGHIJ"), "gini": X, "y": Y,
-                      "gdp": [10.0, 12.0, 9.0, 15.0, 11.0, 14.0, 13.0, 10.5, 16.0, 12.5]})
+FRAME = pd.DataFrame(
+    {"iso3": list("ABCDEFGHIJ"), "gini": X, "y": Y, "gdp": [10.0, 12.0, 9.0, 15.0, 11.0, 14.0, 13.0, 10.5, 16.0, 12.5]}
+)
 GRAPH = nx.karate_club_graph()
 TRAIT = np.array([i % 2 for i in range(GRAPH.number_of_nodes())], dtype=float)
 EGO, ALTER = zip(*GRAPH.edges(), strict=True)
@@ -80,45 +126,83 @@ CASES = {
     "egger_test": (meta.egger_test, [EFFECT, VARIANCE], {}, ["0", "1", "level"]),
     "meta_leave_one_out": (meta.leave_one_out, [EFFECT, VARIANCE], {}, ["0", "1"]),
     "cumulative": (meta.cumulative, [EFFECT, VARIANCE], {}, ["0", "1"]),
-    "meta_regression": (meta.meta_regression, [EFFECT, VARIANCE, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]], {},
-                        ["2", "threshold"]),
+    "meta_regression": (
+        meta.meta_regression,
+        [EFFECT, VARIANCE, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]],
+        {},
+        ["2", "threshold"],
+    ),
     "log_ratio_from_ci": (meta.log_ratio_from_ci, [[1.2, 0.9], [1.0, 0.7], [1.4, 1.2]], {}, ["0", "1", "level"]),
     "rescale": (meta.rescale, [EFFECT, VARIANCE, 2.0], {}, ["2"]),
-    "control_for_income": (spirit_level.control_for_income, [FRAME, "gini", ["y"]], {"income": "gdp"},
-                           ["1", "2", "income", "level"]),
+    "control_for_income": (
+        spirit_level.control_for_income,
+        [FRAME, "gini", ["y"]],
+        {"income": "gdp"},
+        ["1", "2", "income", "level"],
+    ),
     "tie_correlation": (assortativity.tie_correlation, [TRAIT, list(EGO), list(ALTER)], {}, ["0", "1", "level"]),
-    "distance_clustering": (distance_clustering, [GRAPH, TRAIT],
-                            {"max_distance": 2, "n_permutations": 5, "seed": 0},
-                            ["1", "egos", "max_distance", "n_permutations"]),
+    "distance_clustering": (
+        distance_clustering,
+        [GRAPH, TRAIT],
+        {"max_distance": 2, "n_permutations": 5, "seed": 0},
+        ["1", "egos", "max_distance", "n_permutations"],
+    ),
     "sisa_mean_field_prevalence": (mean_field.sisa_mean_field_prevalence, [0.5, 0.2], {}, ["0", "1", "alpha"]),
 }
 _MODULE = "left for the module's owner (issue 15 battery)"
 KNOWN = {  # case/argument: why it still fails; the module's owner fixes it and removes the entry
     "gini_ci/seed": "methods/inequality.gini_ci passes seed to numpy.random.default_rng unchecked: strings or "
-                    f"floats get numpy's SeedSequence TypeError; {_MODULE}",
+    f"floats get numpy's SeedSequence TypeError; {_MODULE}",
     "meta_regression/2": "methods/meta.meta_regression converts the moderator with np.asarray(float): numpy's "
-                         f"'could not convert' message, a scalar NaN gives IndexError; {_MODULE}",
+    f"'could not convert' message, a scalar NaN gives IndexError; {_MODULE}",
     "meta_regression/threshold": f"methods/meta.meta_regression does not check threshold is a finite real; {_MODULE}",
     "log_ratio_from_ci/0": f"methods/meta.log_ratio_from_ci converts ratios with np.asarray(float); {_MODULE}",
     "log_ratio_from_ci/1": f"methods/meta.log_ratio_from_ci converts ci_low with np.asarray(float); {_MODULE}",
     "rescale/2": "methods/meta.rescale does not check factor: strings get numpy's message and 1e308 overflows "
-                 f"silently to inf; {_MODULE}",
+    f"silently to inf; {_MODULE}",
     "control_for_income/2": "studies/spirit_level._as_list takes a number for ys and fails with "
-                            f"'float object is not iterable'; {_MODULE}",
+    f"'float object is not iterable'; {_MODULE}",
     "distance_clustering/egos": "networks/distance_clustering._choose_egos: a float or nested list as egos "
-                                f"gives 'not iterable' / 'unhashable type'; {_MODULE}",
+    f"gives 'not iterable' / 'unhashable type'; {_MODULE}",
 }
 
 
 # seen only with the fixed values below (the few hypothesis examples do not draw them)
 KNOWN_FIXED = KNOWN | {
     "distance_clustering/n_permutations": "networks/distance_clustering: n_permutations=True reaches numpy's "
-                                          f"random generator; {_MODULE}",
+    f"random generator; {_MODULE}",
 }
-FIXED = ["", "abc", 1 + 2j, float("nan"), float("inf"), -float("inf"), 1e308, -1e308, 0.0, -1.0, 2.0, None, True,
-         b"\x00\xff", {}, {"a": 1}, [], (), np.array([]), np.ones((2, 2, 2)), [[1.0, 2.0], [3.0]], [["a"], ["b"]],
-         [1 + 2j, 3.0], ["1", "2", "x"], [1.0, float("nan"), 3, 4, 5], [1.0, float("inf"), 3, 4, 5], [5.0] * 6,
-         [float("nan")], ["a", "b"]]
+FIXED = [
+    "",
+    "abc",
+    1 + 2j,
+    float("nan"),
+    float("inf"),
+    -float("inf"),
+    1e308,
+    -1e308,
+    0.0,
+    -1.0,
+    2.0,
+    None,
+    True,
+    b"\x00\xff",
+    {},
+    {"a": 1},
+    [],
+    (),
+    np.array([]),
+    np.ones((2, 2, 2)),
+    [[1.0, 2.0], [3.0]],
+    [["a"], ["b"]],
+    [1 + 2j, 3.0],
+    ["1", "2", "x"],
+    [1.0, float("nan"), 3, 4, 5],
+    [1.0, float("inf"), 3, 4, 5],
+    [5.0] * 6,
+    [float("nan")],
+    ["a", "b"],
+]
 
 
 def numbers(value):
@@ -176,8 +260,10 @@ def call_with(name: str, slot: str, garbage) -> None:
 @pytest.fixture(scope="module", autouse=True)
 def report_counts():
     yield
-    print(f"\nbad-input battery: {TALLY['tried']} tried, {TALLY['clear error']} clear errors, "
-          f"{TALLY['finite result']} finite results")
+    print(
+        f"\nbad-input battery: {TALLY['tried']} tried, {TALLY['clear error']} clear errors, "
+        f"{TALLY['finite result']} finite results"
+    )
 
 
 @pytest.mark.parametrize("name, slot", list(params(KNOWN)))

@@ -1,5 +1,6 @@
 """map_seeded and the Monte Carlo functions that use it: identical numbers serially, on one Dask
 worker and on two (one SeedSequence.spawn child per task, gathered in task order)."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,8 +31,9 @@ def test_map_seeded_matches_the_spawned_children_in_task_order(clients):
     serial = map_seeded(_draw, range(6), seed=3, shared={"offset": 7})
     np.testing.assert_array_equal(serial, expected)
     for client in clients.values():
-        np.testing.assert_array_equal(map_seeded(_draw, range(6), seed=3, client=client, shared={"offset": 7}),
-                                      expected)
+        np.testing.assert_array_equal(
+            map_seeded(_draw, range(6), seed=3, client=client, shared={"offset": 7}), expected
+        )
     assert not np.array_equal(map_seeded(_draw, range(6), seed=4, shared={"offset": 7}), expected)
 
 
@@ -41,10 +43,14 @@ def test_placebo_and_detection_study_identical_serial_and_on_one_or_two_workers(
     placebo = placebo_permutations(net, "trait", n_permutations=20, tie_types=("ego_nominated",), seed=2)
     study = contagion_detection_study({"homophily": SMALL}, n_replications=3, n_shuffles=19, seed=5)
     for client in clients.values():
-        pd.testing.assert_frame_equal(placebo_permutations(net, "trait", n_permutations=20, seed=2,
-                                                           tie_types=("ego_nominated",), client=client), placebo)
-        pd.testing.assert_frame_equal(contagion_detection_study({"homophily": SMALL}, n_replications=3,
-                                                                n_shuffles=19, seed=5, client=client), study)
+        pd.testing.assert_frame_equal(
+            placebo_permutations(net, "trait", n_permutations=20, seed=2, tie_types=("ego_nominated",), client=client),
+            placebo,
+        )
+        pd.testing.assert_frame_equal(
+            contagion_detection_study({"homophily": SMALL}, n_replications=3, n_shuffles=19, seed=5, client=client),
+            study,
+        )
 
 
 def test_replicate_and_equilibrium_sweep_identical_serial_and_on_one_or_two_workers(clients):
@@ -59,5 +65,6 @@ def test_replicate_and_equilibrium_sweep_identical_serial_and_on_one_or_two_work
     for client in clients.values():
         for a, b in zip(replicate(graph, "SIS", 5.0, 4, seed=9, beta=0.3, gamma=0.2, client=client), runs):
             pd.testing.assert_frame_equal(a, b)
-        pd.testing.assert_frame_equal(equilibrium_sweep(graph, "SIS", "beta", [0.2, 0.4], 5.0, 2.0, 3, seed=9,
-                                                        gamma=0.2, client=client), sweep)
+        pd.testing.assert_frame_equal(
+            equilibrium_sweep(graph, "SIS", "beta", [0.2, 0.4], 5.0, 2.0, 3, seed=9, gamma=0.2, client=client), sweep
+        )

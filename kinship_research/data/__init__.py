@@ -3,6 +3,7 @@
 >>> from kinship_research import data
 >>> data.load("gapminder").head()          # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import importlib
@@ -26,8 +27,19 @@ from .retrieve import (
 )
 
 __all__ = [
-    "CACHE_ENV", "MIRROR_ENV", "DataHashError", "DataUnavailableError", "Entry", "cache_dir",
-    "catalog", "entries", "entry", "fetch", "load", "mirror_dir", "sha256",
+    "CACHE_ENV",
+    "MIRROR_ENV",
+    "DataHashError",
+    "DataUnavailableError",
+    "Entry",
+    "cache_dir",
+    "catalog",
+    "entries",
+    "entry",
+    "fetch",
+    "load",
+    "mirror_dir",
+    "sha256",
 ]
 
 
@@ -44,16 +56,21 @@ def loader(e: Entry):
     module = importlib.import_module(f"kinship_research.data.loaders.{module_name}")
     fn = getattr(module, function, None)
     if not (inspect.isfunction(fn) and fn.__module__ == module.__name__):
-        raise ValueError(f"{e.id}: loader {e.loader!r} is not a function defined in {module.__name__}; "
-                         f"registered loaders there: {', '.join(loader_functions(module_name))}")
+        raise ValueError(
+            f"{e.id}: loader {e.loader!r} is not a function defined in {module.__name__}; "
+            f"registered loaders there: {', '.join(loader_functions(module_name))}"
+        )
     return fn
 
 
 def loader_functions(module_name: str) -> list[str]:
     """Public functions defined in ``kinship_research.data.loaders.<module_name>``."""
     module = importlib.import_module(f"kinship_research.data.loaders.{module_name}")
-    return sorted(n for n, f in vars(module).items()
-                  if inspect.isfunction(f) and f.__module__ == module.__name__ and not n.startswith("_"))
+    return sorted(
+        n
+        for n, f in vars(module).items()
+        if inspect.isfunction(f) and f.__module__ == module.__name__ and not n.startswith("_")
+    )
 
 
 def load(dataset_id: str) -> pd.DataFrame:
@@ -69,10 +86,18 @@ def catalog() -> pd.DataFrame:
     for e in entries().values():
         path = locate(e)
         good = verified_copy(e)
-        rows.append({
-            "id": e.id, "title": e.title, "kind": e.kind, "source": e.source, "terms": e.terms,
-            "citation": e.citation, "url": e.url or e.official, "local": str(path) if path else None,
-            "cached": path is not None and (e.kind != "url" or path.parent == cache_dir()),
-            "available": good is not None,  # a copy whose sha256 (of every file) matches the registry
-        })
+        rows.append(
+            {
+                "id": e.id,
+                "title": e.title,
+                "kind": e.kind,
+                "source": e.source,
+                "terms": e.terms,
+                "citation": e.citation,
+                "url": e.url or e.official,
+                "local": str(path) if path else None,
+                "cached": path is not None and (e.kind != "url" or path.parent == cache_dir()),
+                "available": good is not None,  # a copy whose sha256 (of every file) matches the registry
+            }
+        )
     return pd.DataFrame(rows)

@@ -14,6 +14,7 @@ References
 US Census Bureau, American Community Survey, table B19083; Census Data API user guide,
 https://www.census.gov/data/developers/guidance/api-user-guide.html
 """
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,8 @@ import numbers
 import pandas as pd
 import requests
 
-from kinship_research.data.retrieve import DataUnavailableError
 from kinship_research.data.codes import STATES
+from kinship_research.data.retrieve import DataUnavailableError
 
 API_BASE = "https://api.census.gov/data"
 GINI_VARIABLE = "B19083_001E"
@@ -54,8 +55,10 @@ def parse_state_gini(payload: object, year: int) -> pd.DataFrame:
     B19083_001E or state columns, has non-numeric or out-of-range Gini values, or unknown FIPS codes.
     """
     if not isinstance(payload, list) or len(payload) < 2 or not all(isinstance(r, list) for r in payload):
-        raise ValueError("malformed ACS response: expected a JSON list of rows (lists), header first, "
-                         f"with at least one data row; got {type(payload).__name__}")
+        raise ValueError(
+            "malformed ACS response: expected a JSON list of rows (lists), header first, "
+            f"with at least one data row; got {type(payload).__name__}"
+        )
     header, rows = payload[0], payload[1:]
     needed = ["NAME", GINI_VARIABLE, "state"]
     absent = [c for c in needed if c not in header]
@@ -77,13 +80,15 @@ def parse_state_gini(payload: object, year: int) -> pd.DataFrame:
     unknown = sorted(set(raw["state"]) - set(codes.index))
     if unknown:
         raise ValueError(f"ACS response has unknown state FIPS codes {unknown}; known: {', '.join(codes.index)}")
-    out = pd.DataFrame({
-        "state": codes.loc[raw["state"], "state"].to_numpy(),
-        "state_abbr": codes.loc[raw["state"], "state_abbr"].to_numpy(),
-        "state_fips": raw["state"].to_numpy(),
-        "gini": gini.to_numpy(dtype=float),
-        "year": int(year),
-    })
+    out = pd.DataFrame(
+        {
+            "state": codes.loc[raw["state"], "state"].to_numpy(),
+            "state_abbr": codes.loc[raw["state"], "state_abbr"].to_numpy(),
+            "state_fips": raw["state"].to_numpy(),
+            "gini": gini.to_numpy(dtype=float),
+            "year": int(year),
+        }
+    )
     return out.sort_values("state_fips", ignore_index=True)
 
 

@@ -12,6 +12,7 @@ file names (no folders, no ``..``, no absolute paths), every sha256 must be 64 h
 ``[files]`` maps the other files a dataset's loader reads (e.g. a shapefile's .dbf/.shx and a CSV)
 to their sha256; they are verified with the main file every time.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -42,8 +43,9 @@ def check_filename(name: object, where: str, *, folders: bool = False) -> str:
     plain = bool(parts) and all(p and not p.startswith(".") and not set(p) & {"\\", "\0"} for p in parts)
     if not plain or (len(parts) > 1 and not folders):
         allowed = "a relative path of plain names inside the package" if folders else "a plain file name"
-        raise ValueError(f"{where}: filename {name!r} must be {allowed} such as 'data.csv' "
-                         "(no '..', hidden names or absolute paths)")
+        raise ValueError(
+            f"{where}: filename {name!r} must be {allowed} such as 'data.csv' (no '..', hidden names or absolute paths)"
+        )
     return name
 
 
@@ -51,9 +53,11 @@ def check_loader(spec: object, where: str) -> str:
     """``spec`` if it is ``module:function`` naming a module of kinship_research.data.loaders."""
     module, sep, function = str(spec).partition(":") if isinstance(spec, str) else ("", "", "")
     if not (sep and module in loader_modules() and _IDENTIFIER.fullmatch(function)):
-        raise ValueError(f"{where}: loader {spec!r} must be 'module:function' with module one of "
-                         f"{', '.join(loader_modules())} (kinship_research.data.loaders) "
-                         "and a public function name")
+        raise ValueError(
+            f"{where}: loader {spec!r} must be 'module:function' with module one of "
+            f"{', '.join(loader_modules())} (kinship_research.data.loaders) "
+            "and a public function name"
+        )
     return spec
 
 
@@ -109,8 +113,9 @@ class Entry:
         for name, digest in {raw["filename"]: raw["sha256"], **files}.items():
             check_filename(name, path.name, folders=raw["kind"] != "url")
             if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
-                raise ValueError(f"{path.name}: sha256 of {name!r} must be 64 lowercase hex digits, "
-                                 f"got {str(digest)[:80]!r}")
+                raise ValueError(
+                    f"{path.name}: sha256 of {name!r} must be 64 lowercase hex digits, got {str(digest)[:80]!r}"
+                )
         text = [k for k in REQUIRED if not isinstance(raw[k], str)]
         if text:
             raise ValueError(f"{path.name}: fields {text} must be strings")
@@ -131,8 +136,9 @@ def entries() -> dict[str, Entry]:
 def entry(dataset_id: str) -> Entry:
     """The registry entry for ``dataset_id``; unknown ids raise KeyError naming close matches."""
     if not isinstance(dataset_id, str):
-        raise TypeError(f"a dataset id is a string such as 'gapminder', got {type(dataset_id).__name__} "
-                        f"{str(dataset_id)[:80]!r}")
+        raise TypeError(
+            f"a dataset id is a string such as 'gapminder', got {type(dataset_id).__name__} {str(dataset_id)[:80]!r}"
+        )
     known = entries()
     if dataset_id not in known:
         close = difflib.get_close_matches(str(dataset_id), known, n=3, cutoff=0.5)

@@ -9,6 +9,7 @@ files left by a killed download (older than :data:`STALE_SECONDS`) are removed b
 and a failed download removes the cache folders it created. A dataset made of several files (a
 shapefile's .shp/.dbf/.shx plus a CSV) has every file checked: the registry's ``[files]`` table.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,8 +73,10 @@ def mirror_dir() -> Path | None:
     path = Path(value).expanduser()
     if not path.is_dir():
         what = "a file" if path.exists() else "missing"
-        raise ValueError(f"{MIRROR_ENV}={value} must name a folder of byte-identical copies, "
-                         f"but it is {what}; set it to such a folder or unset it")
+        raise ValueError(
+            f"{MIRROR_ENV}={value} must name a folder of byte-identical copies, "
+            f"but it is {what}; set it to such a folder or unset it"
+        )
     return path
 
 

@@ -2,6 +2,7 @@
 
 ``level`` is always interval coverage (0.95); ``alpha`` is always a decision threshold (0.05).
 """
+
 from __future__ import annotations
 
 import math
@@ -14,16 +15,18 @@ import pandas as pd
 def check_level(level) -> float:
     """``level`` as a float, or ValueError unless it is a coverage strictly between 0 and 1."""
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ValueError(f"level is the interval coverage and must be strictly between 0 and 1 "
-                         f"(e.g. 0.95), got {level!r}")
+        raise ValueError(
+            f"level is the interval coverage and must be strictly between 0 and 1 (e.g. 0.95), got {level!r}"
+        )
     return float(level)
 
 
 def check_alpha(alpha) -> float:
     """``alpha`` as a float, or ValueError unless it is a threshold strictly between 0 and 1."""
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        raise ValueError(f"alpha is the decision threshold and must be strictly between 0 and 1 "
-                         f"(e.g. 0.05), got {alpha!r}")
+        raise ValueError(
+            f"alpha is the decision threshold and must be strictly between 0 and 1 (e.g. 0.05), got {alpha!r}"
+        )
     return float(alpha)
 
 
@@ -44,8 +47,7 @@ def check_positive_int(name: str, value, minimum: int = 1) -> int:
     return value
 
 
-def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str = "data",
-                    numeric: bool = False) -> None:
+def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str = "data", numeric: bool = False) -> None:
     """KeyError naming the missing columns (and the available ones); ValueError for non-numeric
     columns when ``numeric``."""
     if not isinstance(df, pd.DataFrame):
@@ -78,15 +80,16 @@ def as_float_array(name: str, values, ndim: int | None = 1) -> np.ndarray:
     what was given (strings, complex numbers, ragged or nested sequences, mappings) instead of numpy's
     message."""
     if isinstance(values, (str, bytes, dict)) or values is None:
-        raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__} "
-                        f"{str(values)[:80]!r}")
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__} {str(values)[:80]!r}")
     try:
         array = np.asarray(values)
         if array.dtype.kind not in "biufc":
             array = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a sequence of real numbers; got {type(values).__name__} "
-                        f"{str(values)[:80]!r} (non-numeric or ragged entries)") from None
+        raise TypeError(
+            f"{name} must be a sequence of real numbers; got {type(values).__name__} "
+            f"{str(values)[:80]!r} (non-numeric or ragged entries)"
+        ) from None
     if array.dtype.kind == "c":
         raise TypeError(f"{name} must be real numbers, got complex values")
     if ndim is not None and array.ndim != ndim:

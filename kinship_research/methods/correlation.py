@@ -8,6 +8,7 @@ References
 ----------
 Fisher RA (1921) Metron 1:3-32. Bonett DG, Wright TA (2000) Psychometrika 65:23-28.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,15 +43,19 @@ def paired_correlation(x, y, *, correlation: str = "pearson", level: float = 0.9
         se = 1 / np.sqrt(n - 3)
     else:
         r, p = stats.spearmanr(x, y)
-        se = np.sqrt((1 + r ** 2 / 2) / (n - 3))
+        se = np.sqrt((1 + r**2 / 2) / (n - 3))
     half = stats.norm.ppf((1 + level) / 2) * se
     z = np.arctanh(np.clip(r, -1 + 1e-15, 1 - 1e-15))
-    return {"r": float(r), "ci_low": float(np.tanh(z - half)), "ci_high": float(np.tanh(z + half)),
-            "p_value": float(p), "n": int(n)}
+    return {
+        "r": float(r),
+        "ci_low": float(np.tanh(z - half)),
+        "ci_high": float(np.tanh(z + half)),
+        "p_value": float(p),
+        "n": int(n),
+    }
 
 
-def correlate(df: pd.DataFrame, x: str, ys, *, correlation: str = "pearson",
-              level: float = 0.95) -> pd.DataFrame:
+def correlate(df: pd.DataFrame, x: str, ys, *, correlation: str = "pearson", level: float = 0.95) -> pd.DataFrame:
     """Correlation of column ``x`` with each column in ``ys`` (pairwise-complete rows).
 
     Returns one row per outcome: x, outcome, method, r, ci_low, ci_high, p_value, n.
@@ -83,8 +88,19 @@ def association(data: pd.DataFrame, x: str, y: str, *, level: float = 0.95) -> p
     r = paired_correlation(pair[x], pair[y], level=level)
     fit = stats.linregress(pair[x], pair[y])
     t = stats.t.ppf(0.5 + level / 2, r["n"] - 2)
-    return pd.DataFrame([{
-        "x": x, "y": y, "n": r["n"], "r": r["r"], "r_ci_low": r["ci_low"], "r_ci_high": r["ci_high"],
-        "slope": fit.slope, "slope_ci_low": fit.slope - t * fit.stderr,
-        "slope_ci_high": fit.slope + t * fit.stderr, "p_value": r["p_value"],
-    }])
+    return pd.DataFrame(
+        [
+            {
+                "x": x,
+                "y": y,
+                "n": r["n"],
+                "r": r["r"],
+                "r_ci_low": r["ci_low"],
+                "r_ci_high": r["ci_high"],
+                "slope": fit.slope,
+                "slope_ci_low": fit.slope - t * fit.stderr,
+                "slope_ci_high": fit.slope + t * fit.stderr,
+                "p_value": r["p_value"],
+            }
+        ]
+    )

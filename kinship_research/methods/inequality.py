@@ -11,6 +11,7 @@ Atkinson AB (1970) On the measurement of inequality. J Econ Theory 2:244-263.
 Cobham A, Sumner A (2013) Is it all about the tails? The Palma measure of income inequality.
 CGD Working Paper 343.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,8 +22,15 @@ import pandas as pd
 from kinship_research.methods.checks import as_float_array, check_finite, check_level, check_positive_int
 
 __all__ = [
-    "GiniInterval", "atkinson", "gini", "gini_ci", "lorenz_curve", "mean_log_deviation",
-    "palma", "quintile_ratio", "theil",
+    "GiniInterval",
+    "atkinson",
+    "gini",
+    "gini_ci",
+    "lorenz_curve",
+    "mean_log_deviation",
+    "palma",
+    "quintile_ratio",
+    "theil",
 ]
 
 
@@ -46,8 +54,9 @@ def _validate(x, weights=None, *, positive: bool = False) -> tuple[np.ndarray, n
     else:
         w = as_float_array("weights", weights)
         if w.shape != x.shape:
-            raise ValueError(f"weights have shape {w.shape} but incomes have shape {x.shape}: "
-                             "give one weight per income")
+            raise ValueError(
+                f"weights have shape {w.shape} but incomes have shape {x.shape}: give one weight per income"
+            )
         if not np.all(np.isfinite(w)) or np.any(w < 0):
             raise ValueError("weights must be finite and non-negative")
         if w.sum() <= 0:
@@ -275,6 +284,6 @@ def gini_ci(x, *, weights=None, n_boot: int = 2000, seed=None, level: float = 0.
         draws = rng.integers(0, x.size, size=(rows, x.size)) + x.size * np.arange(rows)[:, None]
         counts = np.bincount(draws.ravel(), minlength=rows * x.size).reshape(rows, x.size)
         with np.errstate(invalid="ignore", divide="ignore"):  # all-zero resamples give NaN
-            estimates[start:start + len(counts)] = _gini_sorted(xs, counts * ws)
+            estimates[start : start + len(counts)] = _gini_sorted(xs, counts * ws)
     low, high = np.nanquantile(estimates, [(1 - level) / 2, (1 + level) / 2])
     return GiniInterval(gini(x, weights=w), float(low), float(high), int(x.size), int(n_boot), level)

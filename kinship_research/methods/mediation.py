@@ -1,4 +1,5 @@
 """Linear mediation by the product of coefficients with a case-resampling bootstrap."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,20 +56,39 @@ class MediationResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per path: a, b, indirect (a*b), direct (c'), total (c)."""
-        return pd.DataFrame([{
-            "path": k, "estimate": v, "std_error": self.std_error[k], "ci_low": self.ci_low[k],
-            "ci_high": self.ci_high[k], "n": self.n, "n_boot": self.n_boot,
-            "ci_method": self.ci_method, "level": self.level,
-        } for k, v in self.estimates.items()])
+        return pd.DataFrame(
+            [
+                {
+                    "path": k,
+                    "estimate": v,
+                    "std_error": self.std_error[k],
+                    "ci_low": self.ci_low[k],
+                    "ci_high": self.ci_high[k],
+                    "n": self.n,
+                    "n_boot": self.n_boot,
+                    "ci_method": self.ci_method,
+                    "level": self.level,
+                }
+                for k, v in self.estimates.items()
+            ]
+        )
 
 
-PATHS = ("a (exposure -> mediator)", "b (mediator -> outcome | exposure)", "indirect (a*b)",
-         "direct (c')", "total (c)")
+PATHS = ("a (exposure -> mediator)", "b (mediator -> outcome | exposure)", "indirect (a*b)", "direct (c')", "total (c)")
 
 
-def mediation(data: pd.DataFrame, exposure: str, mediator: str, outcome: str, *, covariates=(),
-              n_boot: int = 2000, ci_method: str = "BCa", level: float = 0.95,
-              seed: int | None = 0) -> MediationResult:
+def mediation(
+    data: pd.DataFrame,
+    exposure: str,
+    mediator: str,
+    outcome: str,
+    *,
+    covariates=(),
+    n_boot: int = 2000,
+    ci_method: str = "BCa",
+    level: float = 0.95,
+    seed: int | None = 0,
+) -> MediationResult:
     """Linear mediation X → M → Y by the product of coefficients with a case-resampling bootstrap.
 
     Two OLS regressions on the complete cases (Baron & Kenny 1986):
@@ -118,8 +138,7 @@ def mediation(data: pd.DataFrame, exposure: str, mediator: str, outcome: str, *,
     complete = data[names].apply(pd.to_numeric, errors="raise").dropna()
     n = len(complete)
     if n < len(covariates) + 6:
-        raise ValueError(f"too few complete cases ({n}) for mediation with "
-                         f"{len(covariates)} covariates")
+        raise ValueError(f"too few complete cases ({n}) for mediation with {len(covariates)} covariates")
     x = complete[exposure].to_numpy(float)
     m = complete[mediator].to_numpy(float)
     y = complete[outcome].to_numpy(float)
@@ -129,13 +148,28 @@ def mediation(data: pd.DataFrame, exposure: str, mediator: str, outcome: str, *,
         return _mediation_paths(x, m, y, c, np.asarray(idx))
 
     point = statistic(np.arange(n))
-    boot = stats.bootstrap((np.arange(n),), statistic, vectorized=True, n_resamples=n_boot,
-                           method=ci_method, confidence_level=level,
-                           rng=np.random.default_rng(seed))
+    boot = stats.bootstrap(
+        (np.arange(n),),
+        statistic,
+        vectorized=True,
+        n_resamples=n_boot,
+        method=ci_method,
+        confidence_level=level,
+        rng=np.random.default_rng(seed),
+    )
     ci = boot.confidence_interval
     return MediationResult(
-        exposure, mediator, outcome, covariates,
+        exposure,
+        mediator,
+        outcome,
+        covariates,
         estimates=dict(zip(PATHS, map(float, point))),
-        ci_low=dict(zip(PATHS, map(float, ci.low))), ci_high=dict(zip(PATHS, map(float, ci.high))),
+        ci_low=dict(zip(PATHS, map(float, ci.low))),
+        ci_high=dict(zip(PATHS, map(float, ci.high))),
         std_error=dict(zip(PATHS, map(float, boot.standard_error))),
-        n=n, n_boot=n_boot, ci_method=ci_method, level=level, seed=seed)
+        n=n,
+        n_boot=n_boot,
+        ci_method=ci_method,
+        level=level,
+        seed=seed,
+    )

@@ -22,6 +22,7 @@ graphical test. BMJ 315:629-634.
 Konstantopoulos S (2011) Fixed effects and variance components estimation in three-level
 meta-analysis. Res Synth Methods 2:61-76.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -301,12 +302,16 @@ class RandomEffectsResult:
         pct = round(100 * self.level)
         lines = [
             f"Random-effects meta-analysis ({self.tau2_method}, test {self.test}), k = {self.k}",
-            (f"estimate {self.estimate:.4f} (se {self.std_error:.4f}), {pct}% CI [{self.ci_low:.4f}, "
-             f"{self.ci_high:.4f}], {'t' if self.test == 'knha' else 'z'} = {self.statistic:.3f}, "
-             f"p = {self.p_value:.3g}"),
+            (
+                f"estimate {self.estimate:.4f} (se {self.std_error:.4f}), {pct}% CI [{self.ci_low:.4f}, "
+                f"{self.ci_high:.4f}], {'t' if self.test == 'knha' else 'z'} = {self.statistic:.3f}, "
+                f"p = {self.p_value:.3g}"
+            ),
             f"{pct}% prediction interval ({self.prediction}) [{self.pi_low:.4f}, {self.pi_high:.4f}]",
-            (f"tau^2 = {self.tau2:.4f} (se {self.tau2_se:.4f}), I^2 = {100 * self.i2:.2f}%, H^2 = {self.h2:.3f}, "
-             f"Q({self.q_df}) = {self.q:.4f}, p = {self.q_p_value:.3g}"),
+            (
+                f"tau^2 = {self.tau2:.4f} (se {self.tau2_se:.4f}), I^2 = {100 * self.i2:.2f}%, H^2 = {self.h2:.3f}, "
+                f"Q({self.q_df}) = {self.q:.4f}, p = {self.q_p_value:.3g}"
+            ),
         ]
         if exp:
             lines.append(
@@ -316,8 +321,16 @@ class RandomEffectsResult:
         return "\n".join(lines)
 
 
-def random_effects(effect, variance, *, tau2_method: str = "REML", labels=None, level: float = 0.95,
-                   test: str = "z", prediction: str = "z") -> RandomEffectsResult:
+def random_effects(
+    effect,
+    variance,
+    *,
+    tau2_method: str = "REML",
+    labels=None,
+    level: float = 0.95,
+    test: str = "z",
+    prediction: str = "z",
+) -> RandomEffectsResult:
     """Random-effects meta-analysis of ``k >= 2`` study effects (metafor ``rma(yi, vi, method=)``).
 
     ``mu = sum w_i y_i / sum w_i`` with ``w_i = 1/(v_i + tau^2)``, ``se = (sum w_i)^-1/2``, CI
@@ -367,28 +380,68 @@ def _pooled(y, v, X, tau2, tau2_method, names, level, test, prediction) -> Rando
     w_fe = 1.0 / v
     q = float(np.sum(w_fe * (y - np.sum(w_fe * y) / w_fe.sum()) ** 2))
     z = stats.norm.ppf((1 + level) / 2)
-    studies = pd.DataFrame({
-        "study": names, "effect": y, "variance": v, "std_error": np.sqrt(v),
-        "ci_low": y - z * np.sqrt(v), "ci_high": y + z * np.sqrt(v), "weight_pct": 100 * w / w.sum(),
-    })
+    studies = pd.DataFrame(
+        {
+            "study": names,
+            "effect": y,
+            "variance": v,
+            "std_error": np.sqrt(v),
+            "ci_low": y - z * np.sqrt(v),
+            "ci_high": y + z * np.sqrt(v),
+            "weight_pct": 100 * w / w.sum(),
+        }
+    )
     s2 = _typical_variance(v, X)
     tau2_se = 0.0 if tau2_method == "EE" else _tau2_se(v, X, tau2, tau2_method)
     return RandomEffectsResult(
-        tau2_method=tau2_method, k=k, estimate=estimate, std_error=se, ci_low=estimate - crit * se,
-        ci_high=estimate + crit * se, statistic=float(statistic), p_value=float(p_value),
-        pi_low=float(estimate - half), pi_high=float(estimate + half), tau2=float(tau2), tau2_se=tau2_se,
-        i2=float(tau2 / (tau2 + s2)), h2=float((tau2 + s2) / s2), q=q, q_df=k - 1,
-        q_p_value=float(stats.chi2.sf(q, k - 1)), test=test, prediction=prediction, level=level, studies=studies,
+        tau2_method=tau2_method,
+        k=k,
+        estimate=estimate,
+        std_error=se,
+        ci_low=estimate - crit * se,
+        ci_high=estimate + crit * se,
+        statistic=float(statistic),
+        p_value=float(p_value),
+        pi_low=float(estimate - half),
+        pi_high=float(estimate + half),
+        tau2=float(tau2),
+        tau2_se=tau2_se,
+        i2=float(tau2 / (tau2 + s2)),
+        h2=float((tau2 + s2) / s2),
+        q=q,
+        q_df=k - 1,
+        q_p_value=float(stats.chi2.sf(q, k - 1)),
+        test=test,
+        prediction=prediction,
+        level=level,
+        studies=studies,
     )
 
 
 def _pooled_row(result: RandomEffectsResult) -> dict:
-    return {c: getattr(result, c) for c in ("k", "estimate", "std_error", "statistic", "p_value", "ci_low",
-                                            "ci_high", "pi_low", "pi_high", "tau2", "i2", "q", "q_p_value")}
+    return {
+        c: getattr(result, c)
+        for c in (
+            "k",
+            "estimate",
+            "std_error",
+            "statistic",
+            "p_value",
+            "ci_low",
+            "ci_high",
+            "pi_low",
+            "pi_high",
+            "tau2",
+            "i2",
+            "q",
+            "q_p_value",
+        )
+    }
 
 
-def leave_one_out(effect, variance, *, groups=None, tau2_method: str = "REML", labels=None, level: float = 0.95,
-                  test: str = "z") -> pd.DataFrame:
+def leave_one_out(
+    effect, variance, *, groups=None, tau2_method: str = "REML", labels=None, level: float = 0.95, test: str = "z"
+) -> pd.DataFrame:
     """Random-effects estimate with each study omitted in turn (needs k >= 3; metafor ``leave1out``).
 
     With ``groups`` (one label per estimate, e.g. the study of each of several estimates) all estimates
@@ -412,8 +465,9 @@ def leave_one_out(effect, variance, *, groups=None, tau2_method: str = "REML", l
     return pd.DataFrame(rows)
 
 
-def cumulative(effect, variance, *, order=None, tau2_method: str = "REML", labels=None, level: float = 0.95,
-               test: str = "z") -> pd.DataFrame:
+def cumulative(
+    effect, variance, *, order=None, tau2_method: str = "REML", labels=None, level: float = 0.95, test: str = "z"
+) -> pd.DataFrame:
     """Cumulative meta-analysis: studies added one at a time (metafor ``cumul``).
 
     ``order`` (one sortable value per study, e.g. publication year; stable sort) sets the order;
@@ -429,9 +483,13 @@ def cumulative(effect, variance, *, order=None, tau2_method: str = "REML", label
             raise ValueError(f"order must have one value per study ({y.size}), got {order.size}")
         idx = np.argsort(order, kind="stable")
         y, v, names = y[idx], v[idx], names[idx]
-    rows = [{"added": names[j - 1], **_pooled_row(random_effects(y[:j], v[:j], tau2_method=tau2_method,
-                                                                  level=level, test=test))}
-            for j in range(2, y.size + 1)]
+    rows = [
+        {
+            "added": names[j - 1],
+            **_pooled_row(random_effects(y[:j], v[:j], tau2_method=tau2_method, level=level, test=test)),
+        }
+        for j in range(2, y.size + 1)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -526,12 +584,14 @@ class ThreeLevelResult:
     def summary(self) -> str:
         """Short text report."""
         pct = round(100 * self.level)
-        return (f"Three-level REML model, k = {self.k} estimates in {self.n_clusters} clusters\n"
-                f"estimate {self.estimate:.4f} (se {self.std_error:.4f}), {pct}% CI [{self.ci_low:.4f}, "
-                f"{self.ci_high:.4f}], p = {self.p_value:.3g}\n"
-                f"cluster-robust se {self.robust_std_error:.4f}, t({self.robust_df}) CI [{self.robust_ci_low:.4f}, "
-                f"{self.robust_ci_high:.4f}], p = {self.robust_p_value:.3g}\n"
-                f"sigma^2 between clusters {self.sigma2_cluster:.5f}, within clusters {self.sigma2_within:.5f}")
+        return (
+            f"Three-level REML model, k = {self.k} estimates in {self.n_clusters} clusters\n"
+            f"estimate {self.estimate:.4f} (se {self.std_error:.4f}), {pct}% CI [{self.ci_low:.4f}, "
+            f"{self.ci_high:.4f}], p = {self.p_value:.3g}\n"
+            f"cluster-robust se {self.robust_std_error:.4f}, t({self.robust_df}) CI [{self.robust_ci_low:.4f}, "
+            f"{self.robust_ci_high:.4f}], p = {self.robust_p_value:.3g}\n"
+            f"sigma^2 between clusters {self.sigma2_cluster:.5f}, within clusters {self.sigma2_within:.5f}"
+        )
 
 
 def cluster_robust_se(X, residuals, weights_apply, bread: np.ndarray, codes: np.ndarray, n_clusters: int):
@@ -560,25 +620,41 @@ def three_level(effect, variance, cluster, *, level: float = 0.95) -> ThreeLevel
     level = check_level(level)
     codes, n_clusters = _cluster_codes(cluster, y.size)
     if n_clusters < 2 or n_clusters == y.size:
-        raise ValueError(f"a three-level model needs at least 2 clusters and at least one cluster with several "
-                         f"estimates; got {n_clusters} clusters for {y.size} estimates")
+        raise ValueError(
+            f"a three-level model needs at least 2 clusters and at least one cluster with several "
+            f"estimates; got {n_clusters} clusters for {y.size} estimates"
+        )
     X = np.ones((y.size, 1))
     start = np.log(np.full(2, max(np.var(y) / 2, 1e-6)))
     best = None
     for x0 in (start, start + np.array([2.0, -2.0]), start + np.array([-2.0, 2.0])):
-        res = optimize.minimize(_three_level_reml, x0, args=(y, v, X, codes, n_clusters), method="L-BFGS-B",
-                                bounds=[(-30, 10)] * 2, options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000})
+        res = optimize.minimize(
+            _three_level_reml,
+            x0,
+            args=(y, v, X, codes, n_clusters),
+            method="L-BFGS-B",
+            bounds=[(-30, 10)] * 2,
+            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000},
+        )
         if best is None or res.fun < best.fun:
             best = res
-    res = optimize.minimize(_three_level_reml, best.x, args=(y, v, X, codes, n_clusters), method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000})
+    res = optimize.minimize(
+        _three_level_reml,
+        best.x,
+        args=(y, v, X, codes, n_clusters),
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000},
+    )
     if not res.success and best.fun < res.fun:
         raise RuntimeError(f"three-level REML did not converge: {res.message}")
     s2c, s2w = (0.0 if s < 1e-10 else s for s in np.exp(res.x))
     inv, A, b, r, rss = _three_level_fit(y, v, X, codes, n_clusters, s2c, s2w)
     k, p = X.shape
-    loglik = float(-0.5 * (k - p) * np.log(2 * np.pi) + 0.5 * np.linalg.slogdet(X.T @ X)[1]
-                   - 0.5 * (inv.logdet + np.linalg.slogdet(A)[1] + rss))
+    loglik = float(
+        -0.5 * (k - p) * np.log(2 * np.pi)
+        + 0.5 * np.linalg.slogdet(X.T @ X)[1]
+        - 0.5 * (inv.logdet + np.linalg.slogdet(A)[1] + rss)
+    )
     se = float(np.sqrt(np.linalg.inv(A)[0, 0]))
     z = stats.norm.ppf((1 + level) / 2)
     robust = cluster_robust_se(X, r, inv.apply, A, codes, n_clusters)
@@ -588,11 +664,24 @@ def three_level(effect, variance, cluster, *, level: float = 0.95) -> ThreeLevel
     est = float(b[0])
     total = s2c + s2w + _typical_variance(v, X)
     return ThreeLevelResult(
-        k=k, n_clusters=n_clusters, estimate=est, std_error=se, ci_low=est - z * se, ci_high=est + z * se,
-        statistic=est / se, p_value=float(2 * stats.norm.sf(abs(est / se))), robust_std_error=rse,
-        robust_ci_low=est - t * rse, robust_ci_high=est + t * rse,
-        robust_p_value=float(2 * stats.t.sf(abs(est / rse), df)), robust_df=df, sigma2_cluster=float(s2c),
-        sigma2_within=float(s2w), i2_cluster=float(s2c / total), i2_within=float(s2w / total), loglik=loglik,
+        k=k,
+        n_clusters=n_clusters,
+        estimate=est,
+        std_error=se,
+        ci_low=est - z * se,
+        ci_high=est + z * se,
+        statistic=est / se,
+        p_value=float(2 * stats.norm.sf(abs(est / se))),
+        robust_std_error=rse,
+        robust_ci_low=est - t * rse,
+        robust_ci_high=est + t * rse,
+        robust_p_value=float(2 * stats.t.sf(abs(est / rse), df)),
+        robust_df=df,
+        sigma2_cluster=float(s2c),
+        sigma2_within=float(s2w),
+        i2_cluster=float(s2c / total),
+        i2_within=float(s2w / total),
+        loglik=loglik,
         level=level,
     )
 
@@ -634,14 +723,24 @@ def egger_test(effect, variance, level: float = 0.95) -> EggerResult:
     level = check_level(level)
     se = np.sqrt(v)
     if np.ptp(se) <= 1e-12 * se.max():
-        raise ValueError("Egger's test needs studies of different precision: with equal variances the "
-                         "regressor 1/se is constant, so intercept and slope are not identifiable")
+        raise ValueError(
+            "Egger's test needs studies of different precision: with equal variances the "
+            "regressor 1/se is constant, so intercept and slope are not identifiable"
+        )
     fit = sm.OLS(y / se, sm.add_constant(1.0 / se, has_constant="add")).fit()
     ci = fit.conf_int(alpha=1 - level)
     return EggerResult(
-        intercept=float(fit.params[0]), se=float(fit.bse[0]), ci_low=float(ci[0, 0]), ci_high=float(ci[0, 1]),
-        t=float(fit.tvalues[0]), p_value=float(fit.pvalues[0]), slope=float(fit.params[1]),
-        slope_se=float(fit.bse[1]), df=int(fit.df_resid), k=y.size, level=level,
+        intercept=float(fit.params[0]),
+        se=float(fit.bse[0]),
+        ci_low=float(ci[0, 0]),
+        ci_high=float(ci[0, 1]),
+        t=float(fit.tvalues[0]),
+        p_value=float(fit.pvalues[0]),
+        slope=float(fit.params[1]),
+        slope_se=float(fit.bse[1]),
+        df=int(fit.df_resid),
+        k=y.size,
+        level=level,
     )
 
 
@@ -680,14 +779,22 @@ class MetaRegressionResult:
 
     def summary(self) -> str:
         """Short text report."""
-        lines = [(f"Mixed-effects meta-regression, k = {self.k}, residual tau^2 = {self.tau2:.4f} "
-                  f"({self.tau2_source}), "
-                  f"I^2 = {100 * self.i2_residual:.2f}%, R^2 = {100 * self.r2:.2f}%"),
-                 (f"QE({self.qe_df}) = {self.qe:.4f}, p = {self.qe_p_value:.3g}; "
-                  f"QM({self.qm_df}) = {self.qm:.4f}, p = {self.qm_p_value:.3g}")]
+        lines = [
+            (
+                f"Mixed-effects meta-regression, k = {self.k}, residual tau^2 = {self.tau2:.4f} "
+                f"({self.tau2_source}), "
+                f"I^2 = {100 * self.i2_residual:.2f}%, R^2 = {100 * self.r2:.2f}%"
+            ),
+            (
+                f"QE({self.qe_df}) = {self.qe:.4f}, p = {self.qe_p_value:.3g}; "
+                f"QM({self.qm_df}) = {self.qm:.4f}, p = {self.qm_p_value:.3g}"
+            ),
+        ]
         for row in self.coefficients.itertuples():
-            lines.append(f"{row.term}: {row.estimate:.4f} (se {row.std_error:.4f}) [{row.ci_low:.4f}, "
-                         f"{row.ci_high:.4f}], p = {row.p_value:.3g}")
+            lines.append(
+                f"{row.term}: {row.estimate:.4f} (se {row.std_error:.4f}) [{row.ci_low:.4f}, "
+                f"{row.ci_high:.4f}], p = {row.p_value:.3g}"
+            )
         return "\n".join(lines)
 
 
@@ -713,17 +820,28 @@ def _moderator_matrix(moderator, k: int, name: str, threshold):
         x = (x >= threshold).astype(float)
         n_above = int(x.sum())
         if n_above in (0, k):
-            raise ValueError(f"threshold {threshold} puts all {k} studies on one side; choose a value that "
-                             "splits them (at least one study below and one at or above it)")
+            raise ValueError(
+                f"threshold {threshold} puts all {k} studies on one side; choose a value that "
+                "splits them (at least one study below and one at or above it)"
+            )
         terms = [f"{name} >= {threshold:g}"]
     elif np.any(np.ptp(x, axis=0) == 0):
         raise ValueError("a moderator is constant across studies; it cannot explain heterogeneity")
     return x, terms, n_above
 
 
-def meta_regression(effect, variance, moderator, *, threshold: float | None = None, tau2: float | None = None,
-                    tau2_method: str = "REML", name: str = "moderator", test: str = "z",
-                    level: float = 0.95) -> MetaRegressionResult:
+def meta_regression(
+    effect,
+    variance,
+    moderator,
+    *,
+    threshold: float | None = None,
+    tau2: float | None = None,
+    tau2_method: str = "REML",
+    name: str = "moderator",
+    test: str = "z",
+    level: float = 0.95,
+) -> MetaRegressionResult:
     """Meta-regression of effects on study-level moderators, or on ``moderator >= threshold``.
 
     Model ``y_i = b0 + x_i'b + u_i + e_i``; ``moderator`` is one column (array), several (2-D array) or a
@@ -760,10 +878,18 @@ def meta_regression(effect, variance, moderator, *, threshold: float | None = No
     else:
         p_values = 2 * stats.norm.sf(np.abs(statistic))
         crit = stats.norm.ppf((1 + level) / 2)
-    coefficients = pd.DataFrame({
-        "term": ["intercept", *terms], "estimate": b, "std_error": se, "statistic": statistic,
-        "p_value": p_values, "ci_low": b - crit * se, "ci_high": b + crit * se, "level": level,
-    })
+    coefficients = pd.DataFrame(
+        {
+            "term": ["intercept", *terms],
+            "estimate": b,
+            "std_error": se,
+            "statistic": statistic,
+            "p_value": p_values,
+            "ci_low": b - crit * se,
+            "ci_high": b + crit * se,
+            "level": level,
+        }
+    )
     qe = _rss(y, v, X @ M, 0.0)
     m = p - 1
     qm = float(b[1:] @ np.linalg.solve(vb[1:, 1:], b[1:]))
@@ -773,9 +899,21 @@ def meta_regression(effect, variance, moderator, *, threshold: float | None = No
     tau2_total = tau2_estimate(y, v, tau2_method=tau2_method if source == "given" else source)
     r2 = max(0.0, (tau2_total - tau2_value) / tau2_total) if tau2_total > 0 else 0.0
     return MetaRegressionResult(
-        coefficients=coefficients, tau2=tau2_value, tau2_source=source, k=k, qe=qe, qe_df=k - p,
-        qe_p_value=float(stats.chi2.sf(qe, k - p)), qm=qm, qm_df=m, qm_p_value=float(qm_p),
-        r2=float(r2), i2_residual=_i2(v, X @ M, tau2_value), test=test, threshold=threshold, n_at_or_above=n_above,
+        coefficients=coefficients,
+        tau2=tau2_value,
+        tau2_source=source,
+        k=k,
+        qe=qe,
+        qe_df=k - p,
+        qe_p_value=float(stats.chi2.sf(qe, k - p)),
+        qm=qm,
+        qm_df=m,
+        qm_p_value=float(qm_p),
+        r2=float(r2),
+        i2_residual=_i2(v, X @ M, tau2_value),
+        test=test,
+        threshold=threshold,
+        n_at_or_above=n_above,
     )
 
 
@@ -794,8 +932,10 @@ def log_ratio_from_ci(ratio, ci_low, ci_high, level: float = 0.95) -> tuple[np.n
         raise ValueError("ratios and confidence limits must be finite and strictly positive")
     bad = np.flatnonzero((lo > r) | (r > hi) | (lo >= hi))
     if bad.size:
-        raise ValueError(f"confidence limits must satisfy ci_low <= ratio <= ci_high and ci_low < ci_high; "
-                         f"violated at positions {bad.tolist()}")
+        raise ValueError(
+            f"confidence limits must satisfy ci_low <= ratio <= ci_high and ci_low < ci_high; "
+            f"violated at positions {bad.tolist()}"
+        )
     se = (np.log(hi) - np.log(lo)) / (2 * stats.norm.ppf((1 + level) / 2))
     return np.log(r), se**2
 
@@ -818,8 +958,7 @@ def rescale(effect, variance, factor) -> tuple[np.ndarray, np.ndarray]:
     return y * f, v * f**2
 
 
-def risk_ratios(events_treated, n_treated, events_control, n_control, labels=None,
-                level: float = 0.95) -> pd.DataFrame:
+def risk_ratios(events_treated, n_treated, events_control, n_control, labels=None, level: float = 0.95) -> pd.DataFrame:
     """Risk ratio per study from 2x2 counts: log RR and variance via statsmodels.
 
     ``log RR = log((a/n1) / (c/n2))``, ``var = 1/a - 1/n1 + 1/c - 1/n2`` (``effectsize_2proportions``,
@@ -831,15 +970,23 @@ def risk_ratios(events_treated, n_treated, events_control, n_control, labels=Non
     if not (a.size == n1.size == c.size == n2.size):
         raise ValueError("events and group sizes must have one value per study")
     if np.any((a <= 0) | (c <= 0)) or np.any((a > n1) | (c > n2)):
-        raise ValueError("need 0 < events <= group size in both arms (zero-event studies need a continuity "
-                         "correction, which this function does not apply)")
+        raise ValueError(
+            "need 0 < events <= group size in both arms (zero-event studies need a continuity "
+            "correction, which this function does not apply)"
+        )
     log_rr, var = effectsize_2proportions(a, n1, c, n2, statistic="risk-ratio")
     log_rr, var = np.asarray(log_rr, float), np.asarray(var, float)
     half = stats.norm.ppf((1 + level) / 2) * np.sqrt(var)
-    return pd.DataFrame({
-        "study": _labels(labels, a.size), "effect": np.exp(log_rr), "ci_low": np.exp(log_rr - half),
-        "ci_high": np.exp(log_rr + half), "log_effect": log_rr, "variance": var,
-    })
+    return pd.DataFrame(
+        {
+            "study": _labels(labels, a.size),
+            "effect": np.exp(log_rr),
+            "ci_low": np.exp(log_rr - half),
+            "ci_high": np.exp(log_rr + half),
+            "log_effect": log_rr,
+            "variance": var,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- study tables
@@ -857,8 +1004,10 @@ def read_study_table(path) -> pd.DataFrame:
     try:
         table = pd.read_csv(path, comment="#", skipinitialspace=True)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise ValueError(f"study table {path} is not a UTF-8 CSV file ({type(err).__name__}: {err}); "
-                         f"expected columns {STUDY_COLUMNS}") from None
+        raise ValueError(
+            f"study table {path} is not a UTF-8 CSV file ({type(err).__name__}: {err}); "
+            f"expected columns {STUDY_COLUMNS}"
+        ) from None
     table.columns = [str(c).strip() for c in table.columns]
     missing = [c for c in STUDY_COLUMNS if c not in table.columns]
     if missing:
@@ -871,16 +1020,22 @@ def read_study_table(path) -> pd.DataFrame:
         if bad:
             raise ValueError(f"{path.name}: column {col!r} must be a number for every study; not numeric for {bad}")
         if (values <= 0).any():
-            raise ValueError(f"{path.name}: column {col!r} must be > 0 (ratios and unit increments are positive); "
-                             f"violated for {table.loc[values <= 0, 'study'].tolist()}")
+            raise ValueError(
+                f"{path.name}: column {col!r} must be > 0 (ratios and unit increments are positive); "
+                f"violated for {table.loc[values <= 0, 'study'].tolist()}"
+            )
         table[col] = values.astype(float)
     table["study"] = table["study"].astype(str).str.strip()
     table["design"] = table["design"].astype(str).str.strip()
     dupes = table.loc[table["study"].duplicated(), "study"].tolist()
     if dupes:
         raise ValueError(f"{path.name}: study names must be unique; repeated: {dupes}")
-    wrong = table.loc[(table["ci_low"] > table["effect"]) | (table["effect"] > table["ci_high"])
-                      | (table["ci_low"] >= table["ci_high"]), "study"].tolist()
+    wrong = table.loc[
+        (table["ci_low"] > table["effect"])
+        | (table["effect"] > table["ci_high"])
+        | (table["ci_low"] >= table["ci_high"]),
+        "study",
+    ].tolist()
     if wrong:
         raise ValueError(f"{path.name}: need ci_low <= effect <= ci_high and ci_low < ci_high; violated for {wrong}")
     return table.reset_index(drop=True)
@@ -898,8 +1053,13 @@ def study_log_effects(table: pd.DataFrame, per_unit: float = 0.05, level: float 
     y, v = log_ratio_from_ci(table["effect"], table["ci_low"], table["ci_high"], level=level)
     y, v = rescale(y, v, per_unit / table["per_unit"].to_numpy(float))
     half = stats.norm.ppf((1 + level) / 2) * np.sqrt(v)
-    return table.assign(log_effect=y, variance=v, effect_rescaled=np.exp(y),
-                        ci_low_rescaled=np.exp(y - half), ci_high_rescaled=np.exp(y + half))
+    return table.assign(
+        log_effect=y,
+        variance=v,
+        effect_rescaled=np.exp(y),
+        ci_low_rescaled=np.exp(y - half),
+        ci_high_rescaled=np.exp(y + half),
+    )
 
 
 # --------------------------------------------------------------------------- trim and fill
@@ -921,8 +1081,9 @@ class TrimFillResult:
         return self.pooled.to_frame().assign(n_missing=self.n_missing, side=self.side)
 
 
-def trim_and_fill(effect, variance, *, side: str | None = None, tau2_method: str = "REML",
-                  level: float = 0.95) -> TrimFillResult:
+def trim_and_fill(
+    effect, variance, *, side: str | None = None, tau2_method: str = "REML", level: float = 0.95
+) -> TrimFillResult:
     """Trim and fill with the L0 estimator ``L0 = (4 T_n - k(k+1)) / (2k - 1)``, ``T_n`` the Wilcoxon rank
     sum of the centred effects on the side opposite the missing studies, iterated to convergence. The
     side defaults to the one opposite the asymmetry: missing on the left when the mixed-effects Egger
@@ -952,9 +1113,11 @@ def trim_and_fill(effect, variance, *, side: str | None = None, tau2_method: str
         k0 = min(new, k - 2)
     else:
         raise RuntimeError("trim and fill did not converge in 100 iterations")
-    fill_y = 2 * mu - ys[k - k0:] if k0 else np.empty(0)
-    fill_v = vs[k - k0:] if k0 else np.empty(0)
-    pooled = random_effects(np.concatenate([y, sign * fill_y]), np.concatenate([v, fill_v]),
-                            tau2_method=tau2_method, level=level)
-    return TrimFillResult(n_missing=int(k0), side=side, pooled=pooled,
-                          filled=pd.DataFrame({"effect": sign * fill_y, "variance": fill_v}))
+    fill_y = 2 * mu - ys[k - k0 :] if k0 else np.empty(0)
+    fill_v = vs[k - k0 :] if k0 else np.empty(0)
+    pooled = random_effects(
+        np.concatenate([y, sign * fill_y]), np.concatenate([v, fill_v]), tau2_method=tau2_method, level=level
+    )
+    return TrimFillResult(
+        n_missing=int(k0), side=side, pooled=pooled, filled=pd.DataFrame({"effect": sign * fill_y, "variance": fill_v})
+    )

@@ -31,6 +31,7 @@ Rubin DB (1987) Multiple Imputation for Nonresponse in Surveys. Wiley.
 Barnard J, Rubin DB (1999) Small-sample degrees of freedom with multiple imputation. Biometrika 86:948-955.
 Solt F (2020) The Standardized World Income Inequality Database. Social Science Quarterly 101:1183-1199.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -50,9 +51,21 @@ from kinship_research.methods.checks import (
 )
 
 __all__ = [
-    "COV_TYPES", "MeasurementErrorResult", "PanelFit", "RubinResult", "WithinBetweenFit", "between_ols",
-    "difference_ols", "lag_profile", "lagged", "measurement_error_fits", "pooled_ols", "rubin_combine",
-    "two_way_fe", "within_between_re", "within_share",
+    "COV_TYPES",
+    "MeasurementErrorResult",
+    "PanelFit",
+    "RubinResult",
+    "WithinBetweenFit",
+    "between_ols",
+    "difference_ols",
+    "lag_profile",
+    "lagged",
+    "measurement_error_fits",
+    "pooled_ols",
+    "rubin_combine",
+    "two_way_fe",
+    "within_between_re",
+    "within_share",
 ]
 
 COV_TYPES = ("clustered", "driscoll_kraay", "robust", "unadjusted")
@@ -92,13 +105,14 @@ class PanelFit:
         out = self.coefficients.copy()
         for name in ("specification", "outcome", "cov_type"):
             out.insert(0, name, getattr(self, name))
-        return out.assign(n=self.n, n_entities=self.n_entities, n_periods=self.n_periods,
-                          r_squared=self.r_squared)
+        return out.assign(n=self.n, n_entities=self.n_entities, n_periods=self.n_periods, r_squared=self.r_squared)
 
     def summary(self) -> str:
         """Plain-text table of the coefficients."""
-        head = (f"{self.specification}: {self.outcome} (cov_type={self.cov_type}, n={self.n}, "
-                f"entities={self.n_entities}, periods={self.n_periods}, R²={self.r_squared:.3f})")
+        head = (
+            f"{self.specification}: {self.outcome} (cov_type={self.cov_type}, n={self.n}, "
+            f"entities={self.n_entities}, periods={self.n_periods}, R²={self.r_squared:.3f})"
+        )
         return head + "\n" + self.coefficients.to_string(index=False, float_format=lambda v: f"{v:.4g}")
 
 
@@ -129,8 +143,10 @@ class WithinBetweenFit:
         return PanelFit(**{**self.fit.__dict__, "coefficients": rows}).to_frame()
 
     def summary(self) -> str:
-        return self.fit.summary() + f"\nbetween - within: {self.contrast['estimate']:.4g} " \
+        return (
+            self.fit.summary() + f"\nbetween - within: {self.contrast['estimate']:.4g} "
             f"({self.fit.level:.0%} CI {self.contrast['ci_low']:.4g} to {self.contrast['ci_high']:.4g})"
+        )
 
 
 def _as_list(columns) -> list[str]:
@@ -148,8 +164,10 @@ def _prepare(df: pd.DataFrame, columns: Sequence[str], entity: str, time: str) -
         dup = data.loc[data.duplicated([entity, time], keep=False), [entity, time]].head(5)
         raise ValueError(f"panel has repeated ({entity}, {time}) rows, e.g. {dup.values.tolist()}")
     if data[entity].nunique() < 2:
-        raise ValueError(f"panel needs at least 2 {entity} values with complete data in {list(columns)}, "
-                         f"found {data[entity].nunique()}")
+        raise ValueError(
+            f"panel needs at least 2 {entity} values with complete data in {list(columns)}, "
+            f"found {data[entity].nunique()}"
+        )
     data = data.assign(**{entity: data[entity].astype(str)})
     return data.set_index([entity, time]).sort_index().astype(float)
 
@@ -168,51 +186,118 @@ def _fit_options(cov_type: str, bandwidth: int | None) -> dict:
     return {"cov_type": cov_type, "debiased": True}
 
 
-def _result(result, *, specification: str, outcome: str, cov_type: str, terms: Sequence[str], level: float,
-            n_entities: int, n_periods: int, r_squared: float) -> PanelFit:
+def _result(
+    result,
+    *,
+    specification: str,
+    outcome: str,
+    cov_type: str,
+    terms: Sequence[str],
+    level: float,
+    n_entities: int,
+    n_periods: int,
+    r_squared: float,
+) -> PanelFit:
     ci = result.conf_int(level=level)
-    table = pd.DataFrame({
-        "term": list(terms),
-        "estimate": result.params[list(terms)].to_numpy(),
-        "std_error": result.std_errors[list(terms)].to_numpy(),
-        "ci_low": ci.loc[list(terms), "lower"].to_numpy(),
-        "ci_high": ci.loc[list(terms), "upper"].to_numpy(),
-        "p_value": result.pvalues[list(terms)].to_numpy(),
-    })
-    return PanelFit(specification, outcome, cov_type, table, int(result.nobs), int(n_entities), int(n_periods),
-                    float(r_squared), level)
+    table = pd.DataFrame(
+        {
+            "term": list(terms),
+            "estimate": result.params[list(terms)].to_numpy(),
+            "std_error": result.std_errors[list(terms)].to_numpy(),
+            "ci_low": ci.loc[list(terms), "lower"].to_numpy(),
+            "ci_high": ci.loc[list(terms), "upper"].to_numpy(),
+            "p_value": result.pvalues[list(terms)].to_numpy(),
+        }
+    )
+    return PanelFit(
+        specification,
+        outcome,
+        cov_type,
+        table,
+        int(result.nobs),
+        int(n_entities),
+        int(n_periods),
+        float(r_squared),
+        level,
+    )
 
 
 def _counts(data: pd.DataFrame) -> tuple[int, int]:
     return data.index.get_level_values(0).nunique(), data.index.get_level_values(1).nunique()
 
 
-def pooled_ols(df: pd.DataFrame, y: str, x: str, *, controls=None, entity: str = "iso3", time: str = "year",
-               cov_type: str = "clustered", level: float = 0.95) -> PanelFit:
+def pooled_ols(
+    df: pd.DataFrame,
+    y: str,
+    x: str,
+    *,
+    controls=None,
+    entity: str = "iso3",
+    time: str = "year",
+    cov_type: str = "clustered",
+    level: float = 0.95,
+) -> PanelFit:
     """Pooled OLS of ``y`` on ``x`` (and ``controls``) over all entity-periods, with a constant."""
     level, controls = check_level(level), _as_list(controls)
     data = _prepare(df, [y, x, *controls], entity, time)
     exog = data[[x, *controls]].assign(const=1.0)
     result = PooledOLS(data[y], exog).fit(**_fit_options(cov_type, None))
-    return _result(result, specification="pooled", outcome=y, cov_type=cov_type, terms=[x, *controls],
-                   level=level, n_entities=_counts(data)[0], n_periods=_counts(data)[1], r_squared=result.rsquared)
+    return _result(
+        result,
+        specification="pooled",
+        outcome=y,
+        cov_type=cov_type,
+        terms=[x, *controls],
+        level=level,
+        n_entities=_counts(data)[0],
+        n_periods=_counts(data)[1],
+        r_squared=result.rsquared,
+    )
 
 
-def between_ols(df: pd.DataFrame, y: str, x: str, *, controls=None, entity: str = "iso3", time: str = "year",
-                cov_type: str = "robust", level: float = 0.95) -> PanelFit:
+def between_ols(
+    df: pd.DataFrame,
+    y: str,
+    x: str,
+    *,
+    controls=None,
+    entity: str = "iso3",
+    time: str = "year",
+    cov_type: str = "robust",
+    level: float = 0.95,
+) -> PanelFit:
     r"""Between estimator: OLS of entity means :math:`\bar y_i` on :math:`\bar x_i` (one row per
     entity; ``robust`` = HC1). ``n`` is the number of entities."""
     level, controls = check_level(level), _as_list(controls)
     check_choice("cov_type", cov_type, ("robust", "unadjusted"))
     data = _prepare(df, [y, x, *controls], entity, time)
     result = BetweenOLS(data[y], data[[x, *controls]].assign(const=1.0)).fit(**_fit_options(cov_type, None))
-    return _result(result, specification="between", outcome=y, cov_type=cov_type, terms=[x, *controls],
-                   level=level, n_entities=_counts(data)[0], n_periods=_counts(data)[1], r_squared=result.rsquared)
+    return _result(
+        result,
+        specification="between",
+        outcome=y,
+        cov_type=cov_type,
+        terms=[x, *controls],
+        level=level,
+        n_entities=_counts(data)[0],
+        n_periods=_counts(data)[1],
+        r_squared=result.rsquared,
+    )
 
 
-def two_way_fe(df: pd.DataFrame, y: str, x: str, *, controls=None, entity: str = "iso3", time: str = "year",
-               cov_type: str = "clustered", bandwidth: int | None = None, level: float = 0.95,
-               specification: str = "two_way_fe") -> PanelFit:
+def two_way_fe(
+    df: pd.DataFrame,
+    y: str,
+    x: str,
+    *,
+    controls=None,
+    entity: str = "iso3",
+    time: str = "year",
+    cov_type: str = "clustered",
+    bandwidth: int | None = None,
+    level: float = 0.95,
+    specification: str = "two_way_fe",
+) -> PanelFit:
     r"""Two-way fixed effects :math:`y_{it} = \alpha_i + \lambda_t + b x_{it} + c'z_{it} + e_{it}`.
 
     ``cov_type='clustered'`` clusters by entity; ``'driscoll_kraay'`` uses a Bartlett kernel over
@@ -222,10 +307,19 @@ def two_way_fe(df: pd.DataFrame, y: str, x: str, *, controls=None, entity: str =
     level, controls = check_level(level), _as_list(controls)
     data = _prepare(df, [y, x, *controls], entity, time)
     result = PanelOLS(data[y], data[[x, *controls]], entity_effects=True, time_effects=True).fit(
-        **_fit_options(cov_type, bandwidth))
-    return _result(result, specification=specification, outcome=y, cov_type=cov_type, terms=[x, *controls],
-                   level=level, n_entities=_counts(data)[0], n_periods=_counts(data)[1],
-                   r_squared=result.rsquared_within)
+        **_fit_options(cov_type, bandwidth)
+    )
+    return _result(
+        result,
+        specification=specification,
+        outcome=y,
+        cov_type=cov_type,
+        terms=[x, *controls],
+        level=level,
+        n_entities=_counts(data)[0],
+        n_periods=_counts(data)[1],
+        r_squared=result.rsquared_within,
+    )
 
 
 def _differences(data: pd.DataFrame, gap: int) -> pd.DataFrame:
@@ -235,15 +329,26 @@ def _differences(data: pd.DataFrame, gap: int) -> pd.DataFrame:
         years = data.index.get_level_values(1)
         data = data[(years - years.min()) % gap == 0]
     earlier = data.copy()
-    earlier.index = pd.MultiIndex.from_arrays([earlier.index.get_level_values(0),
-                                               earlier.index.get_level_values(1) + gap],
-                                              names=data.index.names)
+    earlier.index = pd.MultiIndex.from_arrays(
+        [earlier.index.get_level_values(0), earlier.index.get_level_values(1) + gap], names=data.index.names
+    )
     return (data - earlier.reindex(data.index)).dropna()
 
 
-def difference_ols(df: pd.DataFrame, y: str, x: str, *, controls=None, gap: int = 1, time_effects: bool = True,
-                   entity: str = "iso3", time: str = "year", cov_type: str = "clustered",
-                   bandwidth: int | None = None, level: float = 0.95) -> PanelFit:
+def difference_ols(
+    df: pd.DataFrame,
+    y: str,
+    x: str,
+    *,
+    controls=None,
+    gap: int = 1,
+    time_effects: bool = True,
+    entity: str = "iso3",
+    time: str = "year",
+    cov_type: str = "clustered",
+    bandwidth: int | None = None,
+    level: float = 0.95,
+) -> PanelFit:
     r"""Differences over ``gap`` years: :math:`\Delta_k y_{it} = \lambda_t + b\,\Delta_k x_{it} + \Delta_k e_{it}`.
 
     ``gap=1`` gives first differences (linearmodels' ``FirstDifferenceOLS`` when
@@ -258,8 +363,17 @@ def difference_ols(df: pd.DataFrame, y: str, x: str, *, controls=None, gap: int 
         raise ValueError(f"fewer than 2 {entity} values have {gap}-year differences in {[y, x, *controls]}")
     result = PanelOLS(data[y], data[[x, *controls]], time_effects=time_effects).fit(**_fit_options(cov_type, bandwidth))
     name = "first_difference" if gap == 1 else f"long_difference_{gap}"
-    return _result(result, specification=name, outcome=y, cov_type=cov_type, terms=[x, *controls], level=level,
-                   n_entities=_counts(data)[0], n_periods=_counts(data)[1], r_squared=result.rsquared)
+    return _result(
+        result,
+        specification=name,
+        outcome=y,
+        cov_type=cov_type,
+        terms=[x, *controls],
+        level=level,
+        n_entities=_counts(data)[0],
+        n_periods=_counts(data)[1],
+        r_squared=result.rsquared,
+    )
 
 
 def lagged(df: pd.DataFrame, columns, lag: int, *, entity: str = "iso3", time: str = "year") -> pd.DataFrame:
@@ -275,8 +389,18 @@ def lagged(df: pd.DataFrame, columns, lag: int, *, entity: str = "iso3", time: s
     return df.merge(earlier, on=[entity, time], how="left", validate="many_to_one")
 
 
-def lag_profile(df: pd.DataFrame, y: str, x: str, lags: Sequence[int], *, controls=None, entity: str = "iso3",
-                time: str = "year", cov_type: str = "clustered", level: float = 0.95) -> pd.DataFrame:
+def lag_profile(
+    df: pd.DataFrame,
+    y: str,
+    x: str,
+    lags: Sequence[int],
+    *,
+    controls=None,
+    entity: str = "iso3",
+    time: str = "year",
+    cov_type: str = "clustered",
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Two-way FE slope of ``x`` lagged by each of ``lags`` years (controls unlagged).
 
     Returns one row per lag: lag, estimate, std_error, ci_low, ci_high, p_value, n, n_entities.
@@ -285,16 +409,26 @@ def lag_profile(df: pd.DataFrame, y: str, x: str, lags: Sequence[int], *, contro
     rows = []
     for lag in lags:
         data = lagged(df, x, lag, entity=entity, time=time)
-        fit = two_way_fe(data, y, f"{x}_lag{lag}", controls=controls, entity=entity, time=time,
-                         cov_type=cov_type, level=level)
+        fit = two_way_fe(
+            data, y, f"{x}_lag{lag}", controls=controls, entity=entity, time=time, cov_type=cov_type, level=level
+        )
         row = fit.coefficient(f"{x}_lag{lag}")
         rows.append({"lag": lag, **row.to_dict(), "n": fit.n, "n_entities": fit.n_entities})
     return pd.DataFrame(rows)
 
 
-def within_between_re(df: pd.DataFrame, y: str, x: str, *, controls=None, time_effects: bool = True,
-                      entity: str = "iso3", time: str = "year", cov_type: str = "clustered",
-                      level: float = 0.95) -> WithinBetweenFit:
+def within_between_re(
+    df: pd.DataFrame,
+    y: str,
+    x: str,
+    *,
+    controls=None,
+    time_effects: bool = True,
+    entity: str = "iso3",
+    time: str = "year",
+    cov_type: str = "clustered",
+    level: float = 0.95,
+) -> WithinBetweenFit:
     r"""Hybrid within-between random-effects model (Mundlak 1978; Bell & Jones 2015).
 
     :math:`y_{it} = a + b_W (x_{it} - \bar x_i) + b_B \bar x_i + \lambda_t + u_i + e_{it}`, GLS
@@ -315,17 +449,32 @@ def within_between_re(df: pd.DataFrame, y: str, x: str, *, controls=None, time_e
         years = pd.get_dummies(data.index.get_level_values(1), prefix="year", drop_first=True, dtype=float)
         exog = pd.concat([exog, years.set_axis(data.index)], axis=1)
     result = RandomEffects(data[y], exog).fit(**_fit_options(cov_type, None))
-    fit = _result(result, specification="within_between_re", outcome=y, cov_type=cov_type, terms=terms,
-                  level=level, n_entities=_counts(data)[0], n_periods=_counts(data)[1],
-                  r_squared=result.rsquared_overall)
+    fit = _result(
+        result,
+        specification="within_between_re",
+        outcome=y,
+        cov_type=cov_type,
+        terms=terms,
+        level=level,
+        n_entities=_counts(data)[0],
+        n_periods=_counts(data)[1],
+        r_squared=result.rsquared_overall,
+    )
     weights = pd.Series(0.0, index=result.params.index)
     weights[f"{x}_between"], weights[f"{x}_within"] = 1.0, -1.0
     estimate = float(weights @ result.params)
     std_error = float(np.sqrt(weights @ result.cov @ weights))
     dist = stats.t(result.df_resid) if cov_type != "driscoll_kraay" else stats.norm()
     half = dist.ppf(0.5 + level / 2) * std_error
-    contrast = pd.Series({"estimate": estimate, "std_error": std_error, "ci_low": estimate - half,
-                          "ci_high": estimate + half, "p_value": float(2 * dist.sf(abs(estimate) / std_error))})
+    contrast = pd.Series(
+        {
+            "estimate": estimate,
+            "std_error": std_error,
+            "ci_low": estimate - half,
+            "ci_high": estimate + half,
+            "p_value": float(2 * dist.sf(abs(estimate) / std_error)),
+        }
+    )
     return WithinBetweenFit(fit, x, contrast)
 
 
@@ -368,9 +517,11 @@ class RubinResult:
         return pd.DataFrame([self.__dict__])
 
     def summary(self) -> str:
-        return (f"{self.estimate:.4g} (SE {self.std_error:.3g}; {self.level:.0%} CI {self.ci_low:.4g} to "
-                f"{self.ci_high:.4g}; df {self.df:.1f}; {self.n_draws} draws; "
-                f"fraction of missing information {self.fraction_missing_information:.2f})")
+        return (
+            f"{self.estimate:.4g} (SE {self.std_error:.3g}; {self.level:.0%} CI {self.ci_low:.4g} to "
+            f"{self.ci_high:.4g}; df {self.df:.1f}; {self.n_draws} draws; "
+            f"fraction of missing information {self.fraction_missing_information:.2f})"
+        )
 
 
 def rubin_combine(estimates, variances, *, df_complete: float | None = None, level: float = 0.95) -> RubinResult:
@@ -397,8 +548,19 @@ def rubin_combine(estimates, variances, *, df_complete: float | None = None, lev
     half = float(dist.ppf(0.5 + level / 2) * se)
     p_value = float(2 * dist.sf(abs(q_bar) / se)) if se > 0 else float(q_bar == 0)
     fmi = float((r + 2 / (nu + 3)) / (r + 1)) if np.isfinite(nu) and np.isfinite(r) else float(b > 0)
-    return RubinResult(float(q_bar), se, float(q_bar - half), float(q_bar + half), p_value, float(nu),
-                       float(u_bar), float(b), fmi, m, level)
+    return RubinResult(
+        float(q_bar),
+        se,
+        float(q_bar - half),
+        float(q_bar + half),
+        p_value,
+        float(nu),
+        float(u_bar),
+        float(b),
+        fmi,
+        m,
+        level,
+    )
 
 
 @dataclass(frozen=True)
@@ -428,13 +590,21 @@ class MeasurementErrorResult:
         and attenuation on the ``rubin`` row."""
         columns = ["estimate", "std_error", "ci_low", "ci_high", "p_value"]
         naive = {"version": "naive", "term": self.term, **self.naive[columns].to_dict()}
-        combined = {"version": "rubin", "term": self.term, **{c: getattr(self.combined, c) for c in columns},
-                    "n_draws": self.combined.n_draws, "widening": self.widening, "attenuation": self.attenuation}
+        combined = {
+            "version": "rubin",
+            "term": self.term,
+            **{c: getattr(self.combined, c) for c in columns},
+            "n_draws": self.combined.n_draws,
+            "widening": self.widening,
+            "attenuation": self.attenuation,
+        }
         return pd.DataFrame([naive, combined])
 
     def summary(self) -> str:
-        return (f"{self.term}: naive {self.naive['estimate']:.4g}, combined {self.combined.summary()}; "
-                f"interval x{self.widening:.2f}, estimate x{self.attenuation:.2f}")
+        return (
+            f"{self.term}: naive {self.naive['estimate']:.4g}, combined {self.combined.summary()}; "
+            f"interval x{self.widening:.2f}, estimate x{self.attenuation:.2f}"
+        )
 
 
 def _standard_normal_ar1(entities: np.ndarray, rng: np.random.Generator, rho: float) -> np.ndarray:
@@ -443,17 +613,27 @@ def _standard_normal_ar1(entities: np.ndarray, rng: np.random.Generator, rho: fl
     if rho == 0:
         return z
     out = np.empty_like(z)
-    scale = np.sqrt(1 - rho ** 2)
+    scale = np.sqrt(1 - rho**2)
     for i in range(len(z)):
         first = i == 0 or entities[i] != entities[i - 1]
         out[i] = z[i] if first else rho * out[i - 1] + scale * z[i]
     return out
 
 
-def measurement_error_fits(df: pd.DataFrame, fit: Callable[[pd.DataFrame], PanelFit], *, column: str,
-                           se_column: str, term: str | None = None, n_draws: int = 20,
-                           autocorrelation: float = 0.0, entity: str = "iso3", time: str = "year",
-                           level: float = 0.95, seed=None) -> MeasurementErrorResult:
+def measurement_error_fits(
+    df: pd.DataFrame,
+    fit: Callable[[pd.DataFrame], PanelFit],
+    *,
+    column: str,
+    se_column: str,
+    term: str | None = None,
+    n_draws: int = 20,
+    autocorrelation: float = 0.0,
+    entity: str = "iso3",
+    time: str = "year",
+    level: float = 0.95,
+    seed=None,
+) -> MeasurementErrorResult:
     r"""Propagate the uncertainty of ``column`` (standard error ``se_column``) into a coefficient.
 
     Each draw replaces :math:`x_{it}` by :math:`x_{it} + s_{it} z_{it}` with :math:`z` standard

@@ -10,6 +10,7 @@ Int Stat Rev 51:279-292.
 Cameron AC, Miller DL (2015) A practitioner's guide to cluster-robust inference. J Hum Resour
 50:317-372.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -70,11 +71,18 @@ class OLSFit:
             res = self.robust(cov)
             ci = np.asarray(res.conf_int(1 - level))
             for k, term in enumerate(["const", *self.predictors]):
-                rows.append({
-                    "term": term, "cov_type": cov, "estimate": float(res.params[k]),
-                    "std_error": float(res.bse[k]), "t": float(res.tvalues[k]),
-                    "p_value": float(res.pvalues[k]), "ci_low": float(ci[k, 0]), "ci_high": float(ci[k, 1]),
-                })
+                rows.append(
+                    {
+                        "term": term,
+                        "cov_type": cov,
+                        "estimate": float(res.params[k]),
+                        "std_error": float(res.bse[k]),
+                        "t": float(res.tvalues[k]),
+                        "p_value": float(res.pvalues[k]),
+                        "ci_low": float(ci[k, 0]),
+                        "ci_high": float(ci[k, 1]),
+                    }
+                )
         out = pd.DataFrame(rows)
         out["n"] = self.n
         out["r_squared"] = self.r_squared
@@ -115,8 +123,10 @@ def fit_ols(
     frame = data[columns].dropna().astype(float)
     constant = tuple(c for c in predictors if frame[c].nunique() < 2)
     if constant and not drop_constant:
-        raise ValueError(f"predictors {list(constant)} are constant in the complete cases and cannot be estimated; "
-                         "remove them or pass drop_constant=True")
+        raise ValueError(
+            f"predictors {list(constant)} are constant in the complete cases and cannot be estimated; "
+            "remove them or pass drop_constant=True"
+        )
     predictors = tuple(c for c in predictors if c not in constant)
     if not predictors:
         raise ValueError("every predictor is constant in the complete cases")
@@ -126,8 +136,10 @@ def fit_ols(
         )
     exog = sm.add_constant(frame[list(predictors)].to_numpy(), has_constant="add")
     if np.linalg.matrix_rank(exog) < exog.shape[1]:
-        raise ValueError(f"the predictors {list(predictors)} are collinear (design matrix rank "
-                         f"{np.linalg.matrix_rank(exog)} < {exog.shape[1]} columns)")
+        raise ValueError(
+            f"the predictors {list(predictors)} are collinear (design matrix rank "
+            f"{np.linalg.matrix_rank(exog)} < {exog.shape[1]} columns)"
+        )
     results = sm.OLS(frame[outcome].to_numpy(), exog).fit()
     return OLSFit(outcome, predictors, frame[[outcome, *predictors]], results, tuple(cov_types), constant)
 
@@ -162,11 +174,18 @@ def partial_effect(
     exog = np.tile(np.r_[1.0, means.to_numpy()], (len(grid), 1))
     exog[:, 1 + fit.predictors.index(term)] = grid
     frame = res.get_prediction(exog).summary_frame(alpha=1 - level)
-    return pd.DataFrame({
-        "term": term, "value": grid, "predicted": frame["mean"].to_numpy(),
-        "std_error": frame["mean_se"].to_numpy(), "ci_low": frame["mean_ci_lower"].to_numpy(),
-        "ci_high": frame["mean_ci_upper"].to_numpy(), "cov_type": cov_type, "n": fit.n,
-    })
+    return pd.DataFrame(
+        {
+            "term": term,
+            "value": grid,
+            "predicted": frame["mean"].to_numpy(),
+            "std_error": frame["mean_se"].to_numpy(),
+            "ci_low": frame["mean_ci_lower"].to_numpy(),
+            "ci_high": frame["mean_ci_upper"].to_numpy(),
+            "cov_type": cov_type,
+            "n": fit.n,
+        }
+    )
 
 
 def partial_residuals(fit: OLSFit, term: str) -> pd.DataFrame:
@@ -183,8 +202,10 @@ def partial_residuals(fit: OLSFit, term: str) -> pd.DataFrame:
     k = fit.predictors.index(term)
     at_means = params[0] + params[1:] @ means - params[1 + k] * means[k]
     value = fit.data[term]
-    return pd.DataFrame({"value": value, "adjusted": at_means + params[1 + k] * value + np.asarray(fit.results.resid)},
-                        index=fit.data.index)
+    return pd.DataFrame(
+        {"value": value, "adjusted": at_means + params[1 + k] * value + np.asarray(fit.results.resid)},
+        index=fit.data.index,
+    )
 
 
 def _weighted_ordered_model(y_rank, x, weights):
@@ -206,16 +227,16 @@ def _weighted_ordered_model(y_rank, x, weights):
 class WeightedFit:
     """A survey-weighted (pseudo-maximum-likelihood) fit; ``to_frame()`` gives the coefficients."""
 
-    kind: str                   # "ordinal" or "logit"
+    kind: str  # "ordinal" or "logit"
     outcome: str
     exposure: str
     params: pd.Series
     cov: pd.DataFrame
-    data: pd.DataFrame = field(repr=False)   # complete cases used (outcome, exposure, controls, weight)
-    columns: tuple[str, ...] = ()             # regressors, in parameter order
+    data: pd.DataFrame = field(repr=False)  # complete cases used (outcome, exposure, controls, weight)
+    columns: tuple[str, ...] = ()  # regressors, in parameter order
     weight: str = "weight"
-    categories: tuple[str, ...] = ()          # outcome categories (ordinal) or event label (logit)
-    model: object = field(default=None, repr=False)   # the fitted statsmodels model
+    categories: tuple[str, ...] = ()  # outcome categories (ordinal) or event label (logit)
+    model: object = field(default=None, repr=False)  # the fitted statsmodels model
 
     @property
     def n(self) -> int:
@@ -228,12 +249,20 @@ class WeightedFit:
         se = np.sqrt(np.diag(self.cov.to_numpy()))
         z = stats.norm.ppf(0.5 + level / 2)
         est = self.params.to_numpy()
-        out = pd.DataFrame({
-            "outcome": self.outcome, "model": self.kind, "term": self.params.index,
-            "estimate": est, "std_error": se, "ci_low": est - z * se, "ci_high": est + z * se,
-            "p_value": 2 * stats.norm.sf(np.abs(est / se)), "n": self.n,
-        })
-        regressor = out["term"].isin(self.columns)   # odds ratios only for regressors
+        out = pd.DataFrame(
+            {
+                "outcome": self.outcome,
+                "model": self.kind,
+                "term": self.params.index,
+                "estimate": est,
+                "std_error": se,
+                "ci_low": est - z * se,
+                "ci_high": est + z * se,
+                "p_value": 2 * stats.norm.sf(np.abs(est / se)),
+                "n": self.n,
+            }
+        )
+        regressor = out["term"].isin(self.columns)  # odds ratios only for regressors
         for col in ("estimate", "ci_low", "ci_high"):
             name = "odds_ratio" if col == "estimate" else f"odds_ratio_{col}"
             out[name] = np.exp(out[col]).where(regressor)
@@ -254,6 +283,7 @@ class WeightedFit:
             p = self.model.predict(params, exog=x)
         return w @ p / w.sum()
 
+
 def weighted_logit(y: np.ndarray, x: np.ndarray, weights: np.ndarray):
     """Survey-weighted logistic regression (constant added): statsmodels ``GLM(Binomial,
     var_weights=w).fit(cov_type="HC0")``, whose likelihood is :math:`\\sum_i w_i \\ell_i` and whose
@@ -261,8 +291,9 @@ def weighted_logit(y: np.ndarray, x: np.ndarray, weights: np.ndarray):
     Returns (params, covariance, model)."""
     import statsmodels.api as sm
 
-    res = sm.GLM(y, sm.add_constant(x, has_constant="add"), family=sm.families.Binomial(),
-                 var_weights=weights).fit(cov_type="HC0")
+    res = sm.GLM(y, sm.add_constant(x, has_constant="add"), family=sm.families.Binomial(), var_weights=weights).fit(
+        cov_type="HC0"
+    )
     return np.asarray(res.params), np.asarray(res.cov_params()), res.model
 
 
@@ -315,14 +346,30 @@ def predicted_probabilities(fit: WeightedFit, values, *, level: float = 0.95) ->
         logit = np.log(p / (1 - p))
         half = z * se / (p * (1 - p))
         for category, pk, sk, lo, hi in zip(fit.categories, p, se, logit - half, logit + half):
-            rows.append({fit.exposure: v, "category": category, "probability": pk,
-                         "std_error": sk, "ci_low": 1 / (1 + np.exp(-lo)),
-                         "ci_high": 1 / (1 + np.exp(-hi)), "n": fit.n})
+            rows.append(
+                {
+                    fit.exposure: v,
+                    "category": category,
+                    "probability": pk,
+                    "std_error": sk,
+                    "ci_low": 1 / (1 + np.exp(-lo)),
+                    "ci_high": 1 / (1 + np.exp(-hi)),
+                    "n": fit.n,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def within_group_models(data: pd.DataFrame, outcome: str, exposure: str, *, controls=(), group: str,
-                        group_name: str | None = None, level: float = 0.95) -> pd.DataFrame:
+def within_group_models(
+    data: pd.DataFrame,
+    outcome: str,
+    exposure: str,
+    *,
+    controls=(),
+    group: str,
+    group_name: str | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Association of ``outcome`` with ``exposure`` within groups, two ways.
 
     1. Random group intercepts (statsmodels ``MixedLM``, REML):
@@ -336,8 +383,8 @@ def within_group_models(data: pd.DataFrame, outcome: str, exposure: str, *, cont
     exposure, model (labelled with ``group_name``, default ``group``), estimate, std_error, ci_low,
     ci_high, p_value, icc, n, n_groups.
     """
-    import statsmodels.api as sm
     import scipy.stats as stats
+    import statsmodels.api as sm
 
     group_name = group_name or group
     columns = [outcome, exposure, *controls]
@@ -346,8 +393,7 @@ def within_group_models(data: pd.DataFrame, outcome: str, exposure: str, *, cont
     data = data[[group, *columns]].dropna().reset_index(drop=True)
     n_groups = data[group].nunique()
     if n_groups < 3 or len(data) <= n_groups + len(columns):
-        raise ValueError(f"too few complete units ({len(data)}) or groups ({n_groups}) "
-                         f"for {outcome} ~ {exposure}")
+        raise ValueError(f"too few complete units ({len(data)}) or groups ({n_groups}) for {outcome} ~ {exposure}")
     exog = sm.add_constant(data[[exposure, *controls]].to_numpy(float), has_constant="add")
     y = data[outcome].to_numpy(float)
     z = stats.norm.ppf(0.5 + level / 2)
@@ -355,18 +401,35 @@ def within_group_models(data: pd.DataFrame, outcome: str, exposure: str, *, cont
     mixed = sm.MixedLM(y, exog, groups=data[group].to_numpy()).fit(reml=True)
     beta, se = float(mixed.fe_params[1]), float(mixed.bse_fe[1])
     tau2, sigma2 = float(np.asarray(mixed.cov_re)[0, 0]), float(mixed.scale)
-    rows = [{"model": f"{group_name} random intercepts (MixedLM)", "estimate": beta, "std_error": se,
-             "ci_low": beta - z * se, "ci_high": beta + z * se,
-             "p_value": float(2 * stats.norm.sf(abs(beta / se))), "icc": tau2 / (tau2 + sigma2)}]
+    rows = [
+        {
+            "model": f"{group_name} random intercepts (MixedLM)",
+            "estimate": beta,
+            "std_error": se,
+            "ci_low": beta - z * se,
+            "ci_high": beta + z * se,
+            "p_value": float(2 * stats.norm.sf(abs(beta / se))),
+            "icc": tau2 / (tau2 + sigma2),
+        }
+    ]
 
     dummies = pd.get_dummies(data[group], drop_first=True, dtype=float).to_numpy()
     fixed = sm.OLS(y, np.column_stack([exog, dummies])).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(data[group])[0]})
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(data[group])[0]}
+    )
     beta, se = float(fixed.params[1]), float(fixed.bse[1])
     t = stats.t.ppf(0.5 + level / 2, n_groups - 1)
-    rows.append({"model": f"{group_name} fixed effects (OLS, cluster-robust SE)", "estimate": beta,
-                 "std_error": se, "ci_low": beta - t * se, "ci_high": beta + t * se,
-                 "p_value": float(2 * stats.t.sf(abs(beta / se), n_groups - 1)), "icc": np.nan})
+    rows.append(
+        {
+            "model": f"{group_name} fixed effects (OLS, cluster-robust SE)",
+            "estimate": beta,
+            "std_error": se,
+            "ci_low": beta - t * se,
+            "ci_high": beta + t * se,
+            "p_value": float(2 * stats.t.sf(abs(beta / se), n_groups - 1)),
+            "icc": np.nan,
+        }
+    )
     out = pd.DataFrame(rows)
     out.insert(0, "exposure", exposure)
     out.insert(0, "outcome", outcome)

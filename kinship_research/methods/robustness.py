@@ -27,6 +27,7 @@ Belsley DA, Kuh E, Welsch RE (1980) Regression Diagnostics. Wiley.
 Efron B, Tibshirani RJ (1993) An Introduction to the Bootstrap, ch. 11 (the jackknife). Chapman & Hall.
 Holm S (1979) Scand J Stat 6:65-70. Benjamini Y, Hochberg Y (1995) J R Stat Soc B 57:289-300.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -81,14 +82,27 @@ class LeaveOneOut:
         """One row: outcome, full r and its interval, n, r_min, r_max, most_influential,
         sign_changes (number of drops that flip the sign)."""
         flips = int((np.sign(self.table["r"]) != np.sign(self.full["r"])).sum())
-        return pd.DataFrame([{"x": self.x, "outcome": self.y, "r": self.full["r"],
-                              "ci_low": self.full["ci_low"], "ci_high": self.full["ci_high"],
-                              "n": self.full["n"], "r_min": self.r_min, "r_max": self.r_max,
-                              "most_influential": self.most_influential, "sign_changes": flips}])
+        return pd.DataFrame(
+            [
+                {
+                    "x": self.x,
+                    "outcome": self.y,
+                    "r": self.full["r"],
+                    "ci_low": self.full["ci_low"],
+                    "ci_high": self.full["ci_high"],
+                    "n": self.full["n"],
+                    "r_min": self.r_min,
+                    "r_max": self.r_max,
+                    "most_influential": self.most_influential,
+                    "sign_changes": flips,
+                }
+            ]
+        )
 
 
-def leave_one_out_range(df: pd.DataFrame, x: str, y: str, *, label: str = "iso3",
-                        correlation: str = "pearson", level: float = 0.95) -> LeaveOneOut:
+def leave_one_out_range(
+    df: pd.DataFrame, x: str, y: str, *, label: str = "iso3", correlation: str = "pearson", level: float = 0.95
+) -> LeaveOneOut:
     """Correlation of ``x`` and ``y`` recomputed without each complete unit in turn."""
     check_choice("correlation", correlation, CORRELATIONS)
     level = check_level(level)
@@ -97,8 +111,9 @@ def leave_one_out_range(df: pd.DataFrame, x: str, y: str, *, label: str = "iso3"
     rows = []
     for i in pair.index:
         rest = pair.drop(index=i)
-        rows.append({"dropped": pair.at[i, label],
-                     **paired_correlation(rest[x], rest[y], correlation=correlation, level=level)})
+        rows.append(
+            {"dropped": pair.at[i, label], **paired_correlation(rest[x], rest[y], correlation=correlation, level=level)}
+        )
     table = pd.DataFrame(rows)
     table["change"] = table["r"] - full["r"]
     return LeaveOneOut(x, y, full, table)
@@ -119,22 +134,23 @@ def influence(df: pd.DataFrame, x: str, y: str, *, label: str = "iso3") -> pd.Da
     info = OLSInfluence(fit)
     n = len(pair)
     params_without = np.array([info.params_not_obsi[i, 1] for i in range(n)])
-    out = pd.DataFrame({
-        "label": pair[label].to_numpy(),
-        "dfbeta": fit.params.iloc[1] - params_without,
-        "dfbetas": info.dfbetas[:, 1],
-        "cooks_d": info.cooks_distance[0],
-        "student_resid": info.resid_studentized_external,
-        "leverage": info.hat_matrix_diag,
-    })
+    out = pd.DataFrame(
+        {
+            "label": pair[label].to_numpy(),
+            "dfbeta": fit.params.iloc[1] - params_without,
+            "dfbetas": info.dfbetas[:, 1],
+            "cooks_d": info.cooks_distance[0],
+            "student_resid": info.resid_studentized_external,
+            "leverage": info.hat_matrix_diag,
+        }
+    )
     out["influential_cooks"] = out["cooks_d"] > 4 / n
     out["outlier"] = out["student_resid"].abs() > 2
     out["influential_dfbetas"] = out["dfbetas"].abs() > 2 / np.sqrt(n)
     return out
 
 
-def jackknife_correlation(df: pd.DataFrame, x: str, y: str, *, label: str = "iso3",
-                          level: float = 0.95) -> dict:
+def jackknife_correlation(df: pd.DataFrame, x: str, y: str, *, label: str = "iso3", level: float = 0.95) -> dict:
     """Jackknife estimate and t interval of Pearson's r on Fisher's z scale.
 
     Returns a dict: r (the full-sample r), estimate (bias-corrected, back-transformed), std_error
@@ -151,16 +167,28 @@ def jackknife_correlation(df: pd.DataFrame, x: str, y: str, *, label: str = "iso
     pseudo = n * z_full - (n - 1) * z_without
     centre, se = pseudo.mean(), pseudo.std(ddof=1) / np.sqrt(n)
     half = stats.t.ppf((1 + level) / 2, n - 1) * se
-    return {"r": float(np.tanh(z_full)), "estimate": float(np.tanh(centre)), "std_error": float(se),
-            "ci_low": float(np.tanh(centre - half)), "ci_high": float(np.tanh(centre + half)), "n": n}
+    return {
+        "r": float(np.tanh(z_full)),
+        "estimate": float(np.tanh(centre)),
+        "std_error": float(se),
+        "ci_low": float(np.tanh(centre - half)),
+        "ci_high": float(np.tanh(centre + half)),
+        "n": n,
+    }
 
 
 def _excludes_zero(low: float, high: float) -> bool:
     return low > 0 or high < 0
 
 
-def effect_verdict(full_r: float, full_ci: tuple[float, float], check_r: float,
-                   check_ci: tuple[float, float], *, max_shrink: float = 0.5) -> str:
+def effect_verdict(
+    full_r: float,
+    full_ci: tuple[float, float],
+    check_r: float,
+    check_ci: tuple[float, float],
+    *,
+    max_shrink: float = 0.5,
+) -> str:
     """Verdict on one check of one correlation.
 
     ``changes sign`` when the check's r has the other sign; ``shrinks`` when less than
@@ -169,8 +197,9 @@ def effect_verdict(full_r: float, full_ci: tuple[float, float], check_r: float,
     not; else ``holds``.
     """
     if not 0 < max_shrink < 1:
-        raise ValueError(f"max_shrink is the tolerated relative loss of effect, strictly between 0 and 1, "
-                         f"got {max_shrink!r}")
+        raise ValueError(
+            f"max_shrink is the tolerated relative loss of effect, strictly between 0 and 1, got {max_shrink!r}"
+        )
     if full_r == 0:
         raise ValueError("the full-sample effect is exactly zero; there is no effect to shrink")
     ratio = check_r / full_r
@@ -183,8 +212,9 @@ def effect_verdict(full_r: float, full_ci: tuple[float, float], check_r: float,
     return "holds"
 
 
-def effect_verdicts(baseline: pd.DataFrame, checks: Mapping[str, pd.DataFrame], *,
-                    context: Iterable[str] = (), max_shrink: float = 0.5) -> pd.DataFrame:
+def effect_verdicts(
+    baseline: pd.DataFrame, checks: Mapping[str, pd.DataFrame], *, context: Iterable[str] = (), max_shrink: float = 0.5
+) -> pd.DataFrame:
     """Verdict for every outcome of ``baseline`` and every named check.
 
     Each table has columns outcome, r, ci_low, ci_high (and n); a check may have several rows per
@@ -209,24 +239,46 @@ def effect_verdicts(baseline: pd.DataFrame, checks: Mapping[str, pd.DataFrame], 
                 continue
             ratio = part["r"] / base["r"]
             worst = part.loc[ratio.idxmin()]
-            verdict = "context" if name in context else effect_verdict(
-                base["r"], (base["ci_low"], base["ci_high"]), worst["r"], (worst["ci_low"], worst["ci_high"]),
-                max_shrink=max_shrink)
+            verdict = (
+                "context"
+                if name in context
+                else effect_verdict(
+                    base["r"],
+                    (base["ci_low"], base["ci_high"]),
+                    worst["r"],
+                    (worst["ci_low"], worst["ci_high"]),
+                    max_shrink=max_shrink,
+                )
+            )
             tag = next((str(worst[c]) for c in ("dropped", "excluded", "sample") if c in part.columns), "")
-            rows.append({"outcome": base["outcome"], "check": name, "verdict": verdict,
-                         "baseline_r": float(base["r"]), "r": float(worst["r"]), "ci_low": float(worst["ci_low"]),
-                         "ci_high": float(worst["ci_high"]), "n": int(worst["n"]) if "n" in part else None,
-                         "ratio": float(ratio.min()), "rows": len(part), "worst": tag})
+            rows.append(
+                {
+                    "outcome": base["outcome"],
+                    "check": name,
+                    "verdict": verdict,
+                    "baseline_r": float(base["r"]),
+                    "r": float(worst["r"]),
+                    "ci_low": float(worst["ci_low"]),
+                    "ci_high": float(worst["ci_high"]),
+                    "n": int(worst["n"]) if "n" in part else None,
+                    "ratio": float(ratio.min()),
+                    "rows": len(part),
+                    "worst": tag,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def leave_one_out_table(df: pd.DataFrame, x: str, ys, *, label: str = "iso3", correlation: str = "pearson",
-                        level: float = 0.95) -> pd.DataFrame:
+def leave_one_out_table(
+    df: pd.DataFrame, x: str, ys, *, label: str = "iso3", correlation: str = "pearson", level: float = 0.95
+) -> pd.DataFrame:
     """Leave-one-out rows for several outcomes, stacked (x, outcome, dropped, r, ci_low, ci_high,
     p_value, n, change, full_r): a check table for :func:`effect_verdicts`."""
     ys = [ys] if isinstance(ys, str) else list(ys)
-    return pd.concat([leave_one_out_range(df, x, y, label=label, correlation=correlation, level=level).to_frame()
-                      for y in ys], ignore_index=True)
+    return pd.concat(
+        [leave_one_out_range(df, x, y, label=label, correlation=correlation, level=level).to_frame() for y in ys],
+        ignore_index=True,
+    )
 
 
 def adjust_p_values(table: pd.DataFrame, *, alpha: float = 0.05, p_column: str = "p_value") -> pd.DataFrame:
@@ -247,5 +299,14 @@ def adjust_p_values(table: pd.DataFrame, *, alpha: float = 0.05, p_column: str =
     return out
 
 
-__all__ = ["VERDICTS", "LeaveOneOut", "adjust_p_values", "effect_verdict", "effect_verdicts",
-           "influence", "jackknife_correlation", "leave_one_out_range", "leave_one_out_table"]
+__all__ = [
+    "VERDICTS",
+    "LeaveOneOut",
+    "adjust_p_values",
+    "effect_verdict",
+    "effect_verdicts",
+    "influence",
+    "jackknife_correlation",
+    "leave_one_out_range",
+    "leave_one_out_table",
+]

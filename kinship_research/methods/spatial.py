@@ -19,6 +19,7 @@ Cliff AD, Ord JK (1981) Spatial Processes: Models and Applications. Pion, London
 Anselin L (1988) Spatial Econometrics: Methods and Models. Kluwer, Dordrecht.
 Rey SJ, Anselin L (2007) PySAL: a Python library of spatial analytical methods. Rev Reg Stud 37:5-27.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -127,7 +128,12 @@ class _seeded_legacy_random:
 
 
 def morans_i(
-    values: Sequence[float], w: libpysal.weights.W, *, n_permutations: int = 999, seed=None, level: float = 0.95,
+    values: Sequence[float],
+    w: libpysal.weights.W,
+    *,
+    n_permutations: int = 999,
+    seed=None,
+    level: float = 0.95,
 ) -> MoranTest:
     """Moran's I of ``values`` (ordered as ``w.id_order``) with normal (randomisation) and two-sided
     permutation p-values; see the module docstring for the formula."""
@@ -135,12 +141,27 @@ def morans_i(
     _check_aligned(values, w)
     _check_permutations(n_permutations, level)
     moran, p_permutation, low, high = _permutation_test(values, w, n_permutations, seed, level)
-    return MoranTest(float(moran.I), float(moran.EI), float(moran.z_rand), float(moran.p_rand),
-                     p_permutation, low, high, int(n_permutations), int(w.n), False)
+    return MoranTest(
+        float(moran.I),
+        float(moran.EI),
+        float(moran.z_rand),
+        float(moran.p_rand),
+        p_permutation,
+        low,
+        high,
+        int(n_permutations),
+        int(w.n),
+        False,
+    )
 
 
 def residual_morans_i(
-    fit: OLSFit, w: libpysal.weights.W, *, n_permutations: int = 999, seed=None, level: float = 0.95,
+    fit: OLSFit,
+    w: libpysal.weights.W,
+    *,
+    n_permutations: int = 999,
+    seed=None,
+    level: float = 0.95,
 ) -> MoranTest:
     """Moran's I of the residuals of ``fit`` (rows ordered as ``w.id_order``).
 
@@ -166,8 +187,18 @@ def residual_morans_i(
     traces = np.trace(MW @ M @ W.T) + np.sum(MW * MW.T) + np.trace(MW) ** 2  # tr(MWMW') + tr((MW)^2) + tr(MW)^2
     variance = scale**2 * traces / ((n - k) * (n - k + 2)) - expected**2
     z = (moran.I - expected) / np.sqrt(variance)
-    return MoranTest(float(moran.I), float(expected), float(z), float(2 * stats.norm.sf(abs(z))),
-                     p_permutation, low, high, int(n_permutations), int(w.n), True)
+    return MoranTest(
+        float(moran.I),
+        float(expected),
+        float(z),
+        float(2 * stats.norm.sf(abs(z))),
+        p_permutation,
+        low,
+        high,
+        int(n_permutations),
+        int(w.n),
+        True,
+    )
 
 
 def _aligned(data: pd.DataFrame, id_column: str, w: libpysal.weights.W, columns: list[str]) -> pd.DataFrame:
@@ -222,8 +253,13 @@ class SpatialRegression:
 
 
 def spatial_lag(
-    data: pd.DataFrame, outcome: str, predictors: Sequence[str], w: libpysal.weights.W,
-    *, id_column: str = "state_abbr", level: float = 0.95,
+    data: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    w: libpysal.weights.W,
+    *,
+    id_column: str = "state_abbr",
+    level: float = 0.95,
 ) -> tuple[pd.DataFrame, float]:
     """ML spatial-lag model y = rho W y + X beta + u (``spreg.ML_Lag``, full eigenvalue method).
 
@@ -234,23 +270,44 @@ def spatial_lag(
     frame = _aligned(data, id_column, w, [outcome, *predictors]).astype(float)
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # spreg prints its name
         warnings.simplefilter("ignore")
-        model = spreg.ML_Lag(frame[[outcome]].to_numpy(), frame[list(predictors)].to_numpy(), w=w,
-                             name_y=outcome, name_x=list(predictors))
+        model = spreg.ML_Lag(
+            frame[[outcome]].to_numpy(),
+            frame[list(predictors)].to_numpy(),
+            w=w,
+            name_y=outcome,
+            name_x=list(predictors),
+        )
     estimate = np.asarray(model.betas, dtype=float).ravel()
     se = np.asarray(model.std_err, dtype=float)
     zcrit = stats.norm.ppf((1 + level) / 2)
-    table = pd.DataFrame({
-        "term": ["const", *predictors, f"W_{outcome}"], "estimate": estimate, "std_error": se,
-        "z": [float(z) for z, _ in model.z_stat], "p_value": [float(p) for _, p in model.z_stat],
-        "ci_low": estimate - zcrit * se, "ci_high": estimate + zcrit * se, "n": int(model.n),
-    })
+    table = pd.DataFrame(
+        {
+            "term": ["const", *predictors, f"W_{outcome}"],
+            "estimate": estimate,
+            "std_error": se,
+            "z": [float(z) for z, _ in model.z_stat],
+            "p_value": [float(p) for _, p in model.z_stat],
+            "ci_low": estimate - zcrit * se,
+            "ci_high": estimate + zcrit * se,
+            "n": int(model.n),
+        }
+    )
     return table, float(model.logll)
 
 
 def spatial_regression(
-    data: pd.DataFrame, outcome: str, predictors: Sequence[str], w: libpysal.weights.W,
-    *, id_column: str = "state_abbr", level: float = 0.95, alpha: float = 0.05, n_permutations: int = 999,
-    seed=None, moran_test: str = "normal", always_fit_lag: bool = False,
+    data: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    w: libpysal.weights.W,
+    *,
+    id_column: str = "state_abbr",
+    level: float = 0.95,
+    alpha: float = 0.05,
+    n_permutations: int = 999,
+    seed=None,
+    moran_test: str = "normal",
+    always_fit_lag: bool = False,
 ) -> SpatialRegression:
     """OLS of ``outcome`` on ``predictors`` across areas, Moran's I of the residuals, and the ML
     spatial-lag model when the residuals are spatially autocorrelated (p < ``alpha``, the decision

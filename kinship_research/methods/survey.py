@@ -1,4 +1,5 @@
 """Survey-weighted descriptive statistics with design-based standard errors."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,6 +36,6 @@ def weighted_mean(x, weights, *, level: float = 0.95) -> dict:
     if n < 2:
         raise ValueError(f"need at least 2 observations with a value and a weight, got {n}")
     mean = float(np.sum(w * x) / np.sum(w))
-    se = float(np.sqrt(n / (n - 1) * np.sum(w ** 2 * (x - mean) ** 2) / np.sum(w) ** 2))
+    se = float(np.sqrt(n / (n - 1) * np.sum(w**2 * (x - mean) ** 2) / np.sum(w) ** 2))
     half = stats.norm.ppf((1 + level) / 2) * se
     return {"estimate": mean, "std_error": se, "ci_low": mean - half, "ci_high": mean + half, "n": n}

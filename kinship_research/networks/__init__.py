@@ -7,13 +7,22 @@ longitudinal friendship networks, Christakis-Fowler induction models and the cri
 Names are imported from their modules on first use, so ``import kinship_research.networks``
 stays cheap and a notebook pays only for what it calls.
 """
+
 from __future__ import annotations
 
 import importlib
 
 _EXPORTS = {
-    "critics": ("confounder_bias_table", "contagion_detection_study", "e_value", "ego_fixed_effects",
-                "lagged_alter_test", "placebo_permutations", "shuffle_test", "simulate_homophily_contagion"),
+    "critics": (
+        "confounder_bias_table",
+        "contagion_detection_study",
+        "e_value",
+        "ego_fixed_effects",
+        "lagged_alter_test",
+        "placebo_permutations",
+        "shuffle_test",
+        "simulate_homophily_contagion",
+    ),
     "distance_clustering": ("distance_clustering", "distance_shells"),
     "induction": ("InductionResult", "fit_induction", "induction_panel"),
     "longitudinal": ("LongitudinalNetwork", "tie_view"),

@@ -14,6 +14,7 @@ import numpy as np
 
 __all__ = ["gillespie_events", "shell_permutation_counts"]
 
+
 @numba.njit(cache=True, inline="always")
 def _splitmix64(state):
     """One SplitMix64 step (Steele, Lea & Flood 2014): returns (new state, 64 random bits)."""
@@ -35,8 +36,7 @@ def _below(state, bound, mask):
 
 
 @numba.njit(cache=True, parallel=True)
-def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seeds, n_places,
-                             n_threads):
+def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seeds, n_places, n_threads):
     """Numerators and denominators of the shell statistic under B reshuffles of the trait.
 
     Shell d of ego e lists places ``indices[indptr[d, e]:indptr[d, e + 1]]`` (columns in
@@ -91,9 +91,25 @@ def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seed
 
 
 @numba.njit(cache=True)
-def gillespie_events(tree, rate, state, indptr, indices, infected_rate, exponentials, uniforms,
-                     scalars, counters, grid, counts, beta, gamma, after_recovery,
-                     rate_after_recovery, floor):
+def gillespie_events(
+    tree,
+    rate,
+    state,
+    indptr,
+    indices,
+    infected_rate,
+    exponentials,
+    uniforms,
+    scalars,
+    counters,
+    grid,
+    counts,
+    beta,
+    gamma,
+    after_recovery,
+    rate_after_recovery,
+    floor,
+):
     """Run Gillespie events until the batch of random numbers is used, t passes the end,
     the total rate vanishes, or 2^20 updates call for a rebuild of the Fenwick tree.
 
@@ -250,7 +266,7 @@ def bfs_shell_fill(indptr, indices, egos, max_distance, starts, out, n_threads):
                     seen[node] = 0
             else:
                 for d in range(max_distance):
-                    level = np.sort(queue[level_end[d]:level_end[d + 1]])
+                    level = np.sort(queue[level_end[d] : level_end[d + 1]])
                     start = starts[d, e]
                     for i in range(len(level)):
                         out[start + i] = level[i]

@@ -67,15 +67,16 @@ def graph_adjacency(graph, *, symmetrise: bool = True) -> tuple[list, sp.csr_arr
         source, target = coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64)
         directed = True  # a symmetric matrix is unchanged by symmetrising
     else:
-        raise TypeError("graph must be a networkx graph, an igraph Graph or a square scipy "
-                        f"sparse matrix, got {type(graph).__name__}")
+        raise TypeError(
+            "graph must be a networkx graph, an igraph Graph or a square scipy "
+            f"sparse matrix, got {type(graph).__name__}"
+        )
     n = len(nodes)
     keep = source != target  # drop self-loops
     source, target = source[keep], target[keep]
     if directed and symmetrise:
         source, target = np.concatenate([source, target]), np.concatenate([target, source])
-    adjacency = sp.csr_array((np.ones(len(source), dtype=np.float32), (source, target)),
-                             shape=(n, n))
+    adjacency = sp.csr_array((np.ones(len(source), dtype=np.float32), (source, target)), shape=(n, n))
     adjacency.sum_duplicates()
     adjacency.data = np.ones(adjacency.nnz, dtype=np.float32)
     adjacency.sort_indices()

@@ -1,4 +1,5 @@
 """Similarity of friends: the correlation of a trait across ties, with a node-jackknife interval."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,8 +37,12 @@ def tie_correlation(values, ego, alter, *, level: float = 0.95) -> dict:
     values = as_float_array("values", values)
     ego, alter = as_float_array("ego", ego), as_float_array("alter", alter)
     level = check_level(level)
-    if ego.shape != alter.shape or not (np.isfinite(ego).all() and np.isfinite(alter).all()) \
-            or (ego != np.round(ego)).any() or (alter != np.round(alter)).any():
+    if (
+        ego.shape != alter.shape
+        or not (np.isfinite(ego).all() and np.isfinite(alter).all())
+        or (ego != np.round(ego)).any()
+        or (alter != np.round(alter)).any()
+    ):
         raise ValueError("ego and alter must be 1-d integer index arrays of the same length")
     ego, alter = ego.astype(np.int64), alter.astype(np.int64)
     if ego.size and (min(ego.min(), alter.min()) < 0 or max(ego.max(), alter.max()) >= values.size):
@@ -62,6 +67,12 @@ def tie_correlation(values, ego, alter, *, level: float = 0.95) -> dict:
     m = deleted.size
     se = float(np.sqrt((m - 1) / m * ((deleted - deleted.mean()) ** 2).sum()))
     half = stats.norm.ppf((1 + level) / 2) * se
-    return {"estimate": estimate, "std_error": se, "ci_low": max(-1.0, estimate - half),
-            "ci_high": min(1.0, estimate + half), "n_ties": int(ego.size), "n_nodes": int(nodes.size),
-            "level": level}
+    return {
+        "estimate": estimate,
+        "std_error": se,
+        "ci_low": max(-1.0, estimate - half),
+        "ci_high": min(1.0, estimate + half),
+        "n_ties": int(ego.size),
+        "n_nodes": int(nodes.size),
+        "level": level,
+    }

@@ -18,11 +18,15 @@
 * Sensitivity to unmeasured confounding: the bias factor for a binary confounder (VanderWeele
   2011, Sociol Methods Res 40:240) and the E-value (VanderWeele & Ding 2017, Ann Intern Med 167:268).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
+
+from kinship_research.methods.checks import check_alpha, check_choice, check_level, require_columns
+from kinship_research.parallel import map_seeded
 
 from .induction import (
     ALTER_TERMS,
@@ -37,16 +41,18 @@ from .induction import (
 )
 from .longitudinal import LongitudinalNetwork
 
-from kinship_research.methods.checks import check_alpha, check_choice, check_level, require_columns
-from kinship_research.parallel import map_seeded
-
 
 def _rate_row(successes: int, trials: int, level: float = 0.95) -> dict:
     from statsmodels.stats.proportion import proportion_confint
 
     low, high = proportion_confint(successes, trials, alpha=1 - level, method="beta")
-    return {"rejections": int(successes), "n_replications": int(trials), "rate": successes / trials,
-            "rate_low": low, "rate_high": high}
+    return {
+        "rejections": int(successes),
+        "n_replications": int(trials),
+        "rate": successes / trials,
+        "rate_low": low,
+        "rate_high": high,
+    }
 
 
 class _FocalRefits:
@@ -56,22 +62,39 @@ class _FocalRefits:
     once and only its trait columns are re-read from a (n_waves, n_nodes) array.
     """
 
-    def __init__(self, network: LongitudinalNetwork, panel: pd.DataFrame, terms: tuple[str, ...],
-                 focal: str, transition_effects: bool, cluster: str = "ego"):
+    def __init__(
+        self,
+        network: LongitudinalNetwork,
+        panel: pd.DataFrame,
+        terms: tuple[str, ...],
+        focal: str,
+        transition_effects: bool,
+        cluster: str = "ego",
+    ):
         position = {node: k for k, node in enumerate(network.nodes)}
         wave = panel["transition"].map(network.waves.index).to_numpy(int)
         ego = panel["ego"].map(position).to_numpy(int)
         alter = panel["alter"].map(position).to_numpy(int)
-        self.sources = {"ego_t": (wave, ego), "ego_next": (wave + 1, ego),
-                        "alter_t": (wave, alter), "alter_next": (wave + 1, alter)}
+        self.sources = {
+            "ego_t": (wave, ego),
+            "ego_next": (wave + 1, ego),
+            "alter_t": (wave, alter),
+            "alter_next": (wave + 1, alter),
+        }
         self.blocks = {}
         for tie_type, sub in panel.groupby("tie_type", observed=True, sort=False):
             rows = np.flatnonzero((panel["tie_type"] == tie_type).to_numpy())
             x, names = design(sub, terms, transition_effects)
             trait_columns = {names.index(t): t for t in terms if t in self.sources}
             ego_codes, alter_codes = node_codes(sub)
-            self.blocks[tie_type] = (rows, x, names.index(focal), trait_columns, ego_codes,
-                                     alter_codes if cluster == "dyadic" else None)
+            self.blocks[tie_type] = (
+                rows,
+                x,
+                names.index(focal),
+                trait_columns,
+                ego_codes,
+                alter_codes if cluster == "dyadic" else None,
+            )
 
     def fit(self, values: np.ndarray) -> dict[str, tuple[float, float]]:
         """(estimate, std_error) of the focal term per tie type for trait ``values``."""
@@ -102,10 +125,20 @@ def _placebo_fit(_, child, *, refits, values) -> dict:
     return refits.fit(_permute_observed(values, 1, np.random.default_rng(child)))
 
 
-def placebo_permutations(network: LongitudinalNetwork, trait: str, *, covariates: tuple[str, ...] = (),
-                         n_permutations: int = 200, tie_types: tuple[str, ...] = TIE_TYPES,
-                         transition_effects: bool = True, cluster: str = "ego", alpha: float = 0.05,
-                         level: float = 0.95, seed: int | None = None, client=None) -> pd.DataFrame:
+def placebo_permutations(
+    network: LongitudinalNetwork,
+    trait: str,
+    *,
+    covariates: tuple[str, ...] = (),
+    n_permutations: int = 200,
+    tie_types: tuple[str, ...] = TIE_TYPES,
+    transition_effects: bool = True,
+    cluster: str = "ego",
+    alpha: float = 0.05,
+    level: float = 0.95,
+    seed: int | None = None,
+    client=None,
+) -> pd.DataFrame:
     """Induction model on a placebo trait: the trait permuted among the pupils of each wave.
 
     Each permutation keeps every wave's prevalence and missingness but breaks any link between
@@ -130,14 +163,16 @@ def placebo_permutations(network: LongitudinalNetwork, trait: str, *, covariates
         raise ValueError(f"n_permutations must be at least 20, got {n_permutations}")
     panel = induction_panel(network, trait, covariates, tie_types)
     values = network.attribute(trait)
-    refits = _FocalRefits(network, panel, ("ego_t", *ALTER_TERMS, *covariates), "alter_next",
-                          transition_effects, cluster)
+    refits = _FocalRefits(
+        network, panel, ("ego_t", *ALTER_TERMS, *covariates), "alter_next", transition_effects, cluster
+    )
     observed = refits.fit(values)
     estimates = {t: [] for t in tie_types}
     rejected = {t: 0 for t in tie_types}
     z_crit = stats.norm.ppf(1 - alpha / 2)
-    fits = map_seeded(_placebo_fit, range(n_permutations), seed=seed, client=client,
-                      shared={"refits": refits, "values": values})
+    fits = map_seeded(
+        _placebo_fit, range(n_permutations), seed=seed, client=client, shared={"refits": refits, "values": values}
+    )
     for fit in fits:
         for tie_type, (b, se) in fit.items():
             estimates[tie_type].append(b)
@@ -146,18 +181,28 @@ def placebo_permutations(network: LongitudinalNetwork, trait: str, *, covariates
     for tie_type in tie_types:
         draws = np.asarray(estimates[tie_type])
         b = observed[tie_type][0]
-        rows.append({"tie_type": tie_type, "term": "alter_next", "observed": b,
-                     "permutation_p_value": (1 + np.sum(np.abs(draws - draws.mean()) >= abs(b - draws.mean())))
-                     / (1 + len(draws)),
-                     "placebo_mean": draws.mean(),
-                     "placebo_low": np.percentile(draws, tail), "placebo_high": np.percentile(draws, 100 - tail),
-                     "alpha": alpha, "cluster": cluster, **_rate_row(rejected[tie_type], n_permutations, level),
-                     "n_obs": int((panel["tie_type"] == tie_type).sum())})
+        rows.append(
+            {
+                "tie_type": tie_type,
+                "term": "alter_next",
+                "observed": b,
+                "permutation_p_value": (1 + np.sum(np.abs(draws - draws.mean()) >= abs(b - draws.mean())))
+                / (1 + len(draws)),
+                "placebo_mean": draws.mean(),
+                "placebo_low": np.percentile(draws, tail),
+                "placebo_high": np.percentile(draws, 100 - tail),
+                "alpha": alpha,
+                "cluster": cluster,
+                **_rate_row(rejected[tie_type], n_permutations, level),
+                "n_obs": int((panel["tie_type"] == tie_type).sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def lagged_alter_test(panel: pd.DataFrame, *, covariates: tuple[str, ...] = (), n_draws: int = 1000,
-                      seed: int | None = None, **kwargs) -> InductionResult:
+def lagged_alter_test(
+    panel: pd.DataFrame, *, covariates: tuple[str, ...] = (), n_draws: int = 1000, seed: int | None = None, **kwargs
+) -> InductionResult:
     """The induction GEE with the alter's earlier state alter_t in place of alter_{t+1}.
 
     ``logit P(ego_{t+1}) = b0 + b1 ego_t + b3 alter_t + covariates``: influence needs time, so an
@@ -165,14 +210,23 @@ def lagged_alter_test(panel: pd.DataFrame, *, covariates: tuple[str, ...] = (), 
     a purely contemporaneous association (common shocks within the interval) should not. Other
     keyword arguments go to :func:`~kinship_research.networks.induction.fit_induction`.
     """
-    return fit_induction(panel, covariates, alter_terms=("alter_t",), focal="alter_t",
-                         n_draws=n_draws, seed=seed, **kwargs)
+    return fit_induction(
+        panel, covariates, alter_terms=("alter_t",), focal="alter_t", n_draws=n_draws, seed=seed, **kwargs
+    )
 
 
-def shuffle_test(network: LongitudinalNetwork, trait: str, *, covariates: tuple[str, ...] = (),
-                 n_shuffles: int = 200, tie_types: tuple[str, ...] = TIE_TYPES,
-                 exclusive: bool = True, transition_effects: bool = True, level: float = 0.95,
-                 seed: int | None = None) -> pd.DataFrame:
+def shuffle_test(
+    network: LongitudinalNetwork,
+    trait: str,
+    *,
+    covariates: tuple[str, ...] = (),
+    n_shuffles: int = 200,
+    tie_types: tuple[str, ...] = TIE_TYPES,
+    exclusive: bool = True,
+    transition_effects: bool = True,
+    level: float = 0.95,
+    seed: int | None = None,
+) -> pd.DataFrame:
     """Shuffle test: is the alter_{t+1} coefficient larger than when the timing is shuffled?
 
     Each shuffle permutes every pupil's trait values across the waves at which they were
@@ -191,8 +245,7 @@ def shuffle_test(network: LongitudinalNetwork, trait: str, *, covariates: tuple[
         raise ValueError(f"n_shuffles must be at least 19 (p-values of 0.05), got {n_shuffles}")
     panel = induction_panel(network, trait, covariates, tie_types, exclusive)
     values = network.attribute(trait)
-    refits = _FocalRefits(network, panel, ("ego_t", *ALTER_TERMS, *covariates), "alter_next",
-                          transition_effects)
+    refits = _FocalRefits(network, panel, ("ego_t", *ALTER_TERMS, *covariates), "alter_next", transition_effects)
     observed = refits.fit(values)
     rng = np.random.default_rng(seed)
     null = {t: [] for t in observed}
@@ -206,16 +259,25 @@ def shuffle_test(network: LongitudinalNetwork, trait: str, *, covariates: tuple[
     rows = []
     for tie_type, (b, _) in observed.items():
         draws = np.asarray(null[tie_type])
-        rows.append({"tie_type": tie_type, "term": "alter_next", "observed": b,
-                     "null_mean": draws.mean(), "null_low": np.percentile(draws, tail),
-                     "null_high": np.percentile(draws, 100 - tail),
-                     "p_value": (1 + np.sum(draws >= b)) / (1 + len(draws)), "n_shuffles": len(draws),
-                     "n_obs": int((panel["tie_type"] == tie_type).sum())})
+        rows.append(
+            {
+                "tie_type": tie_type,
+                "term": "alter_next",
+                "observed": b,
+                "null_mean": draws.mean(),
+                "null_low": np.percentile(draws, tail),
+                "null_high": np.percentile(draws, 100 - tail),
+                "p_value": (1 + np.sum(draws >= b)) / (1 + len(draws)),
+                "n_shuffles": len(draws),
+                "n_obs": int((panel["tie_type"] == tie_type).sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def ego_fixed_effects(panel: pd.DataFrame, *, alter_terms: tuple[str, ...] = ALTER_TERMS,
-                      focal: str = "alter_next", level: float = 0.95) -> pd.DataFrame:
+def ego_fixed_effects(
+    panel: pd.DataFrame, *, alter_terms: tuple[str, ...] = ALTER_TERMS, focal: str = "alter_next", level: float = 0.95
+) -> pd.DataFrame:
     """Linear probability model with ego and transition fixed effects, by tie type.
 
     ``ego_{t+1} = a_ego + c_t + b2 alter_{t+1} + b3 alter_t + e``, OLS with standard errors
@@ -234,8 +296,9 @@ def ego_fixed_effects(panel: pd.DataFrame, *, alter_terms: tuple[str, ...] = ALT
 
     if focal not in alter_terms or not set(alter_terms) <= set(ALTER_TERMS):
         raise ValueError(f"alter_terms must be drawn from {ALTER_TERMS} and contain focal {focal!r}")
-    require_columns(panel, ("ego", "tie_type", "transition", "ego_next", *alter_terms),
-                    "panel (build it with induction_panel)")
+    require_columns(
+        panel, ("ego", "tie_type", "transition", "ego_next", *alter_terms), "panel (build it with induction_panel)"
+    )
     z_crit = stats.norm.ppf(0.5 + level / 2)
     k = alter_terms.index(focal)
     rows = []
@@ -247,10 +310,20 @@ def ego_fixed_effects(panel: pd.DataFrame, *, alter_terms: tuple[str, ...] = ALT
         beta, cov = _within_cluster_ols(x, y, groups)
         se = np.sqrt(cov[k, k])
         informative = sub.groupby("ego", observed=True)["ego_next"].nunique().gt(1).sum()
-        rows.append({"tie_type": tie_type, "term": focal, "estimate": beta[k], "std_error": se,
-                     "ci_low": beta[k] - z_crit * se, "ci_high": beta[k] + z_crit * se,
-                     "p_value": 2 * stats.norm.sf(abs(beta[k] / se)), "n_obs": len(sub),
-                     "n_egos": len(egos), "n_informative_egos": int(informative)})
+        rows.append(
+            {
+                "tie_type": tie_type,
+                "term": focal,
+                "estimate": beta[k],
+                "std_error": se,
+                "ci_low": beta[k] - z_crit * se,
+                "ci_high": beta[k] + z_crit * se,
+                "p_value": 2 * stats.norm.sf(abs(beta[k] / se)),
+                "n_obs": len(sub),
+                "n_egos": len(egos),
+                "n_informative_egos": int(informative),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -281,11 +354,19 @@ def _within_cluster_ols(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tup
     return beta, factor * bread @ (scores.T @ scores) @ bread
 
 
-def simulate_homophily_contagion(n_nodes: int = 150, n_waves: int = 3, influence: float = 0.0,
-                                 homophily: float = 0.0, latent_effect: float = 0.0,
-                                 out_degree: int = 4, tie_stability: float = 0.7,
-                                 steps_per_wave: int = 4, persistence: float = 2.0,
-                                 base_logit: float = -2.0, seed: int | None = None) -> LongitudinalNetwork:
+def simulate_homophily_contagion(
+    n_nodes: int = 150,
+    n_waves: int = 3,
+    influence: float = 0.0,
+    homophily: float = 0.0,
+    latent_effect: float = 0.0,
+    out_degree: int = 4,
+    tie_stability: float = 0.7,
+    steps_per_wave: int = 4,
+    persistence: float = 2.0,
+    base_logit: float = -2.0,
+    seed: int | None = None,
+) -> LongitudinalNetwork:
     """A longitudinal network with latent homophily and/or social influence on a binary trait.
 
     Every node has a latent trait ``z ~ N(0, 1)``. Ties: each node names ``out_degree`` others,
@@ -294,7 +375,8 @@ def simulate_homophily_contagion(n_nodes: int = 150, n_waves: int = 3, influence
     rule. Trait: between waves (and in a burn-in before wave 1) ``steps_per_wave`` synchronous
     updates ``logit P(y_i = 1) = base_logit + latent_effect z_i + persistence y_i + influence f_i``,
     ``f_i`` the share of i's current nominees with y = 1 minus the share of everyone (so influence
-    pulls towards one's friends without driving the whole population to saturation). ``influence = 0`` with ``homophily`` and
+    pulls towards one's friends without driving the whole population to saturation).
+    ``influence = 0`` with ``homophily`` and
     ``latent_effect`` > 0 is Shalizi & Thomas's confounded case; ``homophily = 0`` with
     ``influence`` > 0 is pure contagion.
 
@@ -325,13 +407,20 @@ def simulate_homophily_contagion(n_nodes: int = 150, n_waves: int = 3, influence
         network = ties[max(k - 1, 0)]
         for _ in range(steps_per_wave):
             excess = network @ y / out_degree - y.mean()
-            y = (rng.random(n_nodes) < expit(base_logit + latent_effect * z + persistence * y
-                                             + influence * excess)).astype(float)
+            y = (
+                rng.random(n_nodes) < expit(base_logit + latent_effect * z + persistence * y + influence * excess)
+            ).astype(float)
         states[k] = y
     nodes = tuple(f"n{i:04d}" for i in range(n_nodes))
     waves = tuple(range(1, n_waves + 1))
-    attributes = pd.DataFrame({"wave": np.repeat(waves, n_nodes), "node": np.tile(nodes, n_waves),
-                               "trait": states.ravel(), "latent": np.tile(z, n_waves)})
+    attributes = pd.DataFrame(
+        {
+            "wave": np.repeat(waves, n_nodes),
+            "node": np.tile(nodes, n_waves),
+            "trait": states.ravel(),
+            "latent": np.tile(z, n_waves),
+        }
+    )
     return LongitudinalNetwork(nodes, waves, ties, np.ones((n_waves, n_nodes), bool), attributes)
 
 
@@ -351,17 +440,28 @@ def _detection_replication(arguments: dict, child, *, n_shuffles: int, alpha: fl
     b, se = _FocalRefits(network, panel, ("ego_t", *ALTER_TERMS), "alter_next", True).fit(trait)["ego_nominated"]
     naive = b / se > z_crit
     b, se = _FocalRefits(network, panel, ("ego_t", "alter_t"), "alter_t", True).fit(trait)["ego_nominated"]
-    shuffle = shuffle_test(network, "trait", n_shuffles=n_shuffles, tie_types=tie_types,
-                           exclusive=False, seed=shuffle_seed)
+    shuffle = shuffle_test(
+        network, "trait", n_shuffles=n_shuffles, tie_types=tie_types, exclusive=False, seed=shuffle_seed
+    )
     fixed = ego_fixed_effects(panel).iloc[0]
-    return {"naive_gee": bool(naive), "lagged_alter": bool(b / se > z_crit),
-            "shuffle": bool(shuffle["p_value"].iloc[0] < alpha),
-            "ego_fixed_effects": bool(fixed["estimate"] > 0 and fixed["p_value"] < alpha)}
+    return {
+        "naive_gee": bool(naive),
+        "lagged_alter": bool(b / se > z_crit),
+        "shuffle": bool(shuffle["p_value"].iloc[0] < alpha),
+        "ego_fixed_effects": bool(fixed["estimate"] > 0 and fixed["p_value"] < alpha),
+    }
 
 
-def contagion_detection_study(scenarios: dict[str, dict], *, n_replications: int = 100,
-                              n_shuffles: int = 49, alpha: float = 0.05, level: float = 0.95,
-                              seed: int | None = None, client=None) -> pd.DataFrame:
+def contagion_detection_study(
+    scenarios: dict[str, dict],
+    *,
+    n_replications: int = 100,
+    n_shuffles: int = 49,
+    alpha: float = 0.05,
+    level: float = 0.95,
+    seed: int | None = None,
+    client=None,
+) -> pd.DataFrame:
     """How often each method reports contagion in simulated networks (rejection rates).
 
     For each scenario (keyword arguments of :func:`simulate_homophily_contagion`, without
@@ -383,11 +483,12 @@ def contagion_detection_study(scenarios: dict[str, dict], *, n_replications: int
     if n_replications < 1:
         raise ValueError(f"n_replications must be positive, got {n_replications}")
     tasks = [arguments for arguments in scenarios.values() for _ in range(n_replications)]
-    flags = map_seeded(_detection_replication, tasks, seed=seed, client=client,
-                       shared={"n_shuffles": n_shuffles, "alpha": alpha})
+    flags = map_seeded(
+        _detection_replication, tasks, seed=seed, client=client, shared={"n_shuffles": n_shuffles, "alpha": alpha}
+    )
     rows = []
     for s, name in enumerate(scenarios):
-        hits = {m: sum(f[m] for f in flags[s * n_replications:(s + 1) * n_replications]) for m in METHODS}
+        hits = {m: sum(f[m] for f in flags[s * n_replications : (s + 1) * n_replications]) for m in METHODS}
         for method in METHODS:
             rows.append({"scenario": name, "method": method, **_rate_row(hits[method], n_replications, level)})
     return pd.DataFrame(rows)
@@ -418,9 +519,12 @@ def e_value(risk_ratio: float, ci_low: float | None = None, ci_high: float | Non
     return out
 
 
-def confounder_bias_table(risk_ratio: float, confounder_outcome_rr=(1.5, 2.0, 3.0, 5.0),
-                          prevalence_exposed=(0.3, 0.5, 0.7, 0.9),
-                          prevalence_unexposed: float = 0.1) -> pd.DataFrame:
+def confounder_bias_table(
+    risk_ratio: float,
+    confounder_outcome_rr=(1.5, 2.0, 3.0, 5.0),
+    prevalence_exposed=(0.3, 0.5, 0.7, 0.9),
+    prevalence_unexposed: float = 0.1,
+) -> pd.DataFrame:
     """Sensitivity of a risk ratio to a binary unmeasured confounder U (VanderWeele 2011).
 
     Bias factor ``B = (1 + (g - 1) p1) / (1 + (g - 1) p0)`` with ``g`` the risk ratio of U on the
@@ -439,7 +543,14 @@ def confounder_bias_table(risk_ratio: float, confounder_outcome_rr=(1.5, 2.0, 3.
     for g in confounder_outcome_rr:
         for p1 in prevalence_exposed:
             bias = (1 + (g - 1) * p1) / (1 + (g - 1) * prevalence_unexposed)
-            rows.append({"confounder_outcome_rr": g, "prevalence_exposed": p1,
-                         "prevalence_unexposed": prevalence_unexposed, "bias_factor": bias,
-                         "corrected_rr": risk_ratio / bias, "explained_away": risk_ratio / bias <= 1})
+            rows.append(
+                {
+                    "confounder_outcome_rr": g,
+                    "prevalence_exposed": p1,
+                    "prevalence_unexposed": prevalence_unexposed,
+                    "bias_factor": bias,
+                    "corrected_rr": risk_ratio / bias,
+                    "explained_away": risk_ratio / bias <= 1,
+                }
+            )
     return pd.DataFrame(rows)

@@ -1,4 +1,5 @@
 """How many degrees of separation a trait clusters over (Christakis & Fowler's "three degrees")."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -6,8 +7,9 @@ import pandas as pd
 from kinship_research.methods.checks import check_alpha, require_columns
 
 
-def significant_reach(table: pd.DataFrame, *, alpha: float = 0.05,
-                      by: tuple[str, ...] = ("network", "wave", "trait")) -> pd.DataFrame:
+def significant_reach(
+    table: pd.DataFrame, *, alpha: float = 0.05, by: tuple[str, ...] = ("network", "wave", "trait")
+) -> pd.DataFrame:
     """The number of consecutive distances, starting at 1, at which clustering is significant.
 
     For each group of ``by`` in a :func:`~kinship_research.networks.distance_clustering.distance_clustering`
@@ -25,6 +27,7 @@ def significant_reach(table: pd.DataFrame, *, alpha: float = 0.05,
         if not consecutive:
             raise ValueError(f"{dict(zip(by, key))}: distances must run 1, 2, ... without gaps")
         degrees = int(ordered["p_value"].lt(alpha).cumprod().sum())
-        rows.append({**dict(zip(by, key)), "degrees": degrees, "alpha": alpha,
-                     "max_distance": int(ordered["distance"].max())})
+        rows.append(
+            {**dict(zip(by, key)), "degrees": degrees, "alpha": alpha, "max_distance": int(ordered["distance"].max())}
+        )
     return pd.DataFrame(rows)

@@ -9,10 +9,9 @@ that statistic for every distance at once with sparse linear algebra.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-
-import networkx as nx
 from statistics import NormalDist
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -21,8 +20,7 @@ from scipy import stats
 from kinship_research.methods.checks import check_level
 from kinship_research.networks.adjacency import graph_adjacency
 
-__all__ = ["distance_clustering", "distance_shells", "shell_permutation_moments",
-           "trait_vector"]
+__all__ = ["distance_clustering", "distance_shells", "shell_permutation_moments", "trait_vector"]
 
 METHODS = ("permutation", "moments", "auto")
 
@@ -36,22 +34,24 @@ def trait_vector(graph, trait, nodes: Sequence | None = None) -> np.ndarray:
     mapping key that is not a node raises KeyError.
     """
     if nodes is None:
-        nodes = graph_adjacency(graph)[0] if not isinstance(graph, nx.Graph) \
-            else list(graph.nodes())
+        nodes = graph_adjacency(graph)[0] if not isinstance(graph, nx.Graph) else list(graph.nodes())
     nodes = list(nodes)
     if isinstance(trait, np.ndarray):
         if trait.shape != (len(nodes),):
-            raise ValueError(f"a trait array needs one value per node ({len(nodes)}), got shape "
-                             f"{trait.shape}")
+            raise ValueError(f"a trait array needs one value per node ({len(nodes)}), got shape {trait.shape}")
         keys, raw = nodes, trait
     elif isinstance(trait, str):
         if not isinstance(graph, nx.Graph):
-            raise ValueError("a trait attribute name needs a networkx graph; for igraph or "
-                             "scipy input give an array or a mapping node -> 0/1")
+            raise ValueError(
+                "a trait attribute name needs a networkx graph; for igraph or "
+                "scipy input give an array or a mapping node -> 0/1"
+            )
         found = nx.get_node_attributes(graph, trait)
         if not found:
-            raise KeyError(f"no node has the attribute {trait!r}; give an attribute name "
-                           "present on the nodes or a mapping node -> 0/1")
+            raise KeyError(
+                f"no node has the attribute {trait!r}; give an attribute name "
+                "present on the nodes or a mapping node -> 0/1"
+            )
         keys, raw = list(found.keys()), list(found.values())
     elif isinstance(trait, (Mapping, pd.Series)):
         keys = list(trait.keys())
@@ -59,11 +59,12 @@ def trait_vector(graph, trait, nodes: Sequence | None = None) -> np.ndarray:
         known_nodes = set(nodes)
         unknown = [node for node in keys if node not in known_nodes]
         if unknown:
-            raise KeyError(f"trait given for {len(unknown)} node(s) not in the graph, "
-                           f"e.g. {unknown[:3]!r}")
+            raise KeyError(f"trait given for {len(unknown)} node(s) not in the graph, e.g. {unknown[:3]!r}")
     else:
-        raise ValueError("trait must be a node-attribute name, a mapping/Series node -> 0/1 or "
-                         f"a numpy array in node order, got {type(trait).__name__}")
+        raise ValueError(
+            "trait must be a node-attribute name, a mapping/Series node -> 0/1 or "
+            f"a numpy array in node order, got {type(trait).__name__}"
+        )
     try:  # fast path: numbers, bools and None/NaN
         numeric = np.asarray(raw, dtype=np.float64).reshape(len(raw))
         missing = np.isnan(numeric)
@@ -74,8 +75,7 @@ def trait_vector(graph, trait, nodes: Sequence | None = None) -> np.ndarray:
     bad = ~missing & ~np.isin(numeric, [0.0, 1.0])
     if bad.any():
         shown = list(dict.fromkeys(raw[i] for i in np.flatnonzero(bad)[:5]))
-        raise ValueError("trait values must be 0/1 (or True/False) with NaN for missing; got "
-                         f"{shown!r}")
+        raise ValueError(f"trait values must be 0/1 (or True/False) with NaN for missing; got {shown!r}")
     if keys == nodes:
         return numeric
     position = {node: i for i, node in enumerate(nodes)}
@@ -86,8 +86,7 @@ def trait_vector(graph, trait, nodes: Sequence | None = None) -> np.ndarray:
     return out
 
 
-def distance_shells(adjacency: sp.csr_array, egos: np.ndarray,
-                    max_distance: int) -> list[sp.csr_array]:
+def distance_shells(adjacency: sp.csr_array, egos: np.ndarray, max_distance: int) -> list[sp.csr_array]:
     """Distance shells by breadth-first search from each ego (compiled, egos in parallel).
 
     Returns ``[S_1, ..., S_D]`` where ``S_d`` is a 0/1 CSR array (len(egos) x n) whose row r
@@ -109,23 +108,28 @@ def distance_shells(adjacency: sp.csr_array, egos: np.ndarray,
     np.cumsum(sizes.ravel(), out=offsets[1:])
     index_type = np.int32 if n < 2**31 else np.int64
     out = np.empty(int(offsets[-1]), dtype=index_type)
-    bfs_shell_fill(indptr, indices, egos, int(max_distance), offsets[:-1].reshape(sizes.shape),
-                   out, threads)
+    bfs_shell_fill(indptr, indices, egos, int(max_distance), offsets[:-1].reshape(sizes.shape), out, threads)
     shells = []
     ones = np.ones(int(sizes.sum(axis=1).max(initial=0)), dtype=np.float32)  # shared, read-only
     ones.flags.writeable = False
     for d in range(max_distance):
         first, last = offsets[d * len(egos)], offsets[(d + 1) * len(egos)]
-        shell_indptr = (offsets[d * len(egos):(d + 1) * len(egos) + 1] - first)
+        shell_indptr = offsets[d * len(egos) : (d + 1) * len(egos) + 1] - first
         pointer_type = np.int32 if last - first < 2**31 else np.int64
-        shells.append(sp.csr_array((ones[:int(last - first)],
-                                    out[first:last].astype(pointer_type, copy=False),
-                                    shell_indptr.astype(pointer_type)), shape=(len(egos), n)))
+        shells.append(
+            sp.csr_array(
+                (
+                    ones[: int(last - first)],
+                    out[first:last].astype(pointer_type, copy=False),
+                    shell_indptr.astype(pointer_type),
+                ),
+                shape=(len(egos), n),
+            )
+        )
     return shells
 
 
-def _select_columns(matrix: sp.csr_array, new_column: np.ndarray, width: int,
-                    chunk: int = 2**23) -> sp.csr_array:
+def _select_columns(matrix: sp.csr_array, new_column: np.ndarray, width: int, chunk: int = 2**23) -> sp.csr_array:
     """Keep the columns j with ``new_column[j] >= 0``, renumbered to ``new_column[j]``.
 
     Works through the stored entries ``chunk`` at a time so that temporaries stay small.
@@ -134,17 +138,22 @@ def _select_columns(matrix: sp.csr_array, new_column: np.ndarray, width: int,
     counts = np.zeros(len(indptr), dtype=np.int64)
     data, indices = [], []
     for start in range(0, matrix.nnz, chunk):
-        mapped = new_column[matrix.indices[start:start + chunk]]
+        mapped = new_column[matrix.indices[start : start + chunk]]
         keep = mapped >= 0
-        data.append(matrix.data[start:start + chunk][keep])
+        data.append(matrix.data[start : start + chunk][keep])
         indices.append(mapped[keep].astype(np.int32))
         # kept entries before each row start that falls in this chunk
         counts[1:] += np.searchsorted(np.flatnonzero(keep) + start, indptr[1:], side="left")
     kept_indptr = counts
     kept_indptr[0] = 0
-    return sp.csr_array((np.concatenate(data) if data else np.zeros(0, np.float32),
-                         np.concatenate(indices) if indices else np.zeros(0, np.int32),
-                         kept_indptr), shape=(matrix.shape[0], width))
+    return sp.csr_array(
+        (
+            np.concatenate(data) if data else np.zeros(0, np.float32),
+            np.concatenate(indices) if indices else np.zeros(0, np.int32),
+            kept_indptr,
+        ),
+        shape=(matrix.shape[0], width),
+    )
 
 
 def _choose_egos(egos, known: np.ndarray, nodes: list, rng) -> np.ndarray:
@@ -156,8 +165,9 @@ def _choose_egos(egos, known: np.ndarray, nodes: list, rng) -> np.ndarray:
         raise ValueError("egos must be None, a positive int or a list of nodes, not a bool")
     if isinstance(egos, (int, np.integer)):
         if not 0 < egos <= len(known_index):
-            raise ValueError(f"egos={egos} must be between 1 and the number of nodes with a "
-                             f"known trait ({len(known_index)})")
+            raise ValueError(
+                f"egos={egos} must be between 1 and the number of nodes with a known trait ({len(known_index)})"
+            )
         return np.sort(rng.choice(known_index, size=int(egos), replace=False))
     position = {node: i for i, node in enumerate(nodes)}
     listed = list(egos)
@@ -172,9 +182,16 @@ def _choose_egos(egos, known: np.ndarray, nodes: list, rng) -> np.ndarray:
     return index[known[index]]
 
 
-def _permutation_null(shells: list[sp.csr_array], permuted: list[int], denominators: list,
-                      ego_known: np.ndarray, n_known: int, n_ones: int, n_permutations: int,
-                      rng) -> dict[int, np.ndarray]:
+def _permutation_null(
+    shells: list[sp.csr_array],
+    permuted: list[int],
+    denominators: list,
+    ego_known: np.ndarray,
+    n_known: int,
+    n_ones: int,
+    n_permutations: int,
+    rng,
+) -> dict[int, np.ndarray]:
     """Null draws of the shell statistic at the distances ``permuted``, by the compiled kernel.
 
     Columns are compressed to the set U of known nodes that appear in a permuted shell or as
@@ -205,20 +222,25 @@ def _permutation_null(shells: list[sp.csr_array], permuted: list[int], denominat
         indices.append(compress[shells[d].indices].astype(np.int32))
         offset += shells[d].nnz
     indices = np.concatenate(indices)
-    alters = np.array([denominators[d] for d in permuted], dtype=np.int64).reshape(len(permuted),
-                                                                                   n_egos)
+    alters = np.array([denominators[d] for d in permuted], dtype=np.int64).reshape(len(permuted), n_egos)
     carriers = rng.hypergeometric(n_ones, n_known - n_ones, len(used), size=n_permutations)
     seeds = rng.integers(0, 2**63, size=n_permutations, dtype=np.int64)
-    num, den = shell_permutation_counts(indptr, indices, compress[ego_known], alters,
-                                        carriers.astype(np.int64), seeds, len(used),
-                                        numba.get_num_threads())
+    num, den = shell_permutation_counts(
+        indptr,
+        indices,
+        compress[ego_known],
+        alters,
+        carriers.astype(np.int64),
+        seeds,
+        len(used),
+        numba.get_num_threads(),
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = num / den
     return {d: ratio[row] for row, d in enumerate(permuted)}
 
 
-def shell_permutation_moments(weights: sp.csr_array, ego_columns: np.ndarray,
-                              n_ones: int) -> dict[str, float]:
+def shell_permutation_moments(weights: sp.csr_array, ego_columns: np.ndarray, n_ones: int) -> dict[str, float]:
     """Exact permutation moments of Q = sum_ij W_ij y_i y_j and D = sum_i y_i r_i.
 
     ``weights`` is the 0/1 matrix W (egos x N known nodes) of one distance shell, row r
@@ -262,8 +284,9 @@ def shell_permutation_moments(weights: sp.csr_array, ego_columns: np.ndarray,
     }
 
 
-def _ratio_moments(weights: sp.csr_array, ego_columns: np.ndarray, n_ones: int,
-                   observed: float) -> tuple[float, float, float]:
+def _ratio_moments(
+    weights: sp.csr_array, ego_columns: np.ndarray, n_ones: int, observed: float
+) -> tuple[float, float, float]:
     """Null mean and s.d. of R = Q/D by the second-order delta method, and normal p-value.
 
     E R ~ EQ/ED - Cov(Q,D)/ED^2 + EQ Var D/ED^3;
@@ -274,17 +297,25 @@ def _ratio_moments(weights: sp.csr_array, ego_columns: np.ndarray, n_ones: int,
     m = shell_permutation_moments(weights, ego_columns, n_ones)
     eq, ed = m["mean_q"], m["mean_d"]
     mean = eq / ed - m["cov_qd"] / ed**2 + eq * m["var_d"] / ed**3
-    var = (eq / ed) ** 2 * (m["var_q"] / eq**2 - 2 * m["cov_qd"] / (eq * ed)
-                            + m["var_d"] / ed**2)
+    var = (eq / ed) ** 2 * (m["var_q"] / eq**2 - 2 * m["cov_qd"] / (eq * ed) + m["var_d"] / ed**2)
     sd = float(np.sqrt(max(var, 0.0)))
     p_value = float(stats.norm.sf((observed - mean) / sd)) if sd > 0 else np.nan
     return float(mean), sd, p_value
 
 
-def distance_clustering(graph, trait, *, max_distance: int = 6,
-                        n_permutations: int = 1000, egos=None, seed=None,
-                        symmetrise: bool = True, method: str = "auto", level: float = 0.95,
-                        max_permutation_work: float = 2e10) -> pd.DataFrame:
+def distance_clustering(
+    graph,
+    trait,
+    *,
+    max_distance: int = 6,
+    n_permutations: int = 1000,
+    egos=None,
+    seed=None,
+    symmetrise: bool = True,
+    method: str = "auto",
+    level: float = 0.95,
+    max_permutation_work: float = 2e10,
+) -> pd.DataFrame:
     """Probability that an alter at distance d of a trait carrier carries the trait, vs a null.
 
     For each distance d = 1..max_distance, with E the egos and S_d(e) the nodes at geodesic
@@ -348,8 +379,10 @@ def distance_clustering(graph, trait, *, max_distance: int = 6,
     known = ~np.isnan(x)
     n_known, n_ones = int(known.sum()), int(np.nansum(x))
     if n_ones == 0 or n_ones == n_known:
-        raise ValueError(f"trait is constant over the {n_known} nodes with known values "
-                         f"({n_ones} carriers); it needs carriers and non-carriers")
+        raise ValueError(
+            f"trait is constant over the {n_known} nodes with known values "
+            f"({n_ones} carriers); it needs carriers and non-carriers"
+        )
     rng = np.random.default_rng(seed)
     ego_index = _choose_egos(egos, known, nodes, rng)
     if len(ego_index) == 0:
@@ -369,8 +402,7 @@ def distance_clustering(graph, trait, *, max_distance: int = 6,
     chosen = []
     for shell in shells_known:
         heavy = float(shell.nnz) * n_permutations > max_permutation_work
-        chosen.append("moments" if method == "moments" or (method == "auto" and heavy)
-                      else "permutation")
+        chosen.append("moments" if method == "moments" or (method == "auto" and heavy) else "permutation")
 
     rows = []
     numerators, denominators = [], []
@@ -379,12 +411,13 @@ def distance_clustering(graph, trait, *, max_distance: int = 6,
         hits = shell @ x_known
         denominators.append(alters)
         numerators.append(float(np.dot(x_ego, hits)))
-    observed = [num / float(np.dot(x_ego, den)) if np.dot(x_ego, den) > 0 else np.nan
-                for num, den in zip(numerators, denominators)]
+    observed = [
+        num / float(np.dot(x_ego, den)) if np.dot(x_ego, den) > 0 else np.nan
+        for num, den in zip(numerators, denominators)
+    ]
 
     permuted = [d for d, m in enumerate(chosen) if m == "permutation"]
-    null = _permutation_null(shells_known, permuted, denominators, ego_known, n_known, n_ones,
-                             n_permutations, rng)
+    null = _permutation_null(shells_known, permuted, denominators, ego_known, n_known, n_ones, n_permutations, rng)
 
     for d, shell in enumerate(shells_known):
         n_pairs = int(np.dot(x_ego, denominators[d]))
@@ -401,14 +434,22 @@ def distance_clustering(graph, trait, *, max_distance: int = 6,
         else:
             mean, sd, p_value = _ratio_moments(shell, ego_known, n_ones, observed[d])
             low, high = mean - z * sd, mean + z * sd
-        rows.append({
-            "distance": d + 1, "n_egos": int(x_ego.sum()), "n_pairs": n_pairs,
-            "observed": observed[d], "null_mean": mean, "null_sd": sd,
-            "null_low": float(low), "null_high": float(high),
-            "excess_pct": 100 * (observed[d] / mean - 1) if mean and np.isfinite(mean)
-            else np.nan,
-            "p_value": p_value, "method": chosen[d],
-            "n_permutations": n_permutations if chosen[d] == "permutation" else 0,
-        })
-    return pd.DataFrame(rows).assign(n_nodes=n, n_known=n_known, n_egos_sampled=len(ego_index),
-                                     prevalence=n_ones / n_known)
+        rows.append(
+            {
+                "distance": d + 1,
+                "n_egos": int(x_ego.sum()),
+                "n_pairs": n_pairs,
+                "observed": observed[d],
+                "null_mean": mean,
+                "null_sd": sd,
+                "null_low": float(low),
+                "null_high": float(high),
+                "excess_pct": 100 * (observed[d] / mean - 1) if mean and np.isfinite(mean) else np.nan,
+                "p_value": p_value,
+                "method": chosen[d],
+                "n_permutations": n_permutations if chosen[d] == "permutation" else 0,
+            }
+        )
+    return pd.DataFrame(rows).assign(
+        n_nodes=n, n_known=n_known, n_egos_sampled=len(ego_index), prevalence=n_ones / n_known
+    )

@@ -19,6 +19,7 @@ type. Its point estimates equal the separate fits, and because rows of one ego s
 whatever their tie type, the robust covariance between tie types is available: that gives the
 Wald test of the difference between the ego-nominated and the alter-nominated coefficients.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,8 +39,13 @@ CLUSTERS = ("ego", "dyadic")
 PANEL_COLUMNS = ("ego", "alter", "transition", "tie_type", "ego_t", "ego_next", "alter_t", "alter_next")
 
 
-def induction_panel(network: LongitudinalNetwork, trait: str, covariates: tuple[str, ...] = (),
-                    tie_types: tuple[str, ...] = TIE_TYPES, exclusive: bool = True) -> pd.DataFrame:
+def induction_panel(
+    network: LongitudinalNetwork,
+    trait: str,
+    covariates: tuple[str, ...] = (),
+    tie_types: tuple[str, ...] = TIE_TYPES,
+    exclusive: bool = True,
+) -> pd.DataFrame:
     """The ego-alter-wave panel: one row per ordered tie (at wave t) per transition t -> t+1.
 
     Parameters
@@ -71,8 +77,9 @@ def induction_panel(network: LongitudinalNetwork, trait: str, covariates: tuple[
         raise ValueError(f"tie_types must be distinct and non-empty, got {tie_types}")
     values = network.attribute(trait)
     if not np.isin(values[~np.isnan(values)], (0.0, 1.0)).all():
-        raise ValueError(f"trait {trait!r} must be coded 0/1 (missing allowed); "
-                         "make one with LongitudinalNetwork.indicator")
+        raise ValueError(
+            f"trait {trait!r} must be coded 0/1 (missing allowed); make one with LongitudinalNetwork.indicator"
+        )
     reserved = set(PANEL_COLUMNS) & set(covariates)
     if reserved:
         raise ValueError(f"covariate names {sorted(reserved)} clash with panel columns")
@@ -87,11 +94,19 @@ def induction_panel(network: LongitudinalNetwork, trait: str, covariates: tuple[
         for tie_type in tie_types:
             tied = tie_view(network.ties[k], tie_type, exclusive) == 1
             ego, alter = np.nonzero(tied & known[:, None] & known[None, :])
-            frame = pd.DataFrame({
-                "ego": nodes[ego], "alter": nodes[alter], "transition": network.waves[k],
-                "tie_type": tie_type, "ego_t": values[k, ego], "ego_next": values[k + 1, ego],
-                "alter_t": values[k, alter], "alter_next": values[k + 1, alter],
-                **{name: series[k, ego] for name, series in extra.items()}})
+            frame = pd.DataFrame(
+                {
+                    "ego": nodes[ego],
+                    "alter": nodes[alter],
+                    "transition": network.waves[k],
+                    "tie_type": tie_type,
+                    "ego_t": values[k, ego],
+                    "ego_next": values[k + 1, ego],
+                    "alter_t": values[k, alter],
+                    "alter_next": values[k + 1, alter],
+                    **{name: series[k, ego] for name, series in extra.items()},
+                }
+            )
             frames.append(frame)
     panel = pd.concat(frames, ignore_index=True)
     return panel.astype({"ego": "string", "alter": "string", "tie_type": "string"})
@@ -117,8 +132,9 @@ def design(panel: pd.DataFrame, terms: tuple[str, ...], transition_effects: bool
     return np.column_stack(columns), names
 
 
-def _stacked_design(panel: pd.DataFrame, tie_types: list[str], terms: tuple[str, ...],
-                    transition_effects: bool) -> tuple[np.ndarray, list[tuple[str, str]], dict]:
+def _stacked_design(
+    panel: pd.DataFrame, tie_types: list[str], terms: tuple[str, ...], transition_effects: bool
+) -> tuple[np.ndarray, list[tuple[str, str]], dict]:
     """Block design: each tie type's columns are non-zero only on its own rows."""
     blocks, labels, means = [], [], {}
     for tie_type in tie_types:
@@ -126,8 +142,10 @@ def _stacked_design(panel: pd.DataFrame, tie_types: list[str], terms: tuple[str,
         sub = panel.loc[rows]
         x, names = design(sub, terms, transition_effects)
         if len(sub) <= x.shape[1] or np.linalg.matrix_rank(x) < x.shape[1]:
-            raise ValueError(f"tie type {tie_type!r}: {len(sub)} rows cannot identify {names} "
-                             "(too few ties or a constant covariate); drop that tie type or covariate")
+            raise ValueError(
+                f"tie type {tie_type!r}: {len(sub)} rows cannot identify {names} "
+                "(too few ties or a constant covariate); drop that tie type or covariate"
+            )
         outcome = sub["ego_next"].to_numpy()
         if outcome.min() == outcome.max():
             raise ValueError(f"tie type {tie_type!r}: ego_next is constant ({outcome[0]:g}); nothing to model")
@@ -171,12 +189,18 @@ class InductionResult:
         return focal.merge(self.risk_change, on=["tie_type", "term", "n_obs", "n_egos"], how="left")
 
 
-def fit_induction(panel: pd.DataFrame, covariates: tuple[str, ...] = (),
-                  alter_terms: tuple[str, ...] = ALTER_TERMS, focal: str = "alter_next",
-                  transition_effects: bool = True,
-                  compare: tuple[str, str] = ("ego_nominated", "alter_nominated"),
-                  cluster: str = "ego", n_draws: int = 1000, level: float = 0.95,
-                  seed: int | None = None) -> InductionResult:
+def fit_induction(
+    panel: pd.DataFrame,
+    covariates: tuple[str, ...] = (),
+    alter_terms: tuple[str, ...] = ALTER_TERMS,
+    focal: str = "alter_next",
+    transition_effects: bool = True,
+    compare: tuple[str, str] = ("ego_nominated", "alter_nominated"),
+    cluster: str = "ego",
+    n_draws: int = 1000,
+    level: float = 0.95,
+    seed: int | None = None,
+) -> InductionResult:
     """Fit the induction GEE by tie type and simulate the effect of the focal alter term.
 
     Parameters
@@ -215,8 +239,7 @@ def fit_induction(panel: pd.DataFrame, covariates: tuple[str, ...] = (),
     from scipy import stats
 
     if focal not in alter_terms or not set(alter_terms) <= set(ALTER_TERMS):
-        raise ValueError(f"alter_terms must be drawn from {ALTER_TERMS} and contain focal {focal!r}; "
-                         f"got {alter_terms}")
+        raise ValueError(f"alter_terms must be drawn from {ALTER_TERMS} and contain focal {focal!r}; got {alter_terms}")
     check_choice("cluster", cluster, CLUSTERS)
     level = check_level(level)
     if n_draws < 100:
@@ -238,8 +261,12 @@ def fit_induction(panel: pd.DataFrame, covariates: tuple[str, ...] = (),
     se = np.sqrt(np.diag(cov))
     counts = panel.groupby("tie_type", observed=True).agg(n_obs=("ego", "size"), n_egos=("ego", "nunique"))
     coefficients = pd.DataFrame(labels, columns=["tie_type", "term"]).assign(
-        estimate=beta, std_error=se, ci_low=beta - z_crit * se, ci_high=beta + z_crit * se,
-        p_value=2 * stats.norm.sf(np.abs(beta / se)))
+        estimate=beta,
+        std_error=se,
+        ci_low=beta - z_crit * se,
+        ci_high=beta + z_crit * se,
+        p_value=2 * stats.norm.sf(np.abs(beta / se)),
+    )
     coefficients = coefficients.merge(counts, left_on="tie_type", right_index=True)
     rng = np.random.default_rng(seed)
     # a dyadic sandwich need not be positive semi-definite: draw from its PSD part
@@ -257,34 +284,57 @@ def fit_induction(panel: pd.DataFrame, covariates: tuple[str, ...] = (),
         ratio_hat = expit(x1 @ beta[index]) / expit(x0 @ beta[index])
         ratio_draws = expit(draws[:, index] @ x1) / expit(draws[:, index] @ x0)
         low, high = np.percentile(ratio_draws, [tail, 100 - tail])
-        rows.append({"tie_type": tie_type, "term": focal, "baseline_risk": expit(x0 @ beta[index]),
-                     "risk_ratio": ratio_hat, "risk_ratio_low": low, "risk_ratio_high": high,
-                     "pct_change": 100 * (ratio_hat - 1), "pct_change_low": 100 * (low - 1),
-                     "pct_change_high": 100 * (high - 1), "n_draws": n_draws,
-                     "n_obs": int(counts.loc[tie_type, "n_obs"]), "n_egos": int(counts.loc[tie_type, "n_egos"])})
-    contrast = pd.DataFrame(columns=["contrast", "term", "difference", "std_error", "ci_low", "ci_high",
-                                     "z", "p_value"])
+        rows.append(
+            {
+                "tie_type": tie_type,
+                "term": focal,
+                "baseline_risk": expit(x0 @ beta[index]),
+                "risk_ratio": ratio_hat,
+                "risk_ratio_low": low,
+                "risk_ratio_high": high,
+                "pct_change": 100 * (ratio_hat - 1),
+                "pct_change_low": 100 * (low - 1),
+                "pct_change_high": 100 * (high - 1),
+                "n_draws": n_draws,
+                "n_obs": int(counts.loc[tie_type, "n_obs"]),
+                "n_egos": int(counts.loc[tie_type, "n_egos"]),
+            }
+        )
+    contrast = pd.DataFrame(
+        columns=["contrast", "term", "difference", "std_error", "ci_low", "ci_high", "z", "p_value"]
+    )
     if set(compare) <= set(tie_types):
         first, second = (labels.index((t, focal)) for t in compare)
         difference = beta[first] - beta[second]
         std_error = np.sqrt(cov[first, first] + cov[second, second] - 2 * cov[first, second])
-        contrast = pd.DataFrame([{
-            "contrast": f"{compare[0]} - {compare[1]}", "term": focal, "difference": difference,
-            "std_error": std_error, "ci_low": difference - z_crit * std_error,
-            "ci_high": difference + z_crit * std_error, "z": difference / std_error,
-            "p_value": 2 * stats.norm.sf(abs(difference / std_error))}])
-    return InductionResult(coefficients, pd.DataFrame(rows), contrast, focal,
-                           n_obs=len(panel), n_egos=int(panel["ego"].nunique()))
+        contrast = pd.DataFrame(
+            [
+                {
+                    "contrast": f"{compare[0]} - {compare[1]}",
+                    "term": focal,
+                    "difference": difference,
+                    "std_error": std_error,
+                    "ci_low": difference - z_crit * std_error,
+                    "ci_high": difference + z_crit * std_error,
+                    "z": difference / std_error,
+                    "p_value": 2 * stats.norm.sf(abs(difference / std_error)),
+                }
+            ]
+        )
+    return InductionResult(
+        coefficients, pd.DataFrame(rows), contrast, focal, n_obs=len(panel), n_egos=int(panel["ego"].nunique())
+    )
 
 
 def node_codes(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of the ego and alter columns in one shared node index."""
     codes, _ = pd.factorize(pd.concat([panel["ego"], panel["alter"]], ignore_index=True))
-    return codes[:len(panel)], codes[len(panel):]
+    return codes[: len(panel)], codes[len(panel) :]
 
 
-def robust_covariance(x: np.ndarray, y: np.ndarray, beta: np.ndarray, ego: np.ndarray,
-                      alter: np.ndarray | None = None) -> np.ndarray:
+def robust_covariance(
+    x: np.ndarray, y: np.ndarray, beta: np.ndarray, ego: np.ndarray, alter: np.ndarray | None = None
+) -> np.ndarray:
     """Sandwich covariance of a logistic fit, clustered on the ego or dyadic-robust.
 
     ``V = B^-1 M B^-1`` with ``B = X' W X`` and scores ``u_r = x_r (y_r - p_r)``. Clustered on the
@@ -310,8 +360,14 @@ def robust_covariance(x: np.ndarray, y: np.ndarray, beta: np.ndarray, ego: np.nd
     return inverse @ (sums.T @ sums - pairs.T @ pairs) @ inverse
 
 
-def logistic_cluster_fit(x: np.ndarray, y: np.ndarray, ego: np.ndarray, alter: np.ndarray | None = None,
-                         max_iter: int = 50, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+def logistic_cluster_fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    ego: np.ndarray,
+    alter: np.ndarray | None = None,
+    max_iter: int = 50,
+    tol: float = 1e-10,
+) -> tuple[np.ndarray, np.ndarray]:
     """Logistic regression by Newton-Raphson with the :func:`robust_covariance` sandwich.
 
     With ``alter=None`` equal to a GEE with independence working correlation and robust

@@ -15,6 +15,7 @@ Tie views of an ordered pair (ego ``i``, alter ``j``) follow Christakis & Fowler
 ``exclusive=True`` the ego- and alter-nominated views leave out mutual pairs, so that the three
 types mutual / ego-only / alter-only partition the ties.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -53,13 +54,13 @@ def tie_view(matrix: np.ndarray, view: str, exclusive: bool = False) -> np.ndarr
     elif view == "mutual":
         first, second = out_tie, in_tie
     else:
-        either = np.where((out_tie == 1) | (in_tie == 1), 1.0,
-                          np.where(np.isnan(out_tie) | np.isnan(in_tie), np.nan, 0.0))
+        either = np.where(
+            (out_tie == 1) | (in_tie == 1), 1.0, np.where(np.isnan(out_tie) | np.isnan(in_tie), np.nan, 0.0)
+        )
         return either
     if second is None:
         return first.copy()
-    return np.where((first == 0) | (second == 0), 0.0,
-                    np.where(np.isnan(first) | np.isnan(second), np.nan, 1.0))
+    return np.where((first == 0) | (second == 0), 0.0, np.where(np.isnan(first) | np.isnan(second), np.nan, 1.0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,8 +96,9 @@ class LongitudinalNetwork:
         ties = np.asarray(self.ties, dtype=float)
         present = np.asarray(self.present, dtype=bool)
         if ties.shape != (w, n, n) or present.shape != (w, n):
-            raise ValueError(f"ties must have shape {(w, n, n)} and present {(w, n)}; "
-                             f"got {ties.shape} and {present.shape}")
+            raise ValueError(
+                f"ties must have shape {(w, n, n)} and present {(w, n)}; got {ties.shape} and {present.shape}"
+            )
         known = ties[~np.isnan(ties)]
         if not np.isin(known, (0.0, 1.0)).all():
             raise ValueError("ties must be 0, 1 or NaN")
@@ -117,8 +119,12 @@ class LongitudinalNetwork:
             raise ValueError(f"attributes need columns 'wave' and 'node'; missing {sorted(missing)}")
         if attributes.duplicated(["wave", "node"]).any():
             raise ValueError("attributes have more than one row for some (wave, node)")
-        grid = pd.DataFrame({"wave": np.repeat(self.waves, len(self.nodes)),
-                             "node": pd.array(np.tile(self.nodes, len(self.waves)), dtype="string")})
+        grid = pd.DataFrame(
+            {
+                "wave": np.repeat(self.waves, len(self.nodes)),
+                "node": pd.array(np.tile(self.nodes, len(self.waves)), dtype="string"),
+            }
+        )
         extra = attributes.merge(grid, on=["wave", "node"], how="left", indicator=True)
         unknown = extra.loc[extra["_merge"] == "left_only", ["wave", "node"]]
         if len(unknown):
@@ -172,8 +178,10 @@ class LongitudinalNetwork:
         values = self.attribute(source)
         observed = values[~np.isnan(values)]
         if observed.size and not (observed.min() < at_least <= observed.max()):
-            raise ValueError(f"threshold {at_least} does not split {source!r} (observed range "
-                             f"{observed.min()}..{observed.max()}): every value would be coded the same")
+            raise ValueError(
+                f"threshold {at_least} does not split {source!r} (observed range "
+                f"{observed.min()}..{observed.max()}): every value would be coded the same"
+            )
         return self.with_attribute(name, np.where(np.isnan(values), np.nan, (values >= at_least) * 1.0))
 
     # --- ties ------------------------------------------------------------------------------
@@ -188,8 +196,9 @@ class LongitudinalNetwork:
         """Ordered pairs (ego, alter) that are tied at a wave under a view, one row per pair."""
         ego, alter = np.nonzero(self.tie_matrix(wave, view, exclusive) == 1)
         nodes = np.asarray(self.nodes)
-        return pd.DataFrame({"ego": pd.array(nodes[ego], dtype="string"),
-                             "alter": pd.array(nodes[alter], dtype="string")})
+        return pd.DataFrame(
+            {"ego": pd.array(nodes[ego], dtype="string"), "alter": pd.array(nodes[alter], dtype="string")}
+        )
 
     def graph(self, wave: int, view: str = "any") -> nx.Graph:
         """The network at a wave as a networkx graph of the present nodes with their attributes.
@@ -199,11 +208,13 @@ class LongitudinalNetwork:
         """
         _check_view(view)
         if view == "alter_nominated":
-            raise ValueError("view 'alter_nominated' is the reverse of 'ego_nominated' as a graph; "
-                             "use 'ego_nominated' (DiGraph), 'mutual' or 'any'")
+            raise ValueError(
+                "view 'alter_nominated' is the reverse of 'ego_nominated' as a graph; "
+                "use 'ego_nominated' (DiGraph), 'mutual' or 'any'"
+            )
         index = self.wave_index(wave)
         graph = nx.DiGraph() if view == "ego_nominated" else nx.Graph()
-        rows = self.attributes.iloc[index * self.n_nodes:(index + 1) * self.n_nodes]
+        rows = self.attributes.iloc[index * self.n_nodes : (index + 1) * self.n_nodes]
         for position in np.flatnonzero(self.present[index]):
             row = rows.iloc[position].drop(["wave", "node"])
             graph.add_node(self.nodes[position], **{k: (None if pd.isna(v) else v) for k, v in row.items()})
@@ -221,10 +232,17 @@ class LongitudinalNetwork:
             n_ties = int(np.nansum(ties))
             possible = responding.sum() * max(present.sum() - 1, 0)
             mutual = int(np.nansum(tie_view(ties, "mutual")))
-            rows.append({"wave": wave, "present": int(present.sum()), "responding": int(responding.sum()),
-                         "ties": n_ties, "mean_out_degree": n_ties / max(responding.sum(), 1),
-                         "density": n_ties / possible if possible else np.nan,
-                         "reciprocity": mutual / n_ties if n_ties else np.nan})
+            rows.append(
+                {
+                    "wave": wave,
+                    "present": int(present.sum()),
+                    "responding": int(responding.sum()),
+                    "ties": n_ties,
+                    "mean_out_degree": n_ties / max(responding.sum(), 1),
+                    "density": n_ties / possible if possible else np.nan,
+                    "reciprocity": mutual / n_ties if n_ties else np.nan,
+                }
+            )
         return pd.DataFrame(rows)
 
     # --- constructors ----------------------------------------------------------------------
@@ -239,8 +257,10 @@ class LongitudinalNetwork:
         whose own nominations are unknown at that wave (False): their outgoing cells become NaN.
         Present nodes' unlisted pairs are 0.
         """
-        for name, frame, required in (("edges", edges, ("wave", "ego", "alter")),
-                                      ("attributes", attributes, ("wave", "node"))):
+        for name, frame, required in (
+            ("edges", edges, ("wave", "ego", "alter")),
+            ("attributes", attributes, ("wave", "node")),
+        ):
             require_columns(frame, required, f"{name} table")
         for name, frame in (("edges", edges), ("attributes", attributes)):
             wave = pd.to_numeric(frame["wave"], errors="coerce")
@@ -273,13 +293,18 @@ class LongitudinalNetwork:
         j = edges["alter"].map(position)
         unknown = edges.loc[i.isna() | j.isna(), ["wave", "ego", "alter"]]
         if len(unknown):
-            raise ValueError(f"edges name nodes absent from the attributes table, e.g. {unknown.head(3).to_dict('records')}")
+            raise ValueError(
+                f"edges name nodes absent from the attributes table, e.g. {unknown.head(3).to_dict('records')}"
+            )
         i, j = i.to_numpy(int), j.to_numpy(int)
         if not (present[w, i] & present[w, j]).all():
             bad = edges.loc[~(present[w, i] & present[w, j]), ["wave", "ego", "alter"]].head(3)
             raise ValueError(f"edges involve nodes not present at that wave, e.g. {bad.to_dict('records')}")
-        value = np.ones(len(edges)) if "tie" not in edges else pd.to_numeric(
-            edges["tie"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        value = (
+            np.ones(len(edges))
+            if "tie" not in edges
+            else pd.to_numeric(edges["tie"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        )
         if not np.isin(value[~np.isnan(value)], (0.0, 1.0)).all():
             raise ValueError("edges: 'tie' must be 1 (tie), 0 (no tie) or empty (unknown)")
         ties = np.zeros((len(waves), len(nodes), len(nodes)))
@@ -304,17 +329,20 @@ class LongitudinalNetwork:
         return cls.from_frames(edges, attributes)
 
     @classmethod
-    def from_glasgow(cls, friendship: pd.DataFrame, substances: pd.DataFrame,
-                     demographic: pd.DataFrame) -> LongitudinalNetwork:
+    def from_glasgow(
+        cls, friendship: pd.DataFrame, substances: pd.DataFrame, demographic: pd.DataFrame
+    ) -> LongitudinalNetwork:
         """Build from ``load("glasgow_friendship")``, ``load("glasgow_substances")``, ``load("glasgow_demographic")``.
 
         Codes 1 (best friend) and 2 (friend) are ties, 0 no tie, <NA> unknown; a pupil is absent at
         a wave when all of their cells are 10. Attributes: ``tobacco``, ``alcohol``, ``cannabis``
         (codes of the loader), ``girl`` (1 girl, 0 boy) and ``age`` (years at wave 1).
         """
-        needed = {"friendship": ({"wave", "ego", "alter", "value"}, friendship),
-                  "substances": ({"pupil", "wave", "tobacco", "alcohol", "cannabis"}, substances),
-                  "demographic": ({"pupil", "sex", "age"}, demographic)}
+        needed = {
+            "friendship": ({"wave", "ego", "alter", "value"}, friendship),
+            "substances": ({"pupil", "wave", "tobacco", "alcohol", "cannabis"}, substances),
+            "demographic": ({"pupil", "sex", "age"}, demographic),
+        }
         for name, (columns, frame) in needed.items():
             if not columns <= set(frame.columns):
                 raise ValueError(f"{name} table lacks columns {sorted(columns - set(frame.columns))}")
@@ -325,8 +353,9 @@ class LongitudinalNetwork:
         waves = tuple(sorted(friendship["wave"].unique()))
         n = len(nodes)
         if len(friendship) != len(waves) * n * (n - 1):
-            raise ValueError("friendship must hold every off-diagonal cell of every wave "
-                             "(the glasgow_friendship loader's format)")
+            raise ValueError(
+                "friendship must hold every off-diagonal cell of every wave (the glasgow_friendship loader's format)"
+            )
         position = {node: k for k, node in enumerate(nodes)}
         w = friendship["wave"].map(waves.index).to_numpy(int)
         i = friendship["ego"].map(position).to_numpy(int)
@@ -340,7 +369,8 @@ class LongitudinalNetwork:
         ties[cells == ABSENT] = np.nan
         people = demographic.assign(girl=demographic["sex"].map({"girl": 1, "boy": 0}).astype("Int64"))
         attributes = substances.rename(columns={"pupil": "node"}).merge(
-            people.rename(columns={"pupil": "node"})[["node", "girl", "age"]], on="node", how="left")
+            people.rename(columns={"pupil": "node"})[["node", "girl", "age"]], on="node", how="left"
+        )
         attributes = attributes.loc[attributes["node"].isin(nodes)]
         return cls(nodes, waves, ties, present, attributes)
 
@@ -352,6 +382,7 @@ class LongitudinalNetwork:
             raise ValueError(f"s50 table lacks columns {sorted(required - set(table.columns))}")
         attribute_columns = [c for c in table.columns if c not in required]
         attributes = table.drop_duplicates(["wave", "ego"]).rename(columns={"ego": "node"})[
-            ["wave", "node", *attribute_columns]]
+            ["wave", "node", *attribute_columns]
+        ]
         edges = table.loc[table["alter"].notna(), ["wave", "ego", "alter"]]
         return cls.from_frames(edges, attributes)

@@ -11,8 +11,7 @@ from scipy import integrate, optimize
 
 from kinship_research.methods.checks import check_finite
 
-__all__ = ["sisa_mean_field_prevalence", "sisa_mean_field_trajectory",
-           "sisa_pair_approximation_prevalence"]
+__all__ = ["sisa_mean_field_prevalence", "sisa_mean_field_trajectory", "sisa_pair_approximation_prevalence"]
 
 
 MAX_RATE = 1e150
@@ -30,8 +29,7 @@ def _check(beta: float, gamma: float, alpha: float, degree: float, minimum_degre
         raise ValueError(f"degree must be a finite number >= {minimum_degree}, got {degree!r}")
 
 
-def sisa_mean_field_prevalence(beta: float, gamma: float, alpha: float = 0.0,
-                               mean_degree: float = 1.0) -> float:
+def sisa_mean_field_prevalence(beta: float, gamma: float, alpha: float = 0.0, mean_degree: float = 1.0) -> float:
     """Stable fixed point i* of the well-mixed SISa equation.
 
     di/dt = (alpha + beta k i)(1 - i) - gamma i  (Hill et al. 2010, eq. 1 with contact
@@ -55,8 +53,7 @@ def sisa_mean_field_prevalence(beta: float, gamma: float, alpha: float = 0.0,
     return float((linear + np.sqrt(linear * linear + 4 * b * alpha)) / (2 * b))
 
 
-def sisa_pair_approximation_prevalence(beta: float, gamma: float, alpha: float = 0.0,
-                                       degree: int = 3) -> float:
+def sisa_pair_approximation_prevalence(beta: float, gamma: float, alpha: float = 0.0, degree: int = 3) -> float:
     """Equilibrium prevalence of SISa on a random k-regular graph by pair approximation.
 
     With i the prevalence and q = [SI] / (k [S]) the chance that a neighbour of a
@@ -98,8 +95,9 @@ def sisa_pair_approximation_prevalence(beta: float, gamma: float, alpha: float =
     return float(prevalence(q))
 
 
-def sisa_mean_field_trajectory(beta: float, gamma: float, alpha: float, mean_degree: float,
-                               initial: float, times) -> np.ndarray:
+def sisa_mean_field_trajectory(
+    beta: float, gamma: float, alpha: float, mean_degree: float, initial: float, times
+) -> np.ndarray:
     """Solution i(t) of the well-mixed SISa equation di/dt = (alpha + beta k i)(1 - i) - gamma i.
 
     Integrated numerically (scipy solve_ivp, LSODA, rtol 1e-8) from i(0) = ``initial`` and
@@ -112,7 +110,13 @@ def sisa_mean_field_trajectory(beta: float, gamma: float, alpha: float, mean_deg
     if times.ndim != 1 or len(times) == 0 or np.any(np.diff(times) < 0) or times[0] < 0:
         raise ValueError("times must be a non-empty increasing sequence of values >= 0")
     b = beta * mean_degree
-    solution = integrate.solve_ivp(lambda _, i: (alpha + b * i) * (1 - i) - gamma * i,
-                                   (0.0, float(times[-1])), [float(initial)], t_eval=times,
-                                   method="LSODA", rtol=1e-8, atol=1e-10)
+    solution = integrate.solve_ivp(
+        lambda _, i: (alpha + b * i) * (1 - i) - gamma * i,
+        (0.0, float(times[-1])),
+        [float(initial)],
+        t_eval=times,
+        method="LSODA",
+        rtol=1e-8,
+        atol=1e-10,
+    )
     return solution.y[0]

@@ -33,16 +33,18 @@ def _check_rates(model: str, rates: dict) -> dict:
     unknown = sorted(set(rates) - set(required))
     missing = [name for name in required if name not in rates]
     if unknown or missing:
-        raise ValueError(f"model {model!r} takes rates {required}; missing {missing}, "
-                         f"unknown {unknown}")
+        raise ValueError(f"model {model!r} takes rates {required}; missing {missing}, unknown {unknown}")
     for name in required:
         value = rates[name]
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
-                or not np.isfinite(value) or value < 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, np.number))
+            or not np.isfinite(value)
+            or value < 0
+        ):
             raise ValueError(f"rate {name} must be a finite number >= 0, got {value!r}")
     if model == "threshold" and not 0 < rates["threshold"] <= 1:
-        raise ValueError(f"threshold is a fraction of neighbours in (0, 1], got "
-                         f"{rates['threshold']!r}")
+        raise ValueError(f"threshold is a fraction of neighbours in (0, 1], got {rates['threshold']!r}")
     return {name: float(rates[name]) for name in required}
 
 
@@ -75,8 +77,9 @@ def _initial_state(initial, nodes: list, rng) -> np.ndarray:
     return infected
 
 
-def simulate(graph, model: str, t_max: float, *, seed=None, engine: str = "discrete",
-             initial=0.01, dt: float = 0.1, **rates) -> pd.DataFrame:
+def simulate(
+    graph, model: str, t_max: float, *, seed=None, engine: str = "discrete", initial=0.01, dt: float = 0.1, **rates
+) -> pd.DataFrame:
     """Simulate a contagion model and return the number of nodes in each state over time.
 
     Models (per susceptible node with k infected neighbours; on directed graphs the
@@ -129,8 +132,12 @@ def simulate(graph, model: str, t_max: float, *, seed=None, engine: str = "discr
     if engine == "gillespie" and model == "threshold":
         raise ValueError("the threshold model runs in synchronous rounds; use engine='discrete'")
     for name, value in (("t_max", t_max), ("dt", dt)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
-                or not np.isfinite(value) or value <= 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, np.number))
+            or not np.isfinite(value)
+            or value <= 0
+        ):
             raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     checked = _check_rates(model, rates)
     rng = np.random.default_rng(seed)
@@ -149,10 +156,9 @@ def simulate(graph, model: str, t_max: float, *, seed=None, engine: str = "discr
         times = np.arange(0, int(math.floor(t_max / dt + 1e-9)) + 1) * dt
         counts, n_events = _gillespie(spread, infected, times, model, checked, rng)
     columns = MODELS[model][1]
-    table = pd.DataFrame(counts[:, :len(columns)], columns=list(columns))
+    table = pd.DataFrame(counts[:, : len(columns)], columns=list(columns))
     table.insert(0, "t", times)
-    table.attrs.update({"n_nodes": len(nodes), "model": model, "engine": engine,
-                        "rates": checked})
+    table.attrs.update({"n_nodes": len(nodes), "model": model, "engine": engine, "rates": checked})
     if engine == "gillespie":
         table.attrs["n_events"] = n_events
     return table
@@ -187,8 +193,10 @@ def _discrete(spread, infected, n_times, dt, model, rates, rng) -> np.ndarray:
         x[recover] = 0.0
         moved = (len(infect), len(recover))
         counts[step] = counts[step - 1] + (
-            (-moved[0], moved[0] - moved[1], moved[1]) if after_recovery == 2
-            else (moved[1] - moved[0], moved[0] - moved[1], 0))
+            (-moved[0], moved[0] - moved[1], moved[1])
+            if after_recovery == 2
+            else (moved[1] - moved[0], moved[0] - moved[1], 0)
+        )
     return counts
 
 
@@ -201,8 +209,7 @@ def _threshold(spread, infected, rounds, threshold) -> np.ndarray:
     n = len(adopted)
     counts[0] = (n - adopted.sum(), adopted.sum(), 0)
     for step in range(1, rounds + 1):
-        share = np.divide(pressure @ adopted.astype(np.float64), degree,
-                          out=np.zeros(n), where=degree > 0)
+        share = np.divide(pressure @ adopted.astype(np.float64), degree, out=np.zeros(n), where=degree > 0)
         adopted = adopted | (share >= threshold - 1e-12) & (degree > 0)
         counts[step] = (n - adopted.sum(), adopted.sum(), 0)
     return counts
@@ -253,9 +260,25 @@ def _gillespie(spread, infected, times, model, rates, rng):
             exponentials = rng.standard_exponential(batch)
             uniforms = rng.random(batch)
             counters[0] = 0
-        status = gillespie_events(tree, rate, state, indptr, indices, infected_rate,
-                                  exponentials, uniforms, scalars, counters, grid, counts,
-                                  beta, gamma, after_recovery, rate_after_recovery, floor)
+        status = gillespie_events(
+            tree,
+            rate,
+            state,
+            indptr,
+            indices,
+            infected_rate,
+            exponentials,
+            uniforms,
+            scalars,
+            counters,
+            grid,
+            counts,
+            beta,
+            gamma,
+            after_recovery,
+            rate_after_recovery,
+            floor,
+        )
         if status == 1:
             break
         if status == 2:  # every 2^20 events: remove floating-point drift
@@ -271,8 +294,9 @@ def _compartments(run: pd.DataFrame) -> tuple[str, ...]:
     return tuple(c for c in ("S", "I", "R") if c in run.columns)
 
 
-def equilibrium_prevalence(runs: Iterable[pd.DataFrame], burn_in: float,
-                           compartment: str = "I", level: float = 0.95) -> dict:
+def equilibrium_prevalence(
+    runs: Iterable[pd.DataFrame], burn_in: float, compartment: str = "I", level: float = 0.95
+) -> dict:
     """Mean prevalence after ``burn_in`` with a t-interval over independent runs.
 
     Each run contributes its time-averaged fraction of nodes in ``compartment`` over
@@ -294,8 +318,14 @@ def equilibrium_prevalence(runs: Iterable[pd.DataFrame], burn_in: float,
     averages = np.array(averages)
     mean, sd = float(averages.mean()), float(averages.std(ddof=1))
     half = stats.t.ppf(0.5 + level / 2, len(averages) - 1) * sd / np.sqrt(len(averages))
-    return {"prevalence": mean, "ci_low": float(mean - half), "ci_high": float(mean + half),
-            "sd_between_runs": sd, "n_runs": len(averages), "level": level}
+    return {
+        "prevalence": mean,
+        "ci_low": float(mean - half),
+        "ci_high": float(mean + half),
+        "sd_between_runs": sd,
+        "n_runs": len(averages),
+        "level": level,
+    }
 
 
 def _seed_sequence(seed) -> np.random.SeedSequence:
@@ -306,8 +336,7 @@ def _one_run(_, child, *, graph, model: str, t_max: float, kwargs: dict) -> pd.D
     return simulate(graph, model, t_max, seed=np.random.default_rng(child), **kwargs)
 
 
-def replicate(graph, model: str, t_max: float, n_runs: int, *, seed=None, client=None,
-              **kwargs) -> list[pd.DataFrame]:
+def replicate(graph, model: str, t_max: float, n_runs: int, *, seed=None, client=None, **kwargs) -> list[pd.DataFrame]:
     """``n_runs`` independent runs of :func:`simulate`, seeded from one SeedSequence.
 
     Run r uses the r-th child of ``numpy.random.SeedSequence(seed)`` (``seed`` may itself be a
@@ -318,12 +347,28 @@ def replicate(graph, model: str, t_max: float, n_runs: int, *, seed=None, client
     """
     if not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
         raise ValueError(f"n_runs must be an int >= 1, got {n_runs!r}")
-    return map_seeded(_one_run, range(int(n_runs)), seed=_seed_sequence(seed), client=client,
-                      shared={"graph": graph, "model": model, "t_max": t_max, "kwargs": kwargs})
+    return map_seeded(
+        _one_run,
+        range(int(n_runs)),
+        seed=_seed_sequence(seed),
+        client=client,
+        shared={"graph": graph, "model": model, "t_max": t_max, "kwargs": kwargs},
+    )
 
 
-def equilibrium_sweep(graph, model: str, parameter: str, values, t_max: float,
-                      burn_in: float, n_runs: int, *, seed=None, client=None, **kwargs) -> pd.DataFrame:
+def equilibrium_sweep(
+    graph,
+    model: str,
+    parameter: str,
+    values,
+    t_max: float,
+    burn_in: float,
+    n_runs: int,
+    *,
+    seed=None,
+    client=None,
+    **kwargs,
+) -> pd.DataFrame:
     """Equilibrium prevalence (mean and 95% t-interval over runs) as one rate varies.
 
     For each value v of ``parameter`` (a rate of ``model``), runs :func:`replicate` with
@@ -333,12 +378,12 @@ def equilibrium_sweep(graph, model: str, parameter: str, values, t_max: float,
     each value as ``dask.distributed`` tasks (:func:`replicate`), same numbers.
     """
     if parameter not in MODELS.get(model, ((),))[0]:
-        raise ValueError(f"parameter must be a rate of model {model!r} "
-                         f"{MODELS.get(model, ((),))[0]}, got {parameter!r}")
+        raise ValueError(
+            f"parameter must be a rate of model {model!r} {MODELS.get(model, ((),))[0]}, got {parameter!r}"
+        )
     sequence = _seed_sequence(seed)
     rows = []
     for value, child in zip(values, sequence.spawn(len(values))):
-        runs = replicate(graph, model, t_max, n_runs, seed=child, client=client, **{parameter: value},
-                         **kwargs)
+        runs = replicate(graph, model, t_max, n_runs, seed=child, client=client, **{parameter: value}, **kwargs)
         rows.append({parameter: float(value), **equilibrium_prevalence(runs, burn_in)})
     return pd.DataFrame(rows).drop(columns="level")

@@ -10,6 +10,7 @@
 * Files and folders made here get the permissions of ordinary files (``0o666`` / ``0o777`` less the
   umask), not the ``0o600`` / ``0o700`` of ``mkstemp`` / ``mkdtemp``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -105,8 +106,10 @@ def hold_lock(reports_dir: Path, name: str) -> Iterator[Path]:
         except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "another process"
-            raise LockHeldError(f"report {name!r} is being written by {holder} (lock {path}); "
-                                "wait for it to finish or run with another --reports-dir") from None
+            raise LockHeldError(
+                f"report {name!r} is being written by {holder} (lock {path}); "
+                "wait for it to finish or run with another --reports-dir"
+            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"process {os.getpid()}")

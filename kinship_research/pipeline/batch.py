@@ -5,6 +5,7 @@ notebooks run on the client of :func:`kinship_research.pipeline.cluster.connect`
 closed with the command, or an existing cluster). A notebook whose worker died more often than the
 cluster allows is recorded as failed ("worker died"), the others go on.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -35,8 +36,14 @@ def gather_records(client, futures: list, names: list[str]) -> list[RunRecord]:
     return records
 
 
-def run_all(names: list[str] | None = None, workers: int | None = 1, reports_dir: Path | None = None,
-            *, scheduler: str | None = None, retries: int = 3) -> list[RunRecord]:
+def run_all(
+    names: list[str] | None = None,
+    workers: int | None = 1,
+    reports_dir: Path | None = None,
+    *,
+    scheduler: str | None = None,
+    retries: int = 3,
+) -> list[RunRecord]:
     """Run notebooks (all by default) on ``workers`` local processes or on the cluster at
     ``scheduler``, then write ``reports/index.html``."""
     names = names or list(notebooks.available())
@@ -45,8 +52,7 @@ def run_all(names: list[str] | None = None, workers: int | None = 1, reports_dir
         records = [_run_quietly(n, reports_dir) for n in names]
     else:
         with cluster.connect(None if scheduler else workers, scheduler, retries=retries) as client:
-            futures = [client.submit(_run_quietly, n, reports_dir, pure=False)
-                       for n in names]
+            futures = [client.submit(_run_quietly, n, reports_dir, pure=False) for n in names]
             records = gather_records(client, futures, names)
     write_index(reports_dir, [asdict(r) for r in records])
     return records

@@ -13,6 +13,7 @@ that cannot be written (read-only, disk full) prints one ``error:`` line and exi
 checks the reports folder before running any notebook); a report locked by another run exits 2;
 Ctrl-C prints one line and exits 130, after the runner has removed its staging folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,20 @@ def _data_list(args) -> int:
 
 def _data_info(args) -> int:
     e = data.entry(args.id)
-    for field in ("id", "title", "kind", "url", "official", "filename", "sha256", "source", "terms",
-                  "citation", "contents", "loader"):
+    for field in (
+        "id",
+        "title",
+        "kind",
+        "url",
+        "official",
+        "filename",
+        "sha256",
+        "source",
+        "terms",
+        "citation",
+        "contents",
+        "loader",
+    ):
         value = getattr(e, field)
         if value:
             print(f"{field:>9}: {value}")
@@ -119,8 +132,15 @@ def _sweep(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
     reports = runner.check_writable(paths.reports_dir(args.reports_dir))
-    table = sweep.run_sweep(args.name, args.grid, workers=args.workers, scheduler=args.scheduler,
-                            resume=args.resume, retries=args.retries, reports_dir=reports)
+    table = sweep.run_sweep(
+        args.name,
+        args.grid,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        retries=args.retries,
+        reports_dir=reports,
+    )
     folder = sweep.sweep_dir(args.name, args.grid, reports)
     bad = int((table.status != "ok").sum())
     print(f"{len(table)} cells: {len(table) - bad} ok, {bad} not ok -> {folder / 'index.html'}")
@@ -130,8 +150,11 @@ def _sweep(args) -> int:
 def _engine_options(p: argparse.ArgumentParser, default: str) -> None:
     engine = p.add_mutually_exclusive_group()
     engine.add_argument("--workers", type=int, help=f"local Dask worker processes (default {default})")
-    engine.add_argument("--scheduler", metavar="ADDRESS",
-                        help="run on an existing Dask cluster, e.g. tcp://HOST:8786 (see docs/cluster.md)")
+    engine.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster, e.g. tcp://HOST:8786 (see docs/cluster.md)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -148,8 +171,7 @@ def parser() -> argparse.ArgumentParser:
     fetch.set_defaults(func=_data_fetch)
     nb = sub.add_parser("notebooks", help="analysis notebooks").add_subparsers(dest="action", required=True)
     nb.add_parser("list", help="names and parameters").set_defaults(func=_notebooks_list)
-    copy = nb.add_parser("copy", help="an editable copy of a notebook, to adapt and run with "
-                                      "kinship run PATH")
+    copy = nb.add_parser("copy", help="an editable copy of a notebook, to adapt and run with kinship run PATH")
     copy.add_argument("name")
     copy.add_argument("dest", nargs="?", help="folder or .ipynb path (default: the current folder)")
     copy.set_defaults(func=_notebooks_copy)
@@ -164,8 +186,11 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks")
     rep.add_argument("--reports-dir", help="where reports go (default: $KINSHIP_REPORTS_DIR or ./reports)")
     rep.set_defaults(func=_report)
-    sw = sub.add_parser("sweep", help="run one notebook over a grid of parameters (GRID.toml: one list "
-                                      "per parameter) into reports/sweeps/NAME-GRIDSTEM/")
+    sw = sub.add_parser(
+        "sweep",
+        help="run one notebook over a grid of parameters (GRID.toml: one list "
+        "per parameter) into reports/sweeps/NAME-GRIDSTEM/",
+    )
     sw.add_argument("name", help="a notebook name, or the path of your own .ipynb")
     sw.add_argument("--grid", required=True, help="TOML file with one list of values per parameter")
     _engine_options(sw, default="the CPU count")

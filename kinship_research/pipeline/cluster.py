@@ -7,6 +7,7 @@ command. With an address the client connects to an existing cluster (``dask sche
 ``dask worker``, Kubernetes, Slurm through dask-jobqueue); an address that does not answer within
 ``timeout`` seconds raises ValueError naming it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,8 +26,9 @@ def default_workers() -> int:
 
 
 @contextlib.contextmanager
-def connect(workers: int | None = None, scheduler: str | None = None, *, retries: int = 3,
-            timeout: float = CONNECT_TIMEOUT) -> Iterator:
+def connect(
+    workers: int | None = None, scheduler: str | None = None, *, retries: int = 3, timeout: float = CONNECT_TIMEOUT
+) -> Iterator:
     """A Client on a new LocalCluster of ``workers`` processes, or on the cluster at ``scheduler``.
 
     ``retries`` is how often a task may lose its worker before it fails (dask's
@@ -40,23 +42,30 @@ def connect(workers: int | None = None, scheduler: str | None = None, *, retries
     if workers is not None and scheduler:
         raise ValueError("give either --workers or --scheduler, not both")
     check_positive_int("retries", retries, minimum=0)
-    with dask.config.set({"distributed.scheduler.allowed-failures": retries,
-                          "distributed.logging.distributed": "ERROR"}):
+    with dask.config.set(
+        {"distributed.scheduler.allowed-failures": retries, "distributed.logging.distributed": "ERROR"}
+    ):
         if scheduler:
             if "://" not in scheduler:
                 raise ValueError(f"--scheduler expects an address such as tcp://HOST:PORT, got {scheduler!r}")
             try:
                 client = Client(scheduler, timeout=timeout)
             except (OSError, TimeoutError) as err:
-                raise ValueError(f"no Dask scheduler answered at {scheduler} within {timeout:g} s "
-                                 f"({type(err).__name__}); start one with `dask scheduler` or check "
-                                 "the address") from None
+                raise ValueError(
+                    f"no Dask scheduler answered at {scheduler} within {timeout:g} s "
+                    f"({type(err).__name__}); start one with `dask scheduler` or check "
+                    "the address"
+                ) from None
             with client:
                 yield client
             return
         n = check_positive_int("workers", workers if workers is not None else default_workers())
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             yield client
 
 

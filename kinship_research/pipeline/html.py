@@ -6,6 +6,7 @@ formatting, and no ``<script>``, ``<iframe>``, ``on*=`` handlers or ``javascript
 other types that could run code (``application/javascript``, widgets, SVG) are dropped; PNG/JPEG
 images and LaTeX text (rendered by the template's MathJax) are kept. The template itself is trusted.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,17 +15,66 @@ from pathlib import Path
 from kinship_research.reporting.escape import markdown_text
 
 ALLOWED_TAGS = (
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details",
-    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
-    "ins", "kbd", "li", "ol", "p", "pre", "s", "samp", "small", "span", "strong", "style", "sub",
-    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 )
 ALLOWED_ATTRIBUTES = {
     "*": ["class", "title", "align"],
     "a": ["href", "title"],
     "img": ["src", "alt", "width", "height"],
-    "td": ["colspan", "rowspan", "style"], "th": ["colspan", "rowspan", "style"],
-    "table": ["border"], "style": ["scoped", "type"],
+    "td": ["colspan", "rowspan", "style"],
+    "th": ["colspan", "rowspan", "style"],
+    "table": ["border"],
+    "style": ["scoped", "type"],
 }
 SAFE_OUTPUTS = ("text/plain", "text/latex", "application/json", "image/png", "image/jpeg")
 
@@ -36,8 +86,10 @@ def _provenance_cell(results: dict) -> dict:
     for d in results.get("datasets", []):
         m = {k: markdown_text(d.get(k, "")) for k in ("id", "title", "source", "terms", "citation")}
         sha = markdown_text(str(d.get("sha256", ""))[:12])
-        lines.append(f"- **{m['id']}** — {m['title']}. Source: {m['source']} (sha256 `{sha}…`). "
-                     f"Terms: {m['terms']}. Cite: {m['citation']}")
+        lines.append(
+            f"- **{m['id']}** — {m['title']}. Source: {m['source']} (sha256 `{sha}…`). "
+            f"Terms: {m['terms']}. Cite: {m['citation']}"
+        )
     return nbformat.v4.new_markdown_cell("\n".join(lines))
 
 

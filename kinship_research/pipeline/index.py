@@ -1,4 +1,5 @@
 """``reports/index.html``: one row per notebook with status, headline numbers, parameters and data."""
+
 from __future__ import annotations
 
 import html
@@ -44,23 +45,31 @@ def _row(reports_dir: Path, record: dict) -> str:
     params = "<br>".join(f"{html.escape(k)} = {_fmt(v)}" for k, v in info.get("parameters", {}).items())
     data = "<br>".join(
         f"<b>{html.escape(d['id'])}</b> <code>{d['sha256'][:12]}</code>: {html.escape(d['citation'])}"
-        for d in info.get("datasets", []))
-    link = (f'<a href="{name}/{name}.html">{html.escape(name)}</a>'
-            if (reports_dir / name / f"{name}.html").exists() else html.escape(name))
+        for d in info.get("datasets", [])
+    )
+    link = (
+        f'<a href="{name}/{name}.html">{html.escape(name)}</a>'
+        if (reports_dir / name / f"{name}.html").exists()
+        else html.escape(name)
+    )
     status = f'<span class="{record["status"]}">{record["status"]}</span>'
     if record.get("error"):
         status += f"<br><small>{html.escape(record['error'][:400])}</small>"
-    return (f"<tr><td>{link}<br><small>{record['seconds']} s</small></td><td>{status}</td>"
-            f"<td>{shown}</td><td>{params}</td><td>{data}</td></tr>")
+    return (
+        f"<tr><td>{link}<br><small>{record['seconds']} s</small></td><td>{status}</td>"
+        f"<td>{shown}</td><td>{params}</td><td>{data}</td></tr>"
+    )
 
 
 def write_index(reports_dir: Path, records: list[dict]) -> Path:
     """Write ``reports_dir/index.html`` atomically and return its path."""
     rows = "\n".join(_row(reports_dir, r) for r in sorted(records, key=lambda r: r["name"]))
     counts = {s: sum(r["status"] == s for r in records) for s in ("ok", "skipped", "failed")}
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>kinship_research reports</title>"
-            f"<style>{STYLE}</style></head><body><h1>kinship_research reports</h1>"
-            f"<p>{counts['ok']} ok, {counts['skipped']} skipped, {counts['failed']} failed.</p>"
-            "<table><tr><th>notebook</th><th>status</th><th>headline results</th><th>parameters</th>"
-            f"<th>data (sha256, citation)</th></tr>{rows}</table></body></html>\n")
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>kinship_research reports</title>"
+        f"<style>{STYLE}</style></head><body><h1>kinship_research reports</h1>"
+        f"<p>{counts['ok']} ok, {counts['skipped']} skipped, {counts['failed']} failed.</p>"
+        "<table><tr><th>notebook</th><th>status</th><th>headline results</th><th>parameters</th>"
+        f"<th>data (sha256, citation)</th></tr>{rows}</table></body></html>\n"
+    )
     return write_text_atomic(reports_dir / "index.html", page)

@@ -11,6 +11,7 @@ Types are int, float, str, bool and ``Literal[...]`` of strings (a choice). A tr
 in the help comment declares an inclusive range. ``report_dir`` is reserved: the runner sets it.
 Values given on the command line are checked against the cell before any kernel starts.
 """
+
 from __future__ import annotations
 
 import ast
@@ -83,8 +84,11 @@ class Parameter:
                 typed = TYPES[self.type](text)
             except ValueError:
                 raise self._reject(value) from None
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) or (
-                self.type == "int" and not isinstance(value, int)):
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (self.type == "int" and not isinstance(value, int))
+        ):
             raise self._reject(value)
         else:
             typed = TYPES[self.type](value)
@@ -102,7 +106,9 @@ def _annotation(node: ast.AnnAssign) -> tuple[str, tuple[str, ...] | None]:
     ann = node.annotation
     if isinstance(ann, ast.Name):
         if ann.id not in TYPES:
-            raise ValueError(f"parameter {node.target.id!r} has type {ann.id!r}; allowed: {', '.join(TYPES)}, Literal[...]")
+            raise ValueError(
+                f"parameter {node.target.id!r} has type {ann.id!r}; allowed: {', '.join(TYPES)}, Literal[...]"
+            )
         return ann.id, None
     if isinstance(ann, ast.Subscript) and isinstance(ann.value, ast.Name) and ann.value.id == "Literal":
         items = ann.slice.elts if isinstance(ann.slice, ast.Tuple) else [ann.slice]
@@ -110,7 +116,9 @@ def _annotation(node: ast.AnnAssign) -> tuple[str, tuple[str, ...] | None]:
         if not choices or not all(isinstance(c, str) for c in choices):
             raise ValueError(f"parameter {node.target.id!r}: Literal choices must be strings")
         return "str", choices
-    raise ValueError(f"parameter {node.target.id!r} has an unsupported annotation; allowed: {', '.join(TYPES)}, Literal[...]")
+    raise ValueError(
+        f"parameter {node.target.id!r} has an unsupported annotation; allowed: {', '.join(TYPES)}, Literal[...]"
+    )
 
 
 def _is_literal_import(node: ast.stmt) -> bool:
@@ -119,17 +127,18 @@ def _is_literal_import(node: ast.stmt) -> bool:
 
 def parse_parameters(source: str) -> list[Parameter]:
     """Parameters declared in a parameters-cell source, in order (``report_dir`` excluded)."""
-    comments = {tok.start[0]: tok.string.lstrip("#").strip()
-                for tok in tokenize.generate_tokens(io.StringIO(source).readline)
-                if tok.type == tokenize.COMMENT}
+    comments = {
+        tok.start[0]: tok.string.lstrip("#").strip()
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.COMMENT
+    }
     params = []
     for node in ast.parse(source).body:
         if _is_literal_import(node):
             continue
         if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None):
             raise ValueError(
-                f"line {node.lineno} of the parameters cell is not of the form "
-                "'name: type = default  # help'"
+                f"line {node.lineno} of the parameters cell is not of the form 'name: type = default  # help'"
             )
         name = node.target.id
         kind, choices = _annotation(node)
@@ -139,9 +148,9 @@ def parse_parameters(source: str) -> list[Parameter]:
                 raise ValueError(f"default of {name!r} is {default!r}, not a {kind}")
         if choices and default not in choices:
             raise ValueError(f"default of {name!r} is {default!r}, not one of {choices}")
-        help_text = comments.get(node.lineno, "")
+        help_text = next((comments[line] for line in range(node.lineno, node.end_lineno + 1) if line in comments), "")
         if not help_text:
-            raise ValueError(f"parameter {name!r} needs a '# help' comment on its line")
+            raise ValueError(f"parameter {name!r} needs a '# help' comment on its line(s)")
         if name == REPORT_DIR:
             continue
         minimum = maximum = None
@@ -206,7 +215,8 @@ def validate(name: str | Path, values: dict[str, object]) -> dict[str, object]:
         if key not in declared:
             listing = ", ".join(f"{p.name} ({p.type})" for p in declared.values())
             reserved = " (report_dir is set by the runner)" if key == REPORT_DIR else ""
-            raise ParameterError(f"notebook {Path(str(name)).stem!r} has no parameter {key!r}{reserved}; "
-                                 f"valid parameters: {listing}")
+            raise ParameterError(
+                f"notebook {Path(str(name)).stem!r} has no parameter {key!r}{reserved}; valid parameters: {listing}"
+            )
         out[key] = declared[key].parse(value)
     return out

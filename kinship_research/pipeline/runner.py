@@ -23,6 +23,7 @@ Safety rules (issue 15):
 A notebook that raises ``DataUnavailableError`` is recorded as *skipped* with the reason; any other
 error as *failed*.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -111,8 +112,7 @@ def check_text(values: dict) -> dict:
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                raise notebooks.ParameterError(
-                    f"parameter {name!r} is not valid UTF-8 text: {value[:80]!r}") from None
+                raise notebooks.ParameterError(f"parameter {name!r} is not valid UTF-8 text: {value[:80]!r}") from None
     return values
 
 
@@ -181,13 +181,18 @@ def _execute(source: Path, executed: Path, parameters: dict) -> None:
     import papermill
 
     papermill.execute_notebook(
-        _brace_safe(source), _brace_safe(executed), parameters=parameters, kernel_name=KERNEL,
-        cwd=str(source.parent), progress_bar=False, log_output=False, extra_arguments=KERNEL_ARGUMENTS,
+        _brace_safe(source),
+        _brace_safe(executed),
+        parameters=parameters,
+        kernel_name=KERNEL,
+        cwd=str(source.parent),
+        progress_bar=False,
+        log_output=False,
+        extra_arguments=KERNEL_ARGUMENTS,
     )
 
 
-def run_notebook(name: str | Path, parameters: dict | None = None,
-                 reports_dir: Path | None = None) -> RunRecord:
+def run_notebook(name: str | Path, parameters: dict | None = None, reports_dir: Path | None = None) -> RunRecord:
     """Validate ``parameters``, execute notebook ``name`` (a packaged name or a path to the user's
     own ``.ipynb``) and write ``reports_dir/<stem>/`` (see the module docstring for the rules).
 
@@ -222,9 +227,15 @@ def run_notebook(name: str | Path, parameters: dict | None = None,
 
 
 def _record_attempt(reports_dir: Path, record: RunRecord, used: dict, replaced: bool) -> None:
-    attempt = {"name": record.name, "status": record.status, "error": record.error, "seconds": record.seconds,
-               "parameters": used, "report_replaced": replaced,
-               "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    attempt = {
+        "name": record.name,
+        "status": record.status,
+        "error": record.error,
+        "seconds": record.seconds,
+        "parameters": used,
+        "report_replaced": replaced,
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
     write_json(attempt, attempt_path(record.name, reports_dir))
 
 

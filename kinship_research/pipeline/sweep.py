@@ -16,6 +16,7 @@ Output in ``reports/sweeps/NAME-GRIDSTEM/``:
 Cells run as Dask tasks; a cell whose worker dies is re-run by the scheduler on another worker (up
 to ``retries`` times), and each cell's row is taken from its one finished run.
 """
+
 from __future__ import annotations
 
 import html
@@ -58,12 +59,13 @@ def read_grid(path: str | Path) -> dict[str, list]:
     except tomllib.TOMLDecodeError as err:
         raise ValueError(f"grid file {path} is not valid TOML: {err}") from None
     if not grid:
-        raise ValueError(f"grid file {path} names no parameter; write one list per parameter, "
-                         "e.g. year = [1970, 1990]")
+        raise ValueError(f"grid file {path} names no parameter; write one list per parameter, e.g. year = [1970, 1990]")
     for name, values in grid.items():
         if not isinstance(values, list):
-            raise ValueError(f"grid file {path}: {name!r} must be a list of values, e.g. {name} = "
-                             f"[{values!r}], got {type(values).__name__}")
+            raise ValueError(
+                f"grid file {path}: {name!r} must be a list of values, e.g. {name} = "
+                f"[{values!r}], got {type(values).__name__}"
+            )
         if not values:
             raise ValueError(f"grid file {path}: {name!r} is an empty list; give at least one value")
     return grid
@@ -123,8 +125,15 @@ def run_cell(name: str, cell: Cell, cell_dir: Path) -> dict:
     except Exception as err:  # a lock held by another sweep, an unwritable folder: this cell fails
         status, seconds, error = "failed", 0.0, f"{type(err).__name__}: {err}"
     report = _report(cell_dir, stem) if status == "ok" else None
-    row = {"cell": cell.key, **cell.parameters, **scalar_results((report or {}).get("results")),
-           "status": status, "seconds": seconds, "worker": cluster.worker_name(), "error": error or ""}
+    row = {
+        "cell": cell.key,
+        **cell.parameters,
+        **scalar_results((report or {}).get("results")),
+        "status": status,
+        "seconds": seconds,
+        "worker": cluster.worker_name(),
+        "error": error or "",
+    }
     write_text_atomic(cell_dir / CELL_FILE, json.dumps(row, sort_keys=True) + "\n")
     return row
 
@@ -149,12 +158,15 @@ def write_outputs(folder: Path, stem: str, rows: list[dict], swept: list[str]) -
     links = [f'<a href="{html.escape(c)}/{stem}/{stem}.html">{html.escape(c)}</a>' for c in frame["cell"]]
     shown = frame.drop(columns="cell").assign(report=links)
     body = shown.to_html(index=False, escape=False, float_format=lambda v: f"{v:.4g}", na_rep="")
-    images = "".join(f'<p><img src="{html.escape(f)}" alt="{html.escape(f)}" style="max-width:100%"></p>'
-                     for f in figures)
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>sweep {html.escape(folder.name)}"
-            f"</title><style>{STYLE}</style></head><body><h1>Sweep {html.escape(folder.name)}</h1>"
-            f"<p>{len(frame)} cells: {(frame.status == 'ok').sum()} ok, {(frame.status != 'ok').sum()} "
-            f"not ok.</p>{body}{images}</body></html>\n")
+    images = "".join(
+        f'<p><img src="{html.escape(f)}" alt="{html.escape(f)}" style="max-width:100%"></p>' for f in figures
+    )
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>sweep {html.escape(folder.name)}"
+        f"</title><style>{STYLE}</style></head><body><h1>Sweep {html.escape(folder.name)}</h1>"
+        f"<p>{len(frame)} cells: {(frame.status == 'ok').sum()} ok, {(frame.status != 'ok').sum()} "
+        f"not ok.</p>{body}{images}</body></html>\n"
+    )
     write_text_atomic(folder / "index.html", page)
     return frame
 
@@ -169,8 +181,14 @@ def _figures(folder: Path, frame: pd.DataFrame, swept: list[str]) -> list[str]:
 
     ok = frame[frame.status == "ok"]
     skip = {"cell", *swept, *STATUS_COLUMNS, "error"}
-    numeric = [c for c in frame.columns if c not in skip and pd.api.types.is_numeric_dtype(frame[c])
-               and not pd.api.types.is_bool_dtype(frame[c]) and ok[c].notna().any()]
+    numeric = [
+        c
+        for c in frame.columns
+        if c not in skip
+        and pd.api.types.is_numeric_dtype(frame[c])
+        and not pd.api.types.is_bool_dtype(frame[c])
+        and ok[c].notna().any()
+    ]
     out = []
     for parameter in swept:
         if not numeric or not pd.api.types.is_numeric_dtype(ok[parameter]) or ok[parameter].nunique() < 2:
@@ -190,7 +208,7 @@ def _figures(folder: Path, frame: pd.DataFrame, swept: list[str]) -> list[str]:
             ax.set_title(column, fontsize=8)
         if others:
             axes.flat[0].legend(fontsize=7)
-        for ax in list(axes.flat)[len(numeric):]:
+        for ax in list(axes.flat)[len(numeric) :]:
             ax.set_visible(False)
         held = f"; one line per value of {', '.join(others)}" if others else ""
         caption(fig, f"Sweep {folder.name}: each scalar result against {parameter}, {len(ok)} ok cells{held}.")
@@ -201,9 +219,17 @@ def _figures(folder: Path, frame: pd.DataFrame, swept: list[str]) -> list[str]:
     return out
 
 
-def run_sweep(name: str, grid_path: str | Path, *, workers: int | None = None, scheduler: str | None = None,
-              resume: bool = False, retries: int = 3, reports_dir: Path | None = None,
-              progress: bool = True) -> pd.DataFrame:
+def run_sweep(
+    name: str,
+    grid_path: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    retries: int = 3,
+    reports_dir: Path | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Run notebook ``name`` over every cell of the grid in ``grid_path``; return the sweep table."""
     from tqdm.auto import tqdm
 
@@ -244,8 +270,14 @@ def run_sweep(name: str, grid_path: str | Path, *, workers: int | None = None, s
                     try:
                         row = future.result()
                     except Exception as err:  # lost its worker more than `retries` times
-                        row = {"cell": cell.key, **cell.parameters, "status": "failed", "seconds": 0.0,
-                               "worker": "", "error": f"worker died: {type(err).__name__}: {err}"}
+                        row = {
+                            "cell": cell.key,
+                            **cell.parameters,
+                            "status": "failed",
+                            "seconds": 0.0,
+                            "worker": "",
+                            "error": f"worker died: {type(err).__name__}: {err}",
+                        }
                     finish(cell, row, left)
     finally:
         bar.close()

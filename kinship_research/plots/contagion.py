@@ -4,6 +4,7 @@ Each function takes tidy tables from :mod:`~kinship_research.networks.distance_c
 :mod:`~kinship_research.networks.induction` or :mod:`~kinship_research.networks.critics` and
 returns a matplotlib Figure with labelled axes and a source caption.
 """
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -13,8 +14,9 @@ import pandas as pd
 from kinship_research.plots import style
 
 
-def excess_by_distance_plot(table: pd.DataFrame, panel: str = "network", line: str = "trait",
-                            ncols: int = 3, caption: str = "") -> plt.Figure:
+def excess_by_distance_plot(
+    table: pd.DataFrame, panel: str = "network", line: str = "trait", ncols: int = 3, caption: str = ""
+) -> plt.Figure:
     """Christakis-Fowler distance plot: % excess probability that an alter at distance d shares the trait.
 
     ``table`` stacks :func:`distance_clustering` outputs with a ``panel`` column (one subplot
@@ -30,7 +32,7 @@ def excess_by_distance_plot(table: pd.DataFrame, panel: str = "network", line: s
     nrows = -(-len(panels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.8 * ncols + 1, 3.6 * nrows), sharey=True, squeeze=False)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for ax in axes.ravel()[len(panels):]:
+    for ax in axes.ravel()[len(panels) :]:
         ax.set_visible(False)
     for ax, name in zip(axes.ravel(), panels):
         sub = table.loc[table[panel] == name]
@@ -63,17 +65,24 @@ def induction_effects_plot(table: pd.DataFrame, caption: str = "") -> plt.Figure
     traits = list(dict.fromkeys(table["trait"]))
     models = list(dict.fromkeys(table["model"]))
     tie_types = list(dict.fromkeys(table["tie_type"]))
-    fig, axes = plt.subplots(1, len(traits), figsize=(5.5 * len(traits), 1.2 + 0.9 * len(tie_types)),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(traits), figsize=(5.5 * len(traits), 1.2 + 0.9 * len(tie_types)), sharey=True, squeeze=False
+    )
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     offsets = np.linspace(-0.25, 0.25, len(models)) if len(models) > 1 else [0.0]
     for ax, trait in zip(axes[0], traits):
         for model, offset, color in zip(models, offsets, colors):
             sub = table.loc[(table["trait"] == trait) & (table["model"] == model)].set_index("tie_type")
             y = np.array([tie_types.index(t) for t in sub.index]) + offset
-            ax.errorbar(sub["pct_change"], y, xerr=[sub["pct_change"] - sub["pct_change_low"],
-                                                    sub["pct_change_high"] - sub["pct_change"]],
-                        fmt="o", color=color, capsize=3, label=model)
+            ax.errorbar(
+                sub["pct_change"],
+                y,
+                xerr=[sub["pct_change"] - sub["pct_change_low"], sub["pct_change_high"] - sub["pct_change"]],
+                fmt="o",
+                color=color,
+                capsize=3,
+                label=model,
+            )
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(range(len(tie_types)), [t.replace("_", " ") for t in tie_types])
         ax.invert_yaxis()
@@ -103,9 +112,15 @@ def rejection_rate_plot(study: pd.DataFrame, alpha: float = 0.05, caption: str =
         sub = study.loc[study["method"] == method].set_index("scenario").loc[scenarios]
         x = np.arange(len(scenarios)) - 0.4 + width * (k + 0.5)
         ax.bar(x, 100 * sub["rate"], width, color=color, label=method.replace("_", " "))
-        ax.errorbar(x, 100 * sub["rate"], yerr=[100 * (sub["rate"] - sub["rate_low"]),
-                                                100 * (sub["rate_high"] - sub["rate"])],
-                    fmt="none", color="black", capsize=2, lw=0.8)
+        ax.errorbar(
+            x,
+            100 * sub["rate"],
+            yerr=[100 * (sub["rate"] - sub["rate_low"]), 100 * (sub["rate_high"] - sub["rate"])],
+            fmt="none",
+            color="black",
+            capsize=2,
+            lw=0.8,
+        )
     ax.axhline(100 * alpha, color="red", ls="--", lw=1, label=f"nominal {100 * alpha:g}%")
     ax.set_xticks(range(len(scenarios)), scenarios)
     ax.set_ylabel("data sets where contagion is reported (%, 95% CI)")

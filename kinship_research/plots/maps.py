@@ -5,6 +5,7 @@ Every map takes a GeoDataFrame of boundaries (:mod:`kinship_research.data.loader
 and a table of values joined on a code column (ISO3, state abbreviation or county FIPS); units
 without a value are drawn hatched grey, and the caption (:func:`kinship_research.plots.style.caption`)
 carries the source."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -37,14 +38,31 @@ def _joined(polygons: gpd.GeoDataFrame, values: pd.DataFrame, key: str, column: 
 
 
 def _colour_map(frame: gpd.GeoDataFrame, column: str, ax, cmap: str, legend_label: str) -> None:
-    frame.plot(column=column, cmap=cmap, legend=True, ax=ax, edgecolor="white", linewidth=0.3,
-               missing_kwds=MISSING, legend_kwds={"shrink": 0.6, "label": legend_label})
+    frame.plot(
+        column=column,
+        cmap=cmap,
+        legend=True,
+        ax=ax,
+        edgecolor="white",
+        linewidth=0.3,
+        missing_kwds=MISSING,
+        legend_kwds={"shrink": 0.6, "label": legend_label},
+    )
     ax.set_axis_off()
 
 
-def world_choropleth(countries: gpd.GeoDataFrame, values: pd.DataFrame, column: str, *, title: str,
-                     legend_label: str, source: str, key: str = "iso3", cmap: str = "viridis_r",
-                     label: bool = True) -> plt.Figure:
+def world_choropleth(
+    countries: gpd.GeoDataFrame,
+    values: pd.DataFrame,
+    column: str,
+    *,
+    title: str,
+    legend_label: str,
+    source: str,
+    key: str = "iso3",
+    cmap: str = "viridis_r",
+    label: bool = True,
+) -> plt.Figure:
     """Rich countries coloured by ``column`` on a world map (Robinson projection, Antarctica left
     out); countries not in ``values`` are drawn light grey, those in it without a value hatched.
     With ``label`` the ISO3 code is written on each coloured country."""
@@ -57,15 +75,30 @@ def world_choropleth(countries: gpd.GeoDataFrame, values: pd.DataFrame, column: 
     if label:
         coloured = joined[in_sample & joined[column].notna()]
         for point, text in zip(coloured.representative_point(), coloured[key]):
-            ax.annotate(str(text), (point.x, point.y), fontsize=6, ha="center", va="center",
-                        path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")])
+            ax.annotate(
+                str(text),
+                (point.x, point.y),
+                fontsize=6,
+                ha="center",
+                va="center",
+                path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")],
+            )
     ax.set_title(title, fontsize=11)
     return caption(fig, source)
 
 
-def us_state_choropleth(states: gpd.GeoDataFrame, values: pd.DataFrame, column: str, *, title: str,
-                        legend_label: str, source: str, key: str = "state_abbr", cmap: str = "viridis_r",
-                        ax=None) -> plt.Figure:
+def us_state_choropleth(
+    states: gpd.GeoDataFrame,
+    values: pd.DataFrame,
+    column: str,
+    *,
+    title: str,
+    legend_label: str,
+    source: str,
+    key: str = "state_abbr",
+    cmap: str = "viridis_r",
+    ax=None,
+) -> plt.Figure:
     """States of the lower 48 (Albers equal-area) coloured by ``column`` and labelled with their
     abbreviation; Alaska, Hawaii and Puerto Rico are not drawn (the caption should say so)."""
     joined = _joined(states, values, key, column)
@@ -73,22 +106,44 @@ def us_state_choropleth(states: gpd.GeoDataFrame, values: pd.DataFrame, column: 
     fig, ax = plt.subplots(figsize=(9, 5.6)) if ax is None else (ax.get_figure(), ax)
     _colour_map(joined, column, ax, cmap, legend_label)
     for point, text in zip(joined.representative_point(), joined["state_abbr"]):
-        ax.annotate(str(text), (point.x, point.y), fontsize=6, ha="center", va="center",
-                    path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")])
+        ax.annotate(
+            str(text),
+            (point.x, point.y),
+            fontsize=6,
+            ha="center",
+            va="center",
+            path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")],
+        )
     ax.set_title(title, fontsize=10)
     return caption(fig, source)
 
 
-def us_county_choropleth(counties: gpd.GeoDataFrame, values: pd.DataFrame, column: str, *, title: str,
-                         legend_label: str, source: str, key: str = "county_fips", cmap: str = "viridis_r",
-                         states: gpd.GeoDataFrame | None = None) -> plt.Figure:
+def us_county_choropleth(
+    counties: gpd.GeoDataFrame,
+    values: pd.DataFrame,
+    column: str,
+    *,
+    title: str,
+    legend_label: str,
+    source: str,
+    key: str = "county_fips",
+    cmap: str = "viridis_r",
+    states: gpd.GeoDataFrame | None = None,
+) -> plt.Figure:
     """Counties of the lower 48 (Albers equal-area) coloured by ``column``, with state borders
     drawn over them when ``states`` is given; Alaska, Hawaii and Puerto Rico are not drawn."""
     joined = _joined(counties, values, key, column)
     joined = joined[~joined["state_fips"].isin(("02", "15", "72"))].to_crs(ALBERS_USA)
     fig, ax = plt.subplots(figsize=(10, 6))
-    joined.plot(column=column, cmap=cmap, legend=True, ax=ax, edgecolor="none", missing_kwds=MISSING,
-                legend_kwds={"shrink": 0.6, "label": legend_label})
+    joined.plot(
+        column=column,
+        cmap=cmap,
+        legend=True,
+        ax=ax,
+        edgecolor="none",
+        missing_kwds=MISSING,
+        legend_kwds={"shrink": 0.6, "label": legend_label},
+    )
     if states is not None:
         borders = states[~states["state_fips"].isin(("02", "15", "72"))].to_crs(ALBERS_USA)
         borders.boundary.plot(ax=ax, color="white", linewidth=0.5)
@@ -98,8 +153,13 @@ def us_county_choropleth(counties: gpd.GeoDataFrame, values: pd.DataFrame, colum
 
 
 def choropleth_panels(
-    states: gpd.GeoDataFrame, columns: Mapping[str, str], *, source: str, label: str = "state_abbr",
-    cmap: str = "viridis", ncols: int | None = None,
+    states: gpd.GeoDataFrame,
+    columns: Mapping[str, str],
+    *,
+    source: str,
+    label: str = "state_abbr",
+    cmap: str = "viridis",
+    ncols: int | None = None,
 ) -> plt.Figure:
     """One choropleth per entry of ``columns`` (column -> panel title with units), states labelled
     by ``label`` at a point inside each polygon; missing values hatched grey. ``ncols`` defaults to
@@ -113,18 +173,32 @@ def choropleth_panels(
     projected = states.to_crs("EPSG:5070") if states.crs is not None else states  # Albers equal-area, CONUS
     points = projected.representative_point()
     for ax, (column, title) in zip(axes.ravel(), columns.items()):
-        projected.plot(column=column, cmap=cmap, legend=True, ax=ax, edgecolor="white", linewidth=0.4,
-                       missing_kwds={"color": "lightgrey", "hatch": "///", "label": "no data"},
-                       legend_kwds={"shrink": 0.55, "orientation": "horizontal", "pad": 0.02})
+        projected.plot(
+            column=column,
+            cmap=cmap,
+            legend=True,
+            ax=ax,
+            edgecolor="white",
+            linewidth=0.4,
+            missing_kwds={"color": "lightgrey", "hatch": "///", "label": "no data"},
+            legend_kwds={"shrink": 0.55, "orientation": "horizontal", "pad": 0.02},
+        )
         for point, text in zip(points, projected[label]):
-            ax.annotate(str(text), (point.x, point.y), fontsize=5.5, ha="center", va="center", color="black",
-                        path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")])
+            ax.annotate(
+                str(text),
+                (point.x, point.y),
+                fontsize=5.5,
+                ha="center",
+                va="center",
+                color="black",
+                path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")],
+            )
         colorbar = ax.get_figure().axes[-1]  # the one geopandas just added for this panel
         colorbar.xaxis.set_major_locator(MaxNLocator(4))
         colorbar.tick_params(labelsize=7)
         ax.set_axis_off()
         ax.set_title(title, fontsize=9, wrap=True)
-    for ax in axes.ravel()[len(columns):]:
+    for ax in axes.ravel()[len(columns) :]:
         ax.set_axis_off()
     return caption(fig, source)
 

@@ -3,6 +3,7 @@
 Functions take numbers (effects on the log scale when ``ratio=True``) and return a matplotlib
 Figure; they never call ``plt.show()``.
 """
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -34,9 +35,18 @@ def _scale(values, ratio: bool) -> np.ndarray:
     return np.exp(values) if ratio else values
 
 
-def forest_plot(labels, estimate, ci_low, ci_high, weights=None, pooled: RandomEffectsResult | None = None,
-                ratio: bool = True, xlabel: str = "Risk ratio (log scale)", title: str | None = None,
-                caption: str | None = None) -> Figure:
+def forest_plot(
+    labels,
+    estimate,
+    ci_low,
+    ci_high,
+    weights=None,
+    pooled: RandomEffectsResult | None = None,
+    ratio: bool = True,
+    xlabel: str = "Risk ratio (log scale)",
+    title: str | None = None,
+    caption: str | None = None,
+) -> Figure:
     """Forest plot: one row per study (square sized by weight, line = CI), pooled diamond below.
 
     ``estimate``, ``ci_low``, ``ci_high`` are on the log scale when ``ratio=True`` (shown as ratios on a
@@ -67,8 +77,10 @@ def forest_plot(labels, estimate, ci_low, ci_high, weights=None, pooled: RandomE
         ax.text(1.01, 1, fmt.format(c, a, b), transform=text, va="center", fontsize=8, color="tab:red")
         pct = round(100 * pooled.level)
         ticks.append(1)
-        ticklabels.append(f"Random effects ({pooled.tau2_method}), k = {pooled.k}\n"
-                          f"I² = {100 * pooled.i2:.0f}%, τ² = {pooled.tau2:.3f}; dotted: {pct}% prediction")
+        ticklabels.append(
+            f"Random effects ({pooled.tau2_method}), k = {pooled.k}\n"
+            f"I² = {100 * pooled.i2:.0f}%, τ² = {pooled.tau2:.3f}; dotted: {pct}% prediction"
+        )
     ax.axvline(1.0 if ratio else 0.0, color="0.5", lw=0.8, ls="--")
     if ratio:
         ax.set_xscale("log")
@@ -83,9 +95,18 @@ def forest_plot(labels, estimate, ci_low, ci_high, weights=None, pooled: RandomE
     return fig
 
 
-def funnel_plot(effect, variance, center: float, labels=None, ratio: bool = True,
-                xlabel: str = "Risk ratio (log scale)", level: float = 0.95, contours: bool = False,
-                title: str | None = None, caption: str | None = None) -> Figure:
+def funnel_plot(
+    effect,
+    variance,
+    center: float,
+    labels=None,
+    ratio: bool = True,
+    xlabel: str = "Risk ratio (log scale)",
+    level: float = 0.95,
+    contours: bool = False,
+    title: str | None = None,
+    caption: str | None = None,
+) -> Figure:
     """Funnel plot: effect against its standard error (inverted axis) with pseudo confidence limits.
 
     The pseudo ``level`` limits are ``center +- z se`` (Sterne & Egger 2001, J Clin Epidemiol
@@ -104,14 +125,27 @@ def funnel_plot(effect, variance, center: float, labels=None, ratio: bool = True
         for p_high, shade in ((0.10, "0.93"), (0.05, "0.83"), (0.01, "0.7")):
             q = stats.norm.ppf(1 - p_high / 2) * grid
             label = f"p < {p_high:g}" if p_high < 0.1 else "0.05 < p < 0.10"
-            ax.fill_betweenx(grid, _scale(q, ratio), _scale(np.full_like(grid, reach), ratio), color=shade, lw=0,
-                             label=label if p_high != 0.05 else "0.01 < p < 0.05")
+            ax.fill_betweenx(
+                grid,
+                _scale(q, ratio),
+                _scale(np.full_like(grid, reach), ratio),
+                color=shade,
+                lw=0,
+                label=label if p_high != 0.05 else "0.01 < p < 0.05",
+            )
             ax.fill_betweenx(grid, _scale(-np.full_like(grid, reach), ratio), _scale(-q, ratio), color=shade, lw=0)
-        ax.fill_betweenx(grid, _scale(-stats.norm.ppf(0.95) * grid, ratio), _scale(stats.norm.ppf(0.95) * grid, ratio),
-                         color="white", lw=0, label="p > 0.10")
+        ax.fill_betweenx(
+            grid,
+            _scale(-stats.norm.ppf(0.95) * grid, ratio),
+            _scale(stats.norm.ppf(0.95) * grid, ratio),
+            color="white",
+            lw=0,
+            label="p > 0.10",
+        )
         ax.set_xlim(_scale(-reach, ratio), _scale(reach, ratio))
-    ax.plot(_scale(center - z * grid, ratio), grid, color="0.4", ls="--", lw=1,
-            label=f"pseudo {round(100 * level)}% limits")
+    ax.plot(
+        _scale(center - z * grid, ratio), grid, color="0.4", ls="--", lw=1, label=f"pseudo {round(100 * level)}% limits"
+    )
     ax.plot(_scale(center + z * grid, ratio), grid, color="0.4", ls="--", lw=1)
     ax.axvline(_scale(center, ratio), color="tab:red", lw=1, label="pooled estimate")
     ax.scatter(_scale(y, ratio), se, color="tab:blue", zorder=3)
@@ -131,9 +165,19 @@ def funnel_plot(effect, variance, center: float, labels=None, ratio: bool = True
     return fig
 
 
-def forest_plot_by_group(groups, labels, estimate, ci_low, ci_high, weights=None, pooled=None,
-                         ratio: bool = True, xlabel: str = "Ratio (log scale)", title: str | None = None,
-                         caption: str | None = None) -> Figure:
+def forest_plot_by_group(
+    groups,
+    labels,
+    estimate,
+    ci_low,
+    ci_high,
+    weights=None,
+    pooled=None,
+    ratio: bool = True,
+    xlabel: str = "Ratio (log scale)",
+    title: str | None = None,
+    caption: str | None = None,
+) -> Figure:
     """Forest plot with the estimates of each group (e.g. study) listed together under the group's name.
 
     Rows are ordered by group (first appearance) and keep their order within a group; the row label is
@@ -151,13 +195,32 @@ def forest_plot_by_group(groups, labels, estimate, ci_low, ci_high, weights=None
         rows.append(f"{groups[i]}: {labels[i]}" if groups[i] not in seen else f"   {labels[i]}")
         seen.add(groups[i])
     pick = lambda a: None if a is None else np.asarray(a, float)[order]  # noqa: E731
-    return forest_plot(rows, pick(estimate), pick(ci_low), pick(ci_high), weights=pick(weights), pooled=pooled,
-                       ratio=ratio, xlabel=xlabel, title=title, caption=caption)
+    return forest_plot(
+        rows,
+        pick(estimate),
+        pick(ci_low),
+        pick(ci_high),
+        weights=pick(weights),
+        pooled=pooled,
+        ratio=ratio,
+        xlabel=xlabel,
+        title=title,
+        caption=caption,
+    )
 
 
-def moderator_plot(effect, variance, moderator, regression: MetaRegressionResult | None = None, labels=None,
-                   ratio: bool = True, xlabel: str = "Moderator", ylabel: str = "Risk ratio (log scale)",
-                   title: str | None = None, caption: str | None = None) -> Figure:
+def moderator_plot(
+    effect,
+    variance,
+    moderator,
+    regression: MetaRegressionResult | None = None,
+    labels=None,
+    ratio: bool = True,
+    xlabel: str = "Moderator",
+    ylabel: str = "Risk ratio (log scale)",
+    title: str | None = None,
+    caption: str | None = None,
+) -> Figure:
     """Bubble plot of study effects against a moderator (bubble area proportional to 1/variance).
 
     With a ``regression`` (:func:`kinship_research.methods.meta.meta_regression`) the fitted line, or for a
@@ -167,8 +230,9 @@ def moderator_plot(effect, variance, moderator, regression: MetaRegressionResult
     v = np.asarray(variance, float)
     x = np.asarray(moderator, float)
     fig, ax = plt.subplots(figsize=(7, 5))
-    ax.scatter(x, _scale(y, ratio), s=40 + 400 * (1 / v) / np.max(1 / v), alpha=0.55, color="tab:blue",
-               edgecolor="k", zorder=3)
+    ax.scatter(
+        x, _scale(y, ratio), s=40 + 400 * (1 / v) / np.max(1 / v), alpha=0.55, color="tab:blue", edgecolor="k", zorder=3
+    )
     if labels is not None:
         for xi, yi, name in zip(x, _scale(y, ratio), labels):
             ax.annotate(str(name), (xi, yi), xytext=(5, 3), textcoords="offset points", fontsize=7)

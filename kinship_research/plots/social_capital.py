@@ -1,4 +1,5 @@
 """Figures for :mod:`kinship_research.studies.social_capital` (each returns a matplotlib Figure)."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -8,8 +9,7 @@ import pandas as pd
 from kinship_research.plots import style
 
 
-def predicted_probability_plot(tables: dict[str, pd.DataFrame], exposure: str, xlabel: str,
-                               source: str):
+def predicted_probability_plot(tables: dict[str, pd.DataFrame], exposure: str, xlabel: str, source: str):
     """One panel per outcome: predicted probability of each category (CI bands) across ``exposure``.
 
     ``tables`` maps a panel title to :func:`~kinship_research.studies.social_capital.predicted_probabilities`.
@@ -19,8 +19,12 @@ def predicted_probability_plot(tables: dict[str, pd.DataFrame], exposure: str, x
         for category, part in table.groupby("category", sort=False):
             ax.plot(part[exposure], part["probability"], marker="o", label=category)
             ax.fill_between(part[exposure], part["ci_low"], part["ci_high"], alpha=0.2)
-        ax.set(xlabel=xlabel, ylabel="predicted probability (weighted population average)",
-               title=f"{title} (n = {int(table['n'].iloc[0])})", ylim=(0, None))
+        ax.set(
+            xlabel=xlabel,
+            ylabel="predicted probability (weighted population average)",
+            title=f"{title} (n = {int(table['n'].iloc[0])})",
+            ylim=(0, None),
+        )
         ax.legend(fontsize=8, title="category", title_fontsize=8)
     style.caption(fig, f"Source: {source}")
     return fig
@@ -35,12 +39,17 @@ def coefficient_plot(table: pd.DataFrame, units: dict[str, str], source: str):
     fig, axes = plt.subplots(1, len(outcomes), figsize=(4.5 * len(outcomes), 3.2), squeeze=False)
     for ax, outcome in zip(axes[0], outcomes):
         part = table[table["outcome"] == outcome].reset_index(drop=True)
-        labels = [f"{e}\n{m.split(' (')[0]}, n = {n}"
-                  for e, m, n in zip(part["exposure"], part["model"], part["n_counties"])]
+        labels = [
+            f"{e}\n{m.split(' (')[0]}, n = {n}" for e, m, n in zip(part["exposure"], part["model"], part["n_counties"])
+        ]
         y = np.arange(len(part))[::-1]
-        ax.errorbar(part["estimate"], y, xerr=[part["estimate"] - part["ci_low"],
-                                               part["ci_high"] - part["estimate"]],
-                    fmt="o", capsize=3)
+        ax.errorbar(
+            part["estimate"],
+            y,
+            xerr=[part["estimate"] - part["ci_low"], part["ci_high"] - part["estimate"]],
+            fmt="o",
+            capsize=3,
+        )
         ax.axvline(0, color="0.5", lw=0.8)
         ax.set_yticks(y, labels, fontsize=7)
         ax.set(xlabel=units.get(outcome, outcome), title=f"{outcome} ({int(part['n_states'].max())} states)")
@@ -67,25 +76,32 @@ def state_choropleths(geo, columns: dict[str, str], source: str):
     """Side-by-side lower-48 choropleths; ``columns`` maps a GeoDataFrame column to its legend label."""
     fig, axes = plt.subplots(1, len(columns), figsize=(6.5 * len(columns), 4), squeeze=False)
     for ax, (column, label) in zip(axes[0], columns.items()):
-        geo.plot(column=column, ax=ax, cmap="OrRd", edgecolor="0.4", linewidth=0.3, legend=True,
-                 legend_kwds={"label": label, "shrink": 0.6},
-                 missing_kwds={"color": "lightgrey", "label": "no data"})
+        geo.plot(
+            column=column,
+            ax=ax,
+            cmap="OrRd",
+            edgecolor="0.4",
+            linewidth=0.3,
+            legend=True,
+            legend_kwds={"label": label, "shrink": 0.6},
+            missing_kwds={"color": "lightgrey", "label": "no data"},
+        )
         ax.set_axis_off()
         ax.set_title(label, fontsize=10)
     style.caption(fig, f"Source: {source}")
     return fig
 
 
-def labelled_scatter(data: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, source: str,
-                     label: str = "iso3", ax=None):
+def labelled_scatter(
+    data: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, source: str, label: str = "iso3", ax=None
+):
     """Scatter with a text label per point and the OLS line; returns the Figure."""
     own = ax is None
     fig, ax = plt.subplots(figsize=(5.5, 4.5)) if own else (ax.figure, ax)
     pair = data[[x, y, label]].dropna()
     ax.scatter(pair[x], pair[y], s=18)
     for _, row in pair.iterrows():
-        ax.annotate(row[label], (row[x], row[y]), fontsize=6, xytext=(2, 2),
-                    textcoords="offset points")
+        ax.annotate(row[label], (row[x], row[y]), fontsize=6, xytext=(2, 2), textcoords="offset points")
     slope, intercept = np.polyfit(pair[x], pair[y], 1)
     grid = np.linspace(pair[x].min(), pair[x].max(), 50)
     ax.plot(grid, intercept + slope * grid, color="crimson", lw=1)
@@ -107,20 +123,29 @@ def mediation_diagram(result, labels: dict[str, str], units: str, source: str):
     ax.set(xlim=(0, 10), ylim=(0, 6))
     names = {"x": result.exposure, "m": result.mediator, "y": result.outcome}
     box = {"boxstyle": "round", "fc": "#eef", "ec": "0.3"}
-    nodes = {key: ax.text(x, y, labels.get(names[key], names[key]), ha="center", va="center",
-                          fontsize=9, bbox=box)
-             for key, (x, y) in {"x": (1.8, 1.6), "m": (5, 4.8), "y": (8.2, 1.6)}.items()}
+    nodes = {
+        key: ax.text(x, y, labels.get(names[key], names[key]), ha="center", va="center", fontsize=9, bbox=box)
+        for key, (x, y) in {"x": (1.8, 1.6), "m": (5, 4.8), "y": (8.2, 1.6)}.items()
+    }
     arrow = {"arrowstyle": "->", "lw": 1.3, "shrinkA": 2, "shrinkB": 2}
-    for start, end, a_at, b_at in (("x", "m", (0.5, 1), (0.3, 0)), ("m", "y", (0.7, 0), (0.5, 1)),
-                                   ("x", "y", (1, 0.5), (0, 0.5))):
-        ax.annotate("", xy=b_at, xycoords=nodes[end], xytext=a_at, textcoords=nodes[start],
-                    arrowprops=arrow)
+    for start, end, a_at, b_at in (
+        ("x", "m", (0.5, 1), (0.3, 0)),
+        ("m", "y", (0.7, 0), (0.5, 1)),
+        ("x", "y", (1, 0.5), (0, 0.5)),
+    ):
+        ax.annotate("", xy=b_at, xycoords=nodes[end], xytext=a_at, textcoords=nodes[start], arrowprops=arrow)
     ax.text(2.4, 3.4, f"a = {fmt('a (exposure -> mediator)')}", fontsize=8, ha="center")
     ax.text(7.6, 3.4, f"b = {fmt('b (mediator -> outcome | exposure)')}", fontsize=8, ha="center")
     ax.text(5, 1.05, "direct c' = " + fmt("direct (c')"), fontsize=8, ha="center")
     adjusted = f"adjusted for {', '.join(result.covariates)}" if result.covariates else "unadjusted"
-    ax.text(5, 0.35, f"indirect a·b = {fmt('indirect (a*b)')} {units};  total c = "
-            f"{fmt('total (c)')};  n = {result.n}, {adjusted}, {result.ci_method} bootstrap "
-            f"({result.n_boot}), {100 * result.level:.0f}% CI", fontsize=7.5, ha="center")
+    ax.text(
+        5,
+        0.35,
+        f"indirect a·b = {fmt('indirect (a*b)')} {units};  total c = "
+        f"{fmt('total (c)')};  n = {result.n}, {adjusted}, {result.ci_method} bootstrap "
+        f"({result.n_boot}), {100 * result.level:.0f}% CI",
+        fontsize=7.5,
+        ha="center",
+    )
     style.caption(fig, f"Source: {source}")
     return fig

@@ -1,5 +1,6 @@
 """Figures for :mod:`kinship_research.studies.spirit_level`: labelled scatter plots with an OLS line and
 its 95% confidence band (the book's style), partial-regression plots and forest plots."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -21,14 +22,33 @@ def _fit_with_band(ax, x: np.ndarray, y: np.ndarray, color: str = "black", level
     fit = sm.OLS(y, sm.add_constant(x)).fit()
     grid = np.linspace(x.min(), x.max(), 100)
     band = fit.get_prediction(sm.add_constant(grid)).summary_frame(alpha=1 - level)
-    ax.fill_between(grid, band["mean_ci_lower"], band["mean_ci_upper"], color=color, alpha=0.12,
-                    lw=0, label=f"OLS fit, {level:.0%} CI")
+    ax.fill_between(
+        grid,
+        band["mean_ci_lower"],
+        band["mean_ci_upper"],
+        color=color,
+        alpha=0.12,
+        lw=0,
+        label=f"OLS fit, {level:.0%} CI",
+    )
     ax.plot(grid, band["mean"], color=color, lw=1.5)
 
 
-def scatter_with_fit(df: pd.DataFrame, x: str, y: str, *, label: str = "iso3", xlabel: str | None = None,
-                     ylabel: str | None = None, title: str | None = None, source: str | None = None,
-                     highlight=(), level: float = 0.95, ax=None, figsize=(6.5, 5)) -> plt.Figure:
+def scatter_with_fit(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    label: str = "iso3",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    highlight=(),
+    level: float = 0.95,
+    ax=None,
+    figsize=(6.5, 5),
+) -> plt.Figure:
     """Scatter of ``y`` on ``x`` with a text label per country, the OLS line with its confidence
     band, and Pearson's r (CI, p, n) in the title, both at coverage ``level``.
 
@@ -41,11 +61,12 @@ def scatter_with_fit(df: pd.DataFrame, x: str, y: str, *, label: str = "iso3", x
     colors = np.where(data[label].isin(list(highlight)), "firebrick", "steelblue")
     ax.scatter(data[x], data[y], s=28, c=colors, alpha=0.85, zorder=3)
     for _, row in data.iterrows():
-        ax.annotate(str(row[label]), (row[x], row[y]), fontsize=7, xytext=(3, 2),
-                    textcoords="offset points")
+        ax.annotate(str(row[label]), (row[x], row[y]), fontsize=7, xytext=(3, 2), textcoords="offset points")
     _fit_with_band(ax, data[x].to_numpy(float), data[y].to_numpy(float), level=level)
-    summary = (f"r = {stats_row.r:.2f} ({level:.0%} CI {stats_row.ci_low:.2f} to {stats_row.ci_high:.2f}), "
-               f"p = {stats_row.p_value:.2g}, n = {stats_row.n}")
+    summary = (
+        f"r = {stats_row.r:.2f} ({level:.0%} CI {stats_row.ci_low:.2f} to {stats_row.ci_high:.2f}), "
+        f"p = {stats_row.p_value:.2g}, n = {stats_row.n}"
+    )
     ax.set_title(f"{title}\n{summary}" if title else summary, fontsize=9)
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
@@ -53,9 +74,17 @@ def scatter_with_fit(df: pd.DataFrame, x: str, y: str, *, label: str = "iso3", x
     return fig
 
 
-def partial_regression_plot(partial: pd.DataFrame, outcome: str, xlabel: str, ylabel: str,
-                            coefficient: pd.Series | None = None, title: str | None = None,
-                            source: str | None = None, ax=None, figsize=(6.5, 5)) -> plt.Figure:
+def partial_regression_plot(
+    partial: pd.DataFrame,
+    outcome: str,
+    xlabel: str,
+    ylabel: str,
+    coefficient: pd.Series | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    ax=None,
+    figsize=(6.5, 5),
+) -> plt.Figure:
     """Added-variable plot from :func:`~kinship_research.studies.spirit_level.control_for_income`'s
     ``partial`` table: residual outcome against residual inequality, both net of income, with
     the OLS line (whose slope is the adjusted coefficient) and its 95% band.
@@ -64,20 +93,32 @@ def partial_regression_plot(partial: pd.DataFrame, outcome: str, xlabel: str, yl
     """
     data = partial[partial["outcome"] == outcome]
     if data.empty:
-        raise KeyError(f"no partial-regression rows for outcome {outcome!r}; "
-                       f"available: {sorted(partial['outcome'].unique())}")
+        raise KeyError(
+            f"no partial-regression rows for outcome {outcome!r}; available: {sorted(partial['outcome'].unique())}"
+        )
     fig, ax = _axes(ax, figsize)
     ax.scatter(data["x_residual"], data["y_residual"], s=28, color="steelblue", zorder=3)
     for _, row in data.iterrows():
-        ax.annotate(str(row["label"]), (row["x_residual"], row["y_residual"]), fontsize=7,
-                    xytext=(3, 2), textcoords="offset points")
+        ax.annotate(
+            str(row["label"]),
+            (row["x_residual"], row["y_residual"]),
+            fontsize=7,
+            xytext=(3, 2),
+            textcoords="offset points",
+        )
     _fit_with_band(ax, data["x_residual"].to_numpy(float), data["y_residual"].to_numpy(float))
     ax.axhline(0, color="grey", lw=0.5)
     ax.axvline(0, color="grey", lw=0.5)
     if coefficient is not None:
-        ax.text(0.02, 0.98, f"slope = {coefficient['estimate']:.3g} [{coefficient['ci_low']:.3g}, "
-                f"{coefficient['ci_high']:.3g}] ({coefficient['cov_type']}), n = {coefficient['n']}",
-                transform=ax.transAxes, va="top", fontsize=8)
+        ax.text(
+            0.02,
+            0.98,
+            f"slope = {coefficient['estimate']:.3g} [{coefficient['ci_low']:.3g}, "
+            f"{coefficient['ci_high']:.3g}] ({coefficient['cov_type']}), n = {coefficient['n']}",
+            transform=ax.transAxes,
+            va="top",
+            fontsize=8,
+        )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
@@ -86,8 +127,16 @@ def partial_regression_plot(partial: pd.DataFrame, outcome: str, xlabel: str, yl
     return fig
 
 
-def forest_plot(table: pd.DataFrame, label: str, estimate: str = "r", xlabel: str = "Pearson r (95% CI)",
-                title: str | None = None, source: str | None = None, ax=None, figsize=None) -> plt.Figure:
+def forest_plot(
+    table: pd.DataFrame,
+    label: str,
+    estimate: str = "r",
+    xlabel: str = "Pearson r (95% CI)",
+    title: str | None = None,
+    source: str | None = None,
+    ax=None,
+    figsize=None,
+) -> plt.Figure:
     """Horizontal forest plot: one row per line of ``table`` with ``estimate`` and its
     ``ci_low``-``ci_high`` interval, labelled by the ``label`` column and ``n``."""
     for column in (label, estimate, "ci_low", "ci_high", "n"):
@@ -95,9 +144,16 @@ def forest_plot(table: pd.DataFrame, label: str, estimate: str = "r", xlabel: st
             raise KeyError(f"forest_plot needs column {column!r}; table has {list(table.columns)}")
     fig, ax = _axes(ax, figsize or (6.5, 0.35 * len(table) + 1.2))
     positions = np.arange(len(table))[::-1]
-    ax.errorbar(table[estimate], positions,
-                xerr=[table[estimate] - table["ci_low"], table["ci_high"] - table[estimate]],
-                fmt="o", color="black", ecolor="grey", capsize=2, ms=4)
+    ax.errorbar(
+        table[estimate],
+        positions,
+        xerr=[table[estimate] - table["ci_low"], table["ci_high"] - table[estimate]],
+        fmt="o",
+        color="black",
+        ecolor="grey",
+        capsize=2,
+        ms=4,
+    )
     ax.axvline(0, color="firebrick", lw=0.8, ls="--")
     ax.set_yticks(positions)
     ax.set_yticklabels([f"{row[label]} (n={row['n']})" for _, row in table.iterrows()], fontsize=8)
@@ -108,9 +164,16 @@ def forest_plot(table: pd.DataFrame, label: str, estimate: str = "r", xlabel: st
     return fig
 
 
-def ranked_dot_plot(df: pd.DataFrame, value: str, label: str = "country", hue: str | None = None,
-                    xlabel: str | None = None, title: str | None = None, source: str | None = None,
-                    ax=None) -> plt.Figure:
+def ranked_dot_plot(
+    df: pd.DataFrame,
+    value: str,
+    label: str = "country",
+    hue: str | None = None,
+    xlabel: str | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    ax=None,
+) -> plt.Figure:
     """One dot per country, sorted by ``value``, labelled on the y axis and coloured by ``hue``
     (a stand-in for a world map when no country polygons are available offline)."""
     for column in [value, label, *([hue] if hue else [])]:
@@ -135,8 +198,14 @@ def ranked_dot_plot(df: pd.DataFrame, value: str, label: str = "country", hue: s
     return fig
 
 
-def leave_one_out_plot(table: pd.DataFrame, labels: dict[str, str] | None = None, *, title: str | None = None,
-                       source: str | None = None, ax=None) -> plt.Figure:
+def leave_one_out_plot(
+    table: pd.DataFrame,
+    labels: dict[str, str] | None = None,
+    *,
+    title: str | None = None,
+    source: str | None = None,
+    ax=None,
+) -> plt.Figure:
     """One row per outcome: r without each unit (dots), the full-sample r (bar) and its interval
     (grey line), the unit whose removal moves r most labelled. ``table`` is
     :func:`kinship_research.methods.robustness.leave_one_out_table` output."""
@@ -151,8 +220,14 @@ def leave_one_out_plot(table: pd.DataFrame, labels: dict[str, str] | None = None
         ax.scatter(part["r"], np.full(len(part), i), s=12, alpha=0.6, color="steelblue")
         ax.scatter(part["full_r"].iloc[0], i, marker="|", s=300, color="black")
         worst = part.loc[part["change"].abs().idxmax()]
-        ax.annotate(f"without {worst['dropped']}", (worst["r"], i), fontsize=7, xytext=(0, 5),
-                    textcoords="offset points", ha="center")
+        ax.annotate(
+            f"without {worst['dropped']}",
+            (worst["r"], i),
+            fontsize=7,
+            xytext=(0, 5),
+            textcoords="offset points",
+            ha="center",
+        )
     ax.axvline(0, color="firebrick", lw=0.8, ls="--")
     ax.set_yticks(range(len(outcomes)))
     ax.set_yticklabels([labels.get(y, y) for y in outcomes[::-1]], fontsize=8)

@@ -1,4 +1,5 @@
 """One figure style: the source caption under every figure and the layout that makes room for it."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt

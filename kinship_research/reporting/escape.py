@@ -4,6 +4,7 @@ into HTML or into a markdown cell, so that it shows as text and never runs.
 >>> html_text('<img src=x onerror=alert(1)>')
 '&lt;img src=x onerror=alert(1)&gt;'
 """
+
 from __future__ import annotations
 
 import html

@@ -3,6 +3,7 @@
 Notebooks state directions, strengths and significance only through these helpers; hand-written
 markdown explains methods and quotes published figures with their source.
 """
+
 from __future__ import annotations
 
 import math
@@ -56,23 +57,37 @@ def _interval_excludes_zero(ci_low: float, ci_high: float) -> bool:
     return ci_low > 0 or ci_high < 0
 
 
-def correlation_sentence(r, ci_low, ci_high, p_value, n, *, x: str, y: str, units: str = "units",
-                         level: float = 0.95, alpha: float = 0.05) -> str:
+def correlation_sentence(
+    r, ci_low, ci_high, p_value, n, *, x: str, y: str, units: str = "units", level: float = 0.95, alpha: float = 0.05
+) -> str:
     """One sentence for a correlation, e.g. 'Across 23 countries, income inequality and trust are
     strongly negatively correlated (r = −0.66, 95% CI −0.84 to −0.34, p < 0.001): statistically
     significant at the 5% level.' The strength word applies to the point estimate; when the interval
     includes zero the sentence says so."""
     direction = "positively" if r > 0 else "negatively"
     numbers = f"r = {fmt_number(r)}, {level:.0%} CI {fmt_interval(ci_low, ci_high)}, {fmt_p(p_value)}"
-    text = (f"Across {n} {units}, {x} and {y} are {strength(r)}ly {direction} correlated ({numbers}): "
-            f"{significance(p_value, alpha=alpha)}")
+    text = (
+        f"Across {n} {units}, {x} and {y} are {strength(r)}ly {direction} correlated ({numbers}): "
+        f"{significance(p_value, alpha=alpha)}"
+    )
     if not _interval_excludes_zero(ci_low, ci_high):
         text += ", and the interval includes zero"
     return text.replace("negligiblely", "negligibly") + "."
 
 
-def estimate_sentence(estimate, ci_low, ci_high, *, what: str, unit: str = "", n=None, p_value=None,
-                      level: float = 0.95, alpha: float = 0.05, digits: int = 2) -> str:
+def estimate_sentence(
+    estimate,
+    ci_low,
+    ci_high,
+    *,
+    what: str,
+    unit: str = "",
+    n=None,
+    p_value=None,
+    level: float = 0.95,
+    alpha: float = 0.05,
+    digits: int = 2,
+) -> str:
     """'{what} is 3.2 years (95% CI 2.9 to 3.6; n = 149; p < 0.001): statistically significant at
     the 5% level.' ``p_value`` optional; without it significance is judged by the interval."""
     unit = f" {unit}" if unit else ""

@@ -4,7 +4,8 @@ Ghobarah, Huth & Russett (2004, Table III) regress healthy life expectancy (HALE
 on (log) total health expenditure, urban growth, the Gini index, (log) Vanhanen
 racial-linguistic-religious heterogeneity, (log) education, civil-war deaths and a civil war in a
 contiguous country, by OLS over ~180 countries. The functions here fit that model (or any OLS
-given by outcome and predictor names, through :mod:`kinship_research.methods.regression`) and return tidy tables with classical and
+given by outcome and predictor names, through :mod:`kinship_research.methods.regression`) and
+return tidy tables with classical and
 heteroskedasticity-robust (HC1, HC3) standard errors, confidence intervals, N and R².
 
 References
@@ -14,6 +15,7 @@ misery and well-being. International Studies Quarterly 48:73-94.
 MacKinnon JG, White H (1985) Some heteroskedasticity-consistent covariance matrix estimators with
 improved finite sample properties. Journal of Econometrics 29:305-325.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -25,7 +27,13 @@ from kinship_research.methods.regression import OLSFit, fit_ols
 
 HALE_OUTCOME = "hale"
 HALE_PREDICTORS = (
-    "totexphlth", "urban_growth", "gini", "log_vanhanen", "log_educ", "cwdeaths", "contig_cw",
+    "totexphlth",
+    "urban_growth",
+    "gini",
+    "log_vanhanen",
+    "log_educ",
+    "cwdeaths",
+    "contig_cw",
 )
 """Predictors of GHR (2004) Table III in the stevedata ``GHR04`` names (ethnic heterogeneity is
 ``log_vanhanen``; ``rivalry`` belongs to their public-expenditure equation, Table I)."""
@@ -54,5 +62,3 @@ def hale_model(
         check_finite("min_log_gdppc", min_log_gdppc)
         ghr = ghr[ghr["log_gdppc"] >= min_log_gdppc]
     return fit_ols(ghr, HALE_OUTCOME, HALE_PREDICTORS, cov_types=cov_types, drop_constant=min_log_gdppc is not None)
-
-

@@ -5,6 +5,7 @@ Population Studies 29:231-248. Among poor countries life expectancy rises steepl
 among rich ones the curve flattens, which is the starting point of The Spirit Level's argument
 that beyond a threshold, distribution matters more than the average.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,10 +44,19 @@ def log_income_fit(df: pd.DataFrame, group: str = "all", *, level: float = 0.95)
     fit = smf.ols("life_expectancy ~ log_gdp_per_capita", data=df).fit(cov_type="HC3")
     low, high = fit.conf_int(1 - level).loc["log_gdp_per_capita"]
     b = fit.params["log_gdp_per_capita"]
-    return {"group": group, "slope": b, "ci_low": low, "ci_high": high,
-            "slope_per_doubling": b * np.log(2), "ci_low_per_doubling": low * np.log(2),
-            "ci_high_per_doubling": high * np.log(2), "p_value": fit.pvalues["log_gdp_per_capita"],
-            "intercept": fit.params["Intercept"], "r_squared": fit.rsquared, "n": int(fit.nobs)}
+    return {
+        "group": group,
+        "slope": b,
+        "ci_low": low,
+        "ci_high": high,
+        "slope_per_doubling": b * np.log(2),
+        "ci_low_per_doubling": low * np.log(2),
+        "ci_high_per_doubling": high * np.log(2),
+        "p_value": fit.pvalues["log_gdp_per_capita"],
+        "intercept": fit.params["Intercept"],
+        "r_squared": fit.rsquared,
+        "n": int(fit.nobs),
+    }
 
 
 def richest_vs_rest(df: pd.DataFrame, n_richest: int, *, level: float = 0.95) -> tuple[pd.DataFrame, dict]:
@@ -60,21 +70,35 @@ def richest_vs_rest(df: pd.DataFrame, n_richest: int, *, level: float = 0.95) ->
     if not 3 <= n_richest <= len(df) - 3:
         raise ValueError(f"n_richest must be between 3 and {len(df) - 3} for {len(df)} countries; got {n_richest}")
     data = df.assign(richest=df["gdp_per_capita"].rank(ascending=False, method="first") <= n_richest)
-    table = pd.DataFrame([
-        log_income_fit(data, "all countries", level=level),
-        log_income_fit(data[data["richest"]], f"richest {n_richest}", level=level),
-        log_income_fit(data[~data["richest"]], "the rest", level=level),
-    ])
+    table = pd.DataFrame(
+        [
+            log_income_fit(data, "all countries", level=level),
+            log_income_fit(data[data["richest"]], f"richest {n_richest}", level=level),
+            log_income_fit(data[~data["richest"]], "the rest", level=level),
+        ]
+    )
     fit = smf.ols("life_expectancy ~ log_gdp_per_capita * richest", data=data).fit(cov_type="HC3")
     term = "log_gdp_per_capita:richest[T.True]"
     low, high = fit.conf_int(1 - level).loc[term]
-    difference = {"difference": fit.params[term], "ci_low": low, "ci_high": high,
-                  "p_value": fit.pvalues[term], "n": int(fit.nobs)}
+    difference = {
+        "difference": fit.params[term],
+        "ci_low": low,
+        "ci_high": high,
+        "p_value": fit.pvalues[term],
+        "n": int(fit.nobs),
+    }
     return table, difference
 
 
-def lowess_curve(df: pd.DataFrame, *, frac: float = 0.5, n_boot: int = 200, seed: int | None = None,
-                 grid_size: int = 100, level: float = 0.95) -> pd.DataFrame:
+def lowess_curve(
+    df: pd.DataFrame,
+    *,
+    frac: float = 0.5,
+    n_boot: int = 200,
+    seed: int | None = None,
+    grid_size: int = 100,
+    level: float = 0.95,
+) -> pd.DataFrame:
     """LOWESS of life expectancy on ln(GDP per head) on a grid, with a ``level`` bootstrap band.
 
     Countries are resampled with replacement ``n_boot`` times (Efron & Tibshirani 1993);

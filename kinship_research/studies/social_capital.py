@@ -10,6 +10,7 @@
 
 All associations here are cross-sectional and observational; none identifies a causal effect.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,16 +19,15 @@ import numpy as np
 import pandas as pd
 
 from kinship_research.methods.checks import require_columns
-from kinship_research.methods.survey import weighted_mean
 from kinship_research.methods.regression import WeightedFit, weighted_logit, weighted_ordinal, within_group_models
+from kinship_research.methods.survey import weighted_mean
 
 # --------------------------------------------------------------------------------------------
 # Individual level: GSS 1985 ego networks
 # --------------------------------------------------------------------------------------------
 
 
-def ego_network_measures(egos: pd.DataFrame, alters: pd.DataFrame,
-                         alter_ties: pd.DataFrame) -> pd.DataFrame:
+def ego_network_measures(egos: pd.DataFrame, alters: pd.DataFrame, alter_ties: pd.DataFrame) -> pd.DataFrame:
     """Size, density and kin composition of each respondent's core discussion network.
 
     For respondent *i* with :math:`k_i` described alters (at most five in the GSS) and
@@ -59,15 +59,13 @@ def ego_network_measures(egos: pd.DataFrame, alters: pd.DataFrame,
     require_columns(alter_ties, ["case_id", "alter1", "alter2", "especially_close"], "alter_ties")
     known = pd.MultiIndex.from_frame(alters[["case_id", "alter_id"]])
     for end in ("alter1", "alter2"):
-        ends = pd.MultiIndex.from_frame(alter_ties[["case_id", end]].set_axis(
-            ["case_id", "alter_id"], axis=1))
+        ends = pd.MultiIndex.from_frame(alter_ties[["case_id", end]].set_axis(["case_id", "alter_id"], axis=1))
         if not ends.isin(known).all():
             raise ValueError(f"alter_ties.{end} names alters that are not in the alter table")
     if (alter_ties["alter1"] == alter_ties["alter2"]).any():
         raise ValueError("alter_ties holds self-ties (alter1 == alter2); only pairs are allowed")
     k = alters.groupby("case_id").size()
-    kin = alters.groupby("case_id")["kin"].agg(lambda s: s.dropna().astype(float).mean()
-                                               if s.notna().any() else np.nan)
+    kin = alters.groupby("case_id")["kin"].agg(lambda s: s.dropna().astype(float).mean() if s.notna().any() else np.nan)
     ties = alter_ties.groupby("case_id").size()
     strong = alter_ties.groupby("case_id")["especially_close"].sum()
     out = egos[["case_id", "n_confidants"]].copy()
@@ -112,17 +110,17 @@ class OutcomeCoding:
     """How a GSS ordinal item becomes an ordered outcome (worst → best) and a binary event."""
 
     column: str
-    order: tuple[int, ...]           # GSS codes from the worst to the best category
-    labels: tuple[str, ...]          # labels in the same order
-    event_codes: tuple[int, ...]     # codes counted as the event in the logistic model
+    order: tuple[int, ...]  # GSS codes from the worst to the best category
+    labels: tuple[str, ...]  # labels in the same order
+    event_codes: tuple[int, ...]  # codes counted as the event in the logistic model
     event_label: str
 
 
 GSS_OUTCOMES = {
-    "happy": OutcomeCoding("happy", (3, 2, 1), ("not too happy", "pretty happy", "very happy"),
-                           (1,), "very happy"),
-    "health": OutcomeCoding("health", (4, 3, 2, 1), ("poor", "fair", "good", "excellent"),
-                            (3, 4), "fair or poor health"),
+    "happy": OutcomeCoding("happy", (3, 2, 1), ("not too happy", "pretty happy", "very happy"), (1,), "very happy"),
+    "health": OutcomeCoding(
+        "health", (4, 3, 2, 1), ("poor", "fair", "good", "excellent"), (3, 4), "fair or poor health"
+    ),
 }
 """Outcomes of the GSS 1985 ego file; ordinal categories run from worst to best."""
 
@@ -144,24 +142,31 @@ def gss_model_frame(egos: pd.DataFrame, network: pd.DataFrame | None = None) -> 
     out = egos.copy()
     out["female"] = (out["sex"] == "female").astype(float).where(out["sex"].notna())
     for group in ("black", "hispanic", "other"):
-        out[f"race_{group}"] = (out["race_group"] == group).astype(float).where(
-            out["race_group"].notna())
+        out[f"race_{group}"] = (out["race_group"] == group).astype(float).where(out["race_group"].notna())
     if network is not None:
-        out = out.merge(network.drop(columns=["n_confidants"], errors="ignore"), on="case_id",
-                        how="left", validate="one_to_one")
+        out = out.merge(
+            network.drop(columns=["n_confidants"], errors="ignore"), on="case_id", how="left", validate="one_to_one"
+        )
     return out
 
 
-def fit_weighted_model(data: pd.DataFrame, outcome: str, *, kind: str = "ordinal",
-                       exposure: str = "n_confidants", controls=GSS_CONTROLS,
-                       weight: str = "weight") -> WeightedFit:
+def fit_weighted_model(
+    data: pd.DataFrame,
+    outcome: str,
+    *,
+    kind: str = "ordinal",
+    exposure: str = "n_confidants",
+    controls=GSS_CONTROLS,
+    weight: str = "weight",
+) -> WeightedFit:
     """Survey-weighted ordinal (proportional-odds) or logistic regression of a GSS outcome.
 
     The weighted pseudo-log-likelihood :math:`\\ell_w(\\theta) = \\sum_i w_i \\ell_i(\\theta)` is
     maximised (Binder 1983; Stata's ``pweight``), with the sandwich covariance
 
     .. math:: \\hat V = H^{-1} \\Big(\\sum_i w_i^2 s_i s_i^\\top\\Big) H^{-1},\\qquad
-              H = -\\partial^2 \\ell_w/\\partial\\theta\\,\\partial\\theta^\\top,\\; s_i = \\partial \\ell_i/\\partial\\theta.
+              H = -\\partial^2 \\ell_w/\\partial\\theta\\,\\partial\\theta^\\top,\\;
+              s_i = \\partial \\ell_i/\\partial\\theta.
 
     Fitted by :func:`kinship_research.methods.regression.weighted_logit` / ``weighted_ordinal``.
     The weight is WTSSALL, so the estimates describe the adult population, not the sample of
@@ -212,8 +217,7 @@ def fit_weighted_model(data: pd.DataFrame, outcome: str, *, kind: str = "ordinal
         y = used[coding.column].astype(int).map(rank).to_numpy()
         present = np.unique(y)
         if len(present) != len(coding.order):
-            raise ValueError(f"{outcome}: every category must occur; found {len(present)} "
-                             f"of {len(coding.order)}")
+            raise ValueError(f"{outcome}: every category must occur; found {len(present)} of {len(coding.order)}")
         params, cov, model = weighted_ordinal(y, x, w)
         # OrderedModel parameterises the cut-points as the first one and log increments.
         cuts = [f"{a}|{b}" for a, b in zip(coding.labels[:-1], coding.labels[1:])]
@@ -221,8 +225,7 @@ def fit_weighted_model(data: pd.DataFrame, outcome: str, *, kind: str = "ordinal
         categories = coding.labels
     params = pd.Series(params, index=names)
     cov = pd.DataFrame(cov, index=names, columns=names)
-    return WeightedFit(kind, outcome, exposure, params, cov, used, tuple(columns), weight,
-                       categories, model)
+    return WeightedFit(kind, outcome, exposure, params, cov, used, tuple(columns), weight, categories, model)
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,8 +239,9 @@ def county_rows(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["level"] == "county"].reset_index(drop=True)
 
 
-def county_models(counties: pd.DataFrame, outcome: str, exposure: str, *, controls=(),
-                  level: float = 0.95) -> pd.DataFrame:
+def county_models(
+    counties: pd.DataFrame, outcome: str, exposure: str, *, controls=(), level: float = 0.95
+) -> pd.DataFrame:
     """County-level association of an outcome with an exposure within states: random state
     intercepts and state fixed effects with cluster-robust SEs
     (:func:`kinship_research.methods.regression.within_group_models` with states as groups).
@@ -254,8 +258,9 @@ def county_models(counties: pd.DataFrame, outcome: str, exposure: str, *, contro
     """
     if "level" in counties.columns and (counties["level"] != "county").any():
         raise ValueError("counties holds non-county rows; select them with county_rows()")
-    table = within_group_models(counties, outcome, exposure, controls=controls, group="state_abbr",
-                                group_name="state", level=level)
+    table = within_group_models(
+        counties, outcome, exposure, controls=controls, group="state_abbr", group_name="state", level=level
+    )
     return table.rename(columns={"n": "n_counties", "n_groups": "n_states"})
 
 
@@ -263,8 +268,11 @@ def county_models(counties: pd.DataFrame, outcome: str, exposure: str, *, contro
 # Country table
 # --------------------------------------------------------------------------------------------
 
-QOG_COLUMNS = {"wdi_lifexp": "life_expectancy", "wdi_gdpcappppcon2011": "gdp_per_capita_ppp",
-               "wvs_trust": "qog_wvs_trust_pct"}
+QOG_COLUMNS = {
+    "wdi_lifexp": "life_expectancy",
+    "wdi_gdpcappppcon2011": "gdp_per_capita_ppp",
+    "wvs_trust": "qog_wvs_trust_pct",
+}
 """QoG columns used at country level and their names here (life expectancy at birth, years;
 GDP per head, PPP constant 2011 US$; WVS trust, converted from a share to percent)."""
 

@@ -16,6 +16,7 @@ Snowdon C (2010) The Spirit Level Delusion. Little Dice.
 Leigh A, Jencks C, Smeeding TM (2009) Health and economic inequality. In Salverda W et al. (eds)
 The Oxford Handbook of Economic Inequality, 384-405.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -30,9 +31,23 @@ from kinship_research.methods.correlation import correlate
 from kinship_research.methods.robustness import leave_one_out_table
 
 __all__ = [
-    "BOOK_COMPONENTS", "BOOK_MIN_COMPONENTS", "COUNTRY_GROUPS", "IncomeAdjustment", "QOG_INEQUALITY", "QOG_OUTCOMES",
-    "alternative_measures", "compare_samples", "component_correlations", "control_for_income", "correlate",
-    "exclude", "flag_implausible", "health_social_index", "index_agreement", "leave_one_out", "rich_countries",
+    "BOOK_COMPONENTS",
+    "BOOK_MIN_COMPONENTS",
+    "COUNTRY_GROUPS",
+    "IncomeAdjustment",
+    "QOG_INEQUALITY",
+    "QOG_OUTCOMES",
+    "alternative_measures",
+    "compare_samples",
+    "component_correlations",
+    "control_for_income",
+    "correlate",
+    "exclude",
+    "flag_implausible",
+    "health_social_index",
+    "index_agreement",
+    "leave_one_out",
+    "rich_countries",
     "ten_item_index",
 ]
 
@@ -94,8 +109,15 @@ def _as_list(columns) -> list[str]:
     return [columns] if isinstance(columns, str) else list(columns)
 
 
-def rich_countries(qog: pd.DataFrame, inequality: str, *, min_gdp_per_head: float, min_population: float,
-                   gdp: str = "wdi_gdpcappppcon2011", population: str = "wdi_pop") -> pd.DataFrame:
+def rich_countries(
+    qog: pd.DataFrame,
+    inequality: str,
+    *,
+    min_gdp_per_head: float,
+    min_population: float,
+    gdp: str = "wdi_gdpcappppcon2011",
+    population: str = "wdi_pop",
+) -> pd.DataFrame:
     """Rows of the QoG cross-section with GDP per head and population at or above the thresholds
     and a value of the ``inequality`` measure (one of :data:`QOG_INEQUALITY`)."""
     if inequality not in QOG_INEQUALITY:
@@ -105,9 +127,13 @@ def rich_countries(qog: pd.DataFrame, inequality: str, *, min_gdp_per_head: floa
     return qog[keep].reset_index(drop=True)
 
 
-def health_social_index(df: pd.DataFrame, components: Sequence[str],
-                        worse_when_higher: Mapping[str, bool], *,
-                        min_components: int | None = None) -> pd.DataFrame:
+def health_social_index(
+    df: pd.DataFrame,
+    components: Sequence[str],
+    worse_when_higher: Mapping[str, bool],
+    *,
+    min_components: int | None = None,
+) -> pd.DataFrame:
     r"""Index of Health and Social Problems: mean of oriented z-scores of the components.
 
     Each component is standardised over the rows that have it,
@@ -131,8 +157,10 @@ def health_social_index(df: pd.DataFrame, components: Sequence[str],
     require_columns(df, components, numeric=True)
     unoriented = [c for c in components if c not in worse_when_higher]
     if unoriented:
-        raise KeyError(f"worse_when_higher has no entry for {unoriented}: say True (higher is "
-                       "worse) or False (higher is better) for every component")
+        raise KeyError(
+            f"worse_when_higher has no entry for {unoriented}: say True (higher is "
+            "worse) or False (higher is better) for every component"
+        )
     min_components = len(components) if min_components is None else min_components
     if not 1 <= min_components <= len(components):
         raise ValueError(f"min_components must be between 1 and {len(components)}, got {min_components}")
@@ -154,8 +182,12 @@ def health_social_index(df: pd.DataFrame, components: Sequence[str],
     return out
 
 
-def ten_item_index(df: pd.DataFrame, components: Mapping[str, tuple[str, bool]] | None = None, *,
-                   min_components: int = BOOK_MIN_COMPONENTS) -> pd.DataFrame:
+def ten_item_index(
+    df: pd.DataFrame,
+    components: Mapping[str, tuple[str, bool]] | None = None,
+    *,
+    min_components: int = BOOK_MIN_COMPONENTS,
+) -> pd.DataFrame:
     r"""The Index of Health and Social Problems rebuilt by the book's rule.
 
     Countries with fewer than ``min_components`` of the components get no index; over the others,
@@ -179,8 +211,9 @@ def ten_item_index(df: pd.DataFrame, components: Mapping[str, tuple[str, bool]] 
     scored = counts >= min_components
     if scored.sum() < 3:
         raise ValueError(f"only {int(scored.sum())} rows have at least {min_components} components")
-    inner = health_social_index(df[scored], list(components), {c: w for c, (_, w) in components.items()},
-                                min_components=1)
+    inner = health_social_index(
+        df[scored], list(components), {c: w for c, (_, w) in components.items()}, min_components=1
+    )
     out = inner.reindex(df.index)
     for c in ("iso3", "country", "state", "state_abbr"):
         if c in df.columns:
@@ -192,8 +225,9 @@ def ten_item_index(df: pd.DataFrame, components: Mapping[str, tuple[str, bool]] 
     return out
 
 
-def index_agreement(rebuilt: pd.Series, published: pd.Series, labels: pd.Series, *,
-                    level: float = 0.95) -> tuple[pd.DataFrame, dict]:
+def index_agreement(
+    rebuilt: pd.Series, published: pd.Series, labels: pd.Series, *, level: float = 0.95
+) -> tuple[pd.DataFrame, dict]:
     """Per-unit agreement of a rebuilt index with the published one, and its summary.
 
     Returns (table, summary): table has label, rebuilt, published, difference for the units with
@@ -202,21 +236,28 @@ def index_agreement(rebuilt: pd.Series, published: pd.Series, labels: pd.Series,
     """
     from kinship_research.methods.correlation import paired_correlation
 
-    table = pd.DataFrame({"label": labels.to_numpy(), "rebuilt": rebuilt.to_numpy(float),
-                          "published": published.to_numpy(float)})
+    table = pd.DataFrame(
+        {"label": labels.to_numpy(), "rebuilt": rebuilt.to_numpy(float), "published": published.to_numpy(float)}
+    )
     table = table[table[["rebuilt", "published"]].notna().any(axis=1)].reset_index(drop=True)
     table["difference"] = table["rebuilt"] - table["published"]
     both = table.dropna(subset=["rebuilt", "published"])
     r = paired_correlation(both["rebuilt"], both["published"], level=level)
-    summary = {"n_both": len(both), "max_abs_difference": float(both["difference"].abs().max()),
-               "only_rebuilt": table.loc[table["published"].isna(), "label"].tolist(),
-               "only_published": table.loc[table["rebuilt"].isna(), "label"].tolist(),
-               "r": r["r"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
+    summary = {
+        "n_both": len(both),
+        "max_abs_difference": float(both["difference"].abs().max()),
+        "only_rebuilt": table.loc[table["published"].isna(), "label"].tolist(),
+        "only_published": table.loc[table["rebuilt"].isna(), "label"].tolist(),
+        "r": r["r"],
+        "ci_low": r["ci_low"],
+        "ci_high": r["ci_high"],
+    }
     return table, summary
 
 
-def component_correlations(df: pd.DataFrame, x: str, components, *, label: str = "iso3",
-                           correlation: str = "pearson", level: float = 0.95) -> pd.DataFrame:
+def component_correlations(
+    df: pd.DataFrame, x: str, components, *, label: str = "iso3", correlation: str = "pearson", level: float = 0.95
+) -> pd.DataFrame:
     """Correlation of ``x`` with each component (pairwise complete), naming the units each drops.
 
     Returns the :func:`correlate` table plus ``missing`` (comma-separated labels of the units
@@ -231,8 +272,9 @@ def component_correlations(df: pd.DataFrame, x: str, components, *, label: str =
     return table
 
 
-def flag_implausible(df: pd.DataFrame, column: str, *, label: str = "iso3", low: float | None = None,
-                     high: float | None = None) -> pd.DataFrame:
+def flag_implausible(
+    df: pd.DataFrame, column: str, *, label: str = "iso3", low: float | None = None, high: float | None = None
+) -> pd.DataFrame:
     """Rows whose ``column`` lies outside [low, high] (either bound optional): label, value, bound.
 
     Used to flag inputs such as China's S80/S20 of 28.3 (the World Bank's figure for China is
@@ -249,8 +291,9 @@ def flag_implausible(df: pd.DataFrame, column: str, *, label: str = "iso3", low:
     return flagged.reset_index(drop=True)
 
 
-def leave_one_out(df: pd.DataFrame, x: str, ys, *, label: str = "iso3", correlation: str = "pearson",
-                  level: float = 0.95) -> pd.DataFrame:
+def leave_one_out(
+    df: pd.DataFrame, x: str, ys, *, label: str = "iso3", correlation: str = "pearson", level: float = 0.95
+) -> pd.DataFrame:
     """Correlations recomputed without each country in turn
     (:func:`kinship_research.methods.robustness.leave_one_out_table`).
 
@@ -264,8 +307,16 @@ def leave_one_out(df: pd.DataFrame, x: str, ys, *, label: str = "iso3", correlat
     return leave_one_out_table(df, x, ys, label=label, correlation=correlation, level=level)
 
 
-def exclude(df: pd.DataFrame, x: str, ys, *, groups=("usa", "japan", "singapore", "nordics"),
-            label: str = "iso3", correlation: str = "pearson", level: float = 0.95) -> pd.DataFrame:
+def exclude(
+    df: pd.DataFrame,
+    x: str,
+    ys,
+    *,
+    groups=("usa", "japan", "singapore", "nordics"),
+    label: str = "iso3",
+    correlation: str = "pearson",
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Correlations with named groups of countries removed (plus the full sample, ``none``).
 
     ``groups`` is a sequence of names in :data:`COUNTRY_GROUPS` or a mapping of group name to
@@ -281,21 +332,25 @@ def exclude(df: pd.DataFrame, x: str, ys, *, groups=("usa", "japan", "singapore"
     if not isinstance(groups, Mapping):
         unknown = [g for g in _as_list(groups) if g not in COUNTRY_GROUPS]
         if unknown:
-            raise KeyError(f"unknown country group(s) {unknown}; known: {list(COUNTRY_GROUPS)} "
-                           "(or pass a mapping of name to country codes)")
+            raise KeyError(
+                f"unknown country group(s) {unknown}; known: {list(COUNTRY_GROUPS)} "
+                "(or pass a mapping of name to country codes)"
+            )
         groups = {g: COUNTRY_GROUPS[g] for g in _as_list(groups)}
     tables = [correlate(df, x, ys, correlation=correlation, level=level).assign(excluded="none", removed="")]
     for name, codes in groups.items():
         drop = df[label].isin(list(codes))
         removed = ",".join(df.loc[drop, label].astype(str))
-        tables.append(correlate(df[~drop], x, ys, correlation=correlation, level=level)
-                      .assign(excluded=name, removed=removed))
+        tables.append(
+            correlate(df[~drop], x, ys, correlation=correlation, level=level).assign(excluded=name, removed=removed)
+        )
     out = pd.concat(tables, ignore_index=True)
     return out[["excluded", "removed", "x", "outcome", "r", "ci_low", "ci_high", "p_value", "n"]]
 
 
-def alternative_measures(df: pd.DataFrame, xs: Sequence[str], ys, *, correlation: str = "pearson",
-                         level: float = 0.95) -> pd.DataFrame:
+def alternative_measures(
+    df: pd.DataFrame, xs: Sequence[str], ys, *, correlation: str = "pearson", level: float = 0.95
+) -> pd.DataFrame:
     """The same correlations for several inequality measures (e.g. S80/S20 and Gini), stacked.
 
     Only countries with every measure are used, so differences come from the measure and not
@@ -306,18 +361,20 @@ def alternative_measures(df: pd.DataFrame, xs: Sequence[str], ys, *, correlation
         raise ValueError("give at least two inequality measures to compare")
     require_columns(df, xs, numeric=True)
     common = df.dropna(subset=xs)
-    return pd.concat([correlate(common, x, ys, correlation=correlation, level=level) for x in xs],
-                     ignore_index=True)
+    return pd.concat([correlate(common, x, ys, correlation=correlation, level=level) for x in xs], ignore_index=True)
 
 
-def compare_samples(samples: Mapping[str, pd.DataFrame], x: str, ys, *, correlation: str = "pearson",
-                    level: float = 0.95) -> pd.DataFrame:
+def compare_samples(
+    samples: Mapping[str, pd.DataFrame], x: str, ys, *, correlation: str = "pearson", level: float = 0.95
+) -> pd.DataFrame:
     """The same correlations in several country samples (e.g. the 23 vs all with data), stacked
     with a ``sample`` column."""
     if not samples:
         raise ValueError("give at least one named sample")
-    tables = [correlate(frame, x, ys, correlation=correlation, level=level).assign(sample=name)
-              for name, frame in samples.items()]
+    tables = [
+        correlate(frame, x, ys, correlation=correlation, level=level).assign(sample=name)
+        for name, frame in samples.items()
+    ]
     out = pd.concat(tables, ignore_index=True)
     return out[["sample", *[c for c in out.columns if c != "sample"]]]
 
@@ -340,8 +397,17 @@ class IncomeAdjustment:
         return self.coefficients
 
 
-def control_for_income(df: pd.DataFrame, x: str, ys, *, income: str, log_income: bool = True,
-                       label: str = "iso3", cov_type: str = "HC3", level: float = 0.95) -> IncomeAdjustment:
+def control_for_income(
+    df: pd.DataFrame,
+    x: str,
+    ys,
+    *,
+    income: str,
+    log_income: bool = True,
+    label: str = "iso3",
+    cov_type: str = "HC3",
+    level: float = 0.95,
+) -> IncomeAdjustment:
     r"""Regress each outcome on inequality and national income per head.
 
     .. math:: y_i = \beta_0 + \beta_1 x_i + \beta_2 \log(\mathrm{income}_i) + \varepsilon_i
@@ -370,20 +436,35 @@ def control_for_income(df: pd.DataFrame, x: str, ys, *, income: str, log_income:
         control = np.log(data[income]) if log_income else data[income]
         exog = sm.add_constant(pd.DataFrame({x: data[x], income_term: control}), has_constant="add")
         if np.linalg.matrix_rank(exog.to_numpy(dtype=float)) < exog.shape[1]:
-            raise ValueError(f"{y}: {x} and {income_term} are constant or collinear in the {len(data)} "
-                             "complete rows, so the income-adjusted slope is not identifiable")
+            raise ValueError(
+                f"{y}: {x} and {income_term} are constant or collinear in the {len(data)} "
+                "complete rows, so the income-adjusted slope is not identifiable"
+            )
         fit = sm.OLS(data[y].astype(float), exog).fit(cov_type=cov_type)
         ci = fit.conf_int(alpha=1 - level)
         for term in exog.columns:
-            coefficients.append({
-                "outcome": y, "term": term, "estimate": fit.params[term], "std_error": fit.bse[term],
-                "ci_low": ci.loc[term, 0], "ci_high": ci.loc[term, 1], "p_value": fit.pvalues[term],
-                "n": int(fit.nobs), "cov_type": cov_type,
-            })
+            coefficients.append(
+                {
+                    "outcome": y,
+                    "term": term,
+                    "estimate": fit.params[term],
+                    "std_error": fit.bse[term],
+                    "ci_low": ci.loc[term, 0],
+                    "ci_high": ci.loc[term, 1],
+                    "p_value": fit.pvalues[term],
+                    "n": int(fit.nobs),
+                    "cov_type": cov_type,
+                }
+            )
         control_only = sm.add_constant(control.rename(income_term))
-        partial.append(pd.DataFrame({
-            "outcome": y, "label": data[label].to_numpy(),
-            "x_residual": sm.OLS(data[x].astype(float), control_only).fit().resid.to_numpy(),
-            "y_residual": sm.OLS(data[y].astype(float), control_only).fit().resid.to_numpy(),
-        }))
+        partial.append(
+            pd.DataFrame(
+                {
+                    "outcome": y,
+                    "label": data[label].to_numpy(),
+                    "x_residual": sm.OLS(data[x].astype(float), control_only).fit().resid.to_numpy(),
+                    "y_residual": sm.OLS(data[y].astype(float), control_only).fit().resid.to_numpy(),
+                }
+            )
+        )
     return IncomeAdjustment(pd.DataFrame(coefficients), pd.concat(partial, ignore_index=True))

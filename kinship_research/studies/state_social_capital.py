@@ -22,6 +22,7 @@ mortality. Am J Public Health 87:1491-1498.
 Putnam RD (2000) Bowling Alone. Simon & Schuster, ch. 16.
 U.S. Congress Joint Economic Committee (2018) The Geography of Social Capital in America.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -70,23 +71,47 @@ def merge_states(equality_trust: pd.DataFrame, jec: pd.DataFrame) -> pd.DataFram
     return equality_trust.merge(right, on="state_fips", how="left", validate="one_to_one")
 
 
-def kawachi_correlations(states: pd.DataFrame, outcomes, *, trust: str = "trust", label: str = "state_abbr",
-                         correlation: str = "pearson", level: float = 0.95) -> pd.DataFrame:
+def kawachi_correlations(
+    states: pd.DataFrame,
+    outcomes,
+    *,
+    trust: str = "trust",
+    label: str = "state_abbr",
+    correlation: str = "pearson",
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Trust against each state outcome (r, CI, p, n) with the states each correlation drops."""
     return _correlations(states, trust, outcomes, label=label, correlation=correlation, level=level)
 
 
-def index_correlations(states: pd.DataFrame, indices, targets, *, label: str = "state_abbr",
-                       correlation: str = "pearson", level: float = 0.95) -> pd.DataFrame:
+def index_correlations(
+    states: pd.DataFrame,
+    indices,
+    targets,
+    *,
+    label: str = "state_abbr",
+    correlation: str = "pearson",
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Every social capital index against every target (health outcomes, inequality), stacked:
     x (the index), outcome (the target), r, ci_low, ci_high, p_value, n, missing."""
     indices = [indices] if isinstance(indices, str) else list(indices)
-    return pd.concat([_correlations(states, i, targets, label=label, correlation=correlation, level=level)
-                      for i in indices], ignore_index=True)
+    return pd.concat(
+        [_correlations(states, i, targets, label=label, correlation=correlation, level=level) for i in indices],
+        ignore_index=True,
+    )
 
 
-def trust_mediation(states: pd.DataFrame, outcome: str, *, inequality: str = "income_inequality",
-                    trust: str = "trust", n_boot: int = 2000, level: float = 0.95, seed=None):
+def trust_mediation(
+    states: pd.DataFrame,
+    outcome: str,
+    *,
+    inequality: str = "income_inequality",
+    trust: str = "trust",
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed=None,
+):
     """Inequality -> trust -> ``outcome`` across the states with all three (product of
     coefficients, bootstrap CIs; :func:`kinship_research.methods.mediation.mediation`)."""
     from kinship_research.methods.mediation import mediation

@@ -26,6 +26,7 @@ Med 56:1139-1153.
 Lerman RI, Yitzhaki S (1989) Improving the accuracy of estimates of Gini coefficients. J Econometrics 42:43-47.
 County Health Rankings & Roadmaps (2011), University of Wisconsin Population Health Institute.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -74,8 +75,9 @@ def named_states(states: pd.DataFrame, columns, *, names=NAMED_STATES, label: st
     return ranked.set_index(label).loc[list(names)].reset_index()
 
 
-def race_control(states: pd.DataFrame, outcomes, *, inequality: str, black: str, cov_type: str = "HC3",
-                 level: float = 0.95) -> pd.DataFrame:
+def race_control(
+    states: pd.DataFrame, outcomes, *, inequality: str, black: str, cov_type: str = "HC3", level: float = 0.95
+) -> pd.DataFrame:
     r"""The inequality coefficient of each outcome without and with the share of Black residents.
 
     OLS :math:`y = a + b\,\mathrm{Gini} (+ c\,\mathrm{black})` on the states complete for both
@@ -96,13 +98,24 @@ def race_control(states: pd.DataFrame, outcomes, *, inequality: str, black: str,
             table = fit_ols(data, y, predictors, cov_types=(cov_type,)).to_frame(level=level).set_index("term")
             row = table.loc[inequality]
             extra = table.loc[black] if black in predictors else None
-            rows.append({"outcome": y, "model": model, "term": inequality, "estimate": row["estimate"],
-                         "std_error": row["std_error"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
-                         "p_value": row["p_value"], "n": int(row["n"]), "r_squared": row["r_squared"],
-                         "cov_type": cov_type,
-                         "black_estimate": np.nan if extra is None else extra["estimate"],
-                         "black_ci_low": np.nan if extra is None else extra["ci_low"],
-                         "black_ci_high": np.nan if extra is None else extra["ci_high"]})
+            rows.append(
+                {
+                    "outcome": y,
+                    "model": model,
+                    "term": inequality,
+                    "estimate": row["estimate"],
+                    "std_error": row["std_error"],
+                    "ci_low": row["ci_low"],
+                    "ci_high": row["ci_high"],
+                    "p_value": row["p_value"],
+                    "n": int(row["n"]),
+                    "r_squared": row["r_squared"],
+                    "cov_type": cov_type,
+                    "black_estimate": np.nan if extra is None else extra["estimate"],
+                    "black_ci_low": np.nan if extra is None else extra["ci_low"],
+                    "black_ci_high": np.nan if extra is None else extra["ci_high"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -142,9 +155,24 @@ def between_county_gini(
         complete = group[[value, weight]].dropna()
         if len(complete) < 2:
             continue
-        interval = gini_ci(complete[value].to_numpy(float), weights=complete[weight].to_numpy(float), n_boot=n_boot,
-                           seed=int(rng.integers(1 << 31)), level=level)
-        rows.append({"state": state, "state_abbr": abbr, "state_fips": fips, "gini": interval.estimate,
-                     "ci_low": interval.ci_low, "ci_high": interval.ci_high, "n_counties": interval.n,
-                     "n_missing": len(group) - len(complete), "confidence_level": level})
+        interval = gini_ci(
+            complete[value].to_numpy(float),
+            weights=complete[weight].to_numpy(float),
+            n_boot=n_boot,
+            seed=int(rng.integers(1 << 31)),
+            level=level,
+        )
+        rows.append(
+            {
+                "state": state,
+                "state_abbr": abbr,
+                "state_fips": fips,
+                "gini": interval.estimate,
+                "ci_low": interval.ci_low,
+                "ci_high": interval.ci_high,
+                "n_counties": interval.n,
+                "n_missing": len(group) - len(complete),
+                "confidence_level": level,
+            }
+        )
     return pd.DataFrame(rows)

@@ -4,6 +4,7 @@ The fixture tests/fixtures/acs_b19083_state_synthetic.json has the exact shape o
 data API's answer (list of string lists, header first) but SYNTHETIC values (round numbers chosen
 by hand, plus the Census missing-value annotation -666666666 for Wyoming): it is not real ACS data.
 """
+
 import json
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import numpy as np
 import pytest
 import requests
 
-from kinship_research.data import census_api as acs
 from kinship_research.data import DataUnavailableError
+from kinship_research.data import census_api as acs
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "acs_b19083_state_synthetic.json"
 
@@ -36,27 +37,39 @@ def test_parse_state_gini(payload):
 
 def test_url():
     assert acs.acs_gini_url(2022) == "https://api.census.gov/data/2022/acs/acs1?get=NAME,B19083_001E&for=state:*"
-    assert acs.acs_gini_url(2019, "acs5") == "https://api.census.gov/data/2019/acs/acs5?get=NAME,B19083_001E&for=state:*"
+    assert (
+        acs.acs_gini_url(2019, "acs5") == "https://api.census.gov/data/2019/acs/acs5?get=NAME,B19083_001E&for=state:*"
+    )
 
 
-@pytest.mark.parametrize("year, survey, match", [
-    (2022, "acs3", "unknown ACS survey"), (2004, "acs1", "year must be"), (2008, "acs5", "year must be"),
-    (2020, "acs1", "2020"), ("2022", "acs1", "year must be"), (True, "acs1", "year must be"),
-])
+@pytest.mark.parametrize(
+    "year, survey, match",
+    [
+        (2022, "acs3", "unknown ACS survey"),
+        (2004, "acs1", "year must be"),
+        (2008, "acs5", "year must be"),
+        (2020, "acs1", "2020"),
+        ("2022", "acs1", "year must be"),
+        (True, "acs1", "year must be"),
+    ],
+)
 def test_url_bad_input(year, survey, match):
     with pytest.raises(ValueError, match=match):
         acs.acs_gini_url(year, survey)
 
 
-@pytest.mark.parametrize("mutate, match", [
-    (lambda p: {"error": "unknown variable"}, "list of rows"),
-    (lambda p: p[:1], "at least one data row"),
-    (lambda p: [["NAME", "state"], *[[r[0], r[2]] for r in p[1:]]], "lacks"),
-    (lambda p: [p[0], p[1][:2], *p[2:]], "fields like the header"),
-    (lambda p: [p[0], ["Alabama", "n/a", "01"], *p[2:]], "non-numeric"),
-    (lambda p: [p[0], ["Alabama", "47.0", "01"], *p[2:]], "above 1"),
-    (lambda p: [p[0], ["Atlantis", "0.4", "99"], *p[2:]], "unknown state FIPS"),
-])
+@pytest.mark.parametrize(
+    "mutate, match",
+    [
+        (lambda p: {"error": "unknown variable"}, "list of rows"),
+        (lambda p: p[:1], "at least one data row"),
+        (lambda p: [["NAME", "state"], *[[r[0], r[2]] for r in p[1:]]], "lacks"),
+        (lambda p: [p[0], p[1][:2], *p[2:]], "fields like the header"),
+        (lambda p: [p[0], ["Alabama", "n/a", "01"], *p[2:]], "non-numeric"),
+        (lambda p: [p[0], ["Alabama", "47.0", "01"], *p[2:]], "above 1"),
+        (lambda p: [p[0], ["Atlantis", "0.4", "99"], *p[2:]], "unknown state FIPS"),
+    ],
+)
 def test_malformed_payload(payload, mutate, match):
     with pytest.raises(ValueError, match=match):
         acs.parse_state_gini(mutate(payload), 2022)

@@ -1,8 +1,8 @@
 """Country ISO3 codes and US state codes."""
+
 import pytest
 
-from kinship_research.data.codes import require_iso3, to_iso3
-from kinship_research.data.codes import STATES, state_abbr, state_fips, with_state_codes
+from kinship_research.data.codes import STATES, require_iso3, state_abbr, state_fips, to_iso3, with_state_codes
 
 
 def test_country_names_in_the_spellings_data_sets_use():
@@ -22,4 +22,5 @@ def test_states_table_and_lookups():
     with pytest.raises(ValueError, match="unknown US state names \\['Ontario'\\]"):
         state_abbr(["Ontario"])
     import pandas as pd
+
     assert with_state_codes(pd.DataFrame({"state": ["Ohio"]})).iloc[0].tolist() == ["Ohio", "OH", "39"]

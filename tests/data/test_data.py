@@ -1,4 +1,5 @@
 """The data layer: registry, hash checks, mirror, cache, downloads (from a loopback server only)."""
+
 import csv
 import hashlib
 import http.server
@@ -10,8 +11,8 @@ import pandas as pd
 import pytest
 
 from kinship_research import data
-from kinship_research.data.retrieve import fetch_entry
 from kinship_research.data.registry import registry_dir
+from kinship_research.data.retrieve import fetch_entry
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT.parent / "shared" / "data" / "MANIFEST.tsv"
@@ -57,9 +58,18 @@ class Server:
 
 
 def entry_for(url: str, payload: bytes = PAYLOAD) -> data.Entry:
-    return data.Entry(id="toy", title="toy", kind="url", filename="toy.csv",
-                      sha256=hashlib.sha256(payload).hexdigest(), source="test", terms="test",
-                      citation="test", loader="packages:un", url=url)
+    return data.Entry(
+        id="toy",
+        title="toy",
+        kind="url",
+        filename="toy.csv",
+        sha256=hashlib.sha256(payload).hexdigest(),
+        source="test",
+        terms="test",
+        citation="test",
+        loader="packages:un",
+        url=url,
+    )
 
 
 def test_every_manifest_file_is_registered_with_its_url_and_hash():
@@ -104,7 +114,7 @@ def test_package_datasets_load_offline_with_codes():
 
 def test_every_registered_dataset_loads_from_the_mirror(mirror, cache, monkeypatch):
     monkeypatch.setenv("KINSHIP_DATA_MIRROR", str(mirror))
-    for dataset_id, e in data.entries().items():
+    for dataset_id in data.entries():
         table = data.load(dataset_id)
         assert isinstance(table, pd.DataFrame) and len(table) > 0, dataset_id
     assert not cache.exists() or not any(cache.iterdir()), "mirror files must be used in place, not copied"

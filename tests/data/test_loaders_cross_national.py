@@ -1,4 +1,5 @@
 """Loaders of the country tables (pickett2009, pickett2024, trust_inequality, qog_cs_jan20)."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -38,16 +39,17 @@ def test_trust_inequality_iso3_from_iso2_and_ratio(mirror):
     df = load("trust_inequality").set_index("iso3")
     assert df.loc["HKG", "country"] == "Hong Kong SAR" and df.loc["MAC", "iso2"] == "MO"
     ok = df["s80_s20"].notna()
-    np.testing.assert_allclose(df.loc[ok, "s80_s20"],
-                               df.loc[ok, "income_share_top20"] / df.loc[ok, "income_share_bottom20"])
+    np.testing.assert_allclose(
+        df.loc[ok, "s80_s20"], df.loc[ok, "income_share_top20"] / df.loc[ok, "income_share_bottom20"]
+    )
     assert df["region"].isna().sum() == 2
 
 
 def test_pickett2024_counts_are_consistent(mirror):
     df = load("pickett2024")
-    np.testing.assert_allclose(df["trust_pct"],
-                               100 * df["trust_n_agrees"].astype(float) / df["trust_n_total"].astype(float),
-                               atol=0.01)
+    np.testing.assert_allclose(
+        df["trust_pct"], 100 * df["trust_n_agrees"].astype(float) / df["trust_n_total"].astype(float), atol=0.01
+    )
 
 
 def test_qog_keeps_qog_names(mirror):

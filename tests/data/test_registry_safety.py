@@ -2,6 +2,7 @@
 
 Downloads come only from a loopback server; hostile TOML files are in tests/fixtures/hostile/.
 """
+
 import hashlib
 import os
 import shutil
@@ -29,13 +30,16 @@ def cache(tmp_path, monkeypatch):
     return folder
 
 
-@pytest.mark.parametrize("toml, message", [
-    ("traversal.toml", "must be a plain file name"),
-    ("absolute.toml", "must be a plain file name"),
-    ("pickle_loader.toml", "loader 'pickle:load' must be 'module:function' with module one of"),
-    ("dotted_loader.toml", "loader 'packages:pd.read_pickle' must be"),
-    ("malformed.toml", "malformed.toml: not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ("traversal.toml", "must be a plain file name"),
+        ("absolute.toml", "must be a plain file name"),
+        ("pickle_loader.toml", "loader 'pickle:load' must be 'module:function' with module one of"),
+        ("dotted_loader.toml", "loader 'packages:pd.read_pickle' must be"),
+        ("malformed.toml", "malformed.toml: not valid TOML"),
+    ],
+)
 def test_hostile_registry_entries_are_rejected_naming_the_file(toml, message):
     with pytest.raises(ValueError, match=message) as info:
         Entry.from_toml(HOSTILE / toml)

@@ -1,12 +1,18 @@
 """Loaders of the Shimonovich et al. (2024) study-level files (need the data mirror)."""
+
 from __future__ import annotations
 
 import pytest
 
 from kinship_research import data
 
-IDS = ["shimonovich2024_complete_main", "shimonovich2024_prep_acm", "shimonovich2024_prep_srh",
-       "shimonovich2024_studyinfo_acm", "shimonovich2024_studyinfo_srh"]
+IDS = [
+    "shimonovich2024_complete_main",
+    "shimonovich2024_prep_acm",
+    "shimonovich2024_prep_srh",
+    "shimonovich2024_studyinfo_acm",
+    "shimonovich2024_studyinfo_srh",
+]
 
 
 @pytest.mark.parametrize("dataset_id", IDS)

@@ -1,4 +1,5 @@
 """Correlations with Fisher-z intervals, against scipy and the closed forms."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,11 +28,14 @@ def test_spearman_uses_the_bonett_wright_standard_error():
     assert ours["ci_low"] == pytest.approx(np.tanh(np.arctanh(rho) - half))
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"correlation": "kendall"}, "correlation must be one of"),
-    ({"level": 0.05 * 100}, "level is the interval coverage"),
-    ({"level": 2}, "level is the interval coverage"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"correlation": "kendall"}, "correlation must be one of"),
+        ({"level": 0.05 * 100}, "level is the interval coverage"),
+        ({"level": 2}, "level is the interval coverage"),
+    ],
+)
 def test_bad_options_are_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         paired_correlation(np.arange(10.0), np.arange(10.0) ** 2, **kwargs)
@@ -66,4 +70,3 @@ def test_association_matches_definitions():
 
 
 # ------------------------------------------------------------------ mediation
-

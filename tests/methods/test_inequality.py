@@ -1,4 +1,5 @@
 """Tests of kinship_research.methods.inequality against closed forms and PySAL's ``inequality``."""
+
 import math
 
 import numpy as np
@@ -95,7 +96,9 @@ def test_integer_weights_equal_replication(name, incomes):
 @pytest.mark.parametrize("name", MEASURES)
 def test_scale_invariance(name, incomes):
     weights = np.random.default_rng(3).uniform(0.5, 2, size=incomes.size)
-    assert MEASURES[name](incomes * 1234.5, weights=weights) == pytest.approx(MEASURES[name](incomes, weights=weights), rel=1e-10)
+    assert MEASURES[name](incomes * 1234.5, weights=weights) == pytest.approx(
+        MEASURES[name](incomes, weights=weights), rel=1e-10
+    )
 
 
 @pytest.mark.parametrize("name", MEASURES)

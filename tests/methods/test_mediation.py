@@ -1,4 +1,5 @@
 """Product-of-coefficients mediation: hand formulas, statsmodels' Mediation, bootstrap coverage."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,8 +14,7 @@ def _mediation_data(n, a=0.5, b=0.5, direct=0.3, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
     m = a * x + rng.normal(size=n)
-    return pd.DataFrame({"x": x, "m": m, "y": direct * x + b * m + rng.normal(size=n),
-                         "c": rng.normal(size=n)})
+    return pd.DataFrame({"x": x, "m": m, "y": direct * x + b * m + rng.normal(size=n), "c": rng.normal(size=n)})
 
 
 def test_mediation_point_estimates_equal_hand_product_of_coefficients():
@@ -39,7 +39,7 @@ def test_mediation_agrees_with_statsmodels_mediation_class():
     ours = mediation(data, "x", "m", "y", n_boot=500, seed=1)
     outcome_model = sm.OLS.from_formula("y ~ x + m", data)
     mediator_model = sm.OLS.from_formula("m ~ x", data)
-    np.random.seed(0)                       # statsmodels' Mediation draws from the global state
+    np.random.seed(0)  # statsmodels' Mediation draws from the global state
     reference = Mediation(outcome_model, mediator_model, "x", "m").fit(n_rep=50)
     # statsmodels' ACME (Imai et al. 2010 simulation) is the mean of 50 draws centred on a*b for
     # linear models; its draws also carry simulated-mediator noise, so only the mean is compared,
@@ -54,8 +54,7 @@ def test_mediation_bootstrap_coverage(ci_method):
     reps = 200
     hits = 0
     for s in range(reps):
-        res = mediation(_mediation_data(100, seed=1000 + s), "x", "m", "y", n_boot=499,
-                           ci_method=ci_method, seed=s)
+        res = mediation(_mediation_data(100, seed=1000 + s), "x", "m", "y", n_boot=499, ci_method=ci_method, seed=s)
         hits += res.ci_low["indirect (a*b)"] <= 0.25 <= res.ci_high["indirect (a*b)"]
     monte_carlo_se = np.sqrt(0.95 * 0.05 / reps)
     assert abs(hits / reps - 0.95) < 3.2 * monte_carlo_se + 0.01
@@ -64,8 +63,7 @@ def test_mediation_bootstrap_coverage(ci_method):
 def test_mediation_is_reproducible_and_validates_input():
     data = _mediation_data(50)
     first = mediation(data, "x", "m", "y", n_boot=200, seed=7).to_frame()
-    pd.testing.assert_frame_equal(first, mediation(data, "x", "m", "y", n_boot=200,
-                                                      seed=7).to_frame())
+    pd.testing.assert_frame_equal(first, mediation(data, "x", "m", "y", n_boot=200, seed=7).to_frame())
     with pytest.raises(ValueError, match="ci_method"):
         mediation(data, "x", "m", "y", ci_method="normal")
     with pytest.raises(ValueError, match="n_boot"):

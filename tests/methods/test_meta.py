@@ -4,6 +4,7 @@ Published values: metafor (Viechtbauer 2010, J Stat Softw 36(3)), as printed in 
 ``rma(yi, vi, data=dat)`` on ``escalc("RR", ..., data=dat.bcg)`` and in its test file
 ``tests/testthat/test_misc_metan_vs_rma.uni_with_dat.bcg.r`` (DL results checked against Stata metan).
 """
+
 from pathlib import Path
 
 import numpy as np
@@ -34,17 +35,44 @@ def test_bcg_dataset_matches_colditz_table(bcg):
     assert len(bcg) == 13
     assert list(bcg.columns) == ["trial", "author", "year", "tpos", "tneg", "cpos", "cneg", "latitude", "allocation"]
     # Trial 1 (Aronson 1948) and trial 8 (TPT Madras 1980) as printed in metafor's dat.bcg
-    assert bcg.iloc[0][["author", "year", "tpos", "tneg", "cpos", "cneg", "latitude"]].tolist() == \
-        ["Aronson", 1948, 4, 119, 11, 128, 44]
-    assert bcg.iloc[7][["author", "tpos", "tneg", "cpos", "cneg", "latitude"]].tolist() == \
-        ["TPT Madras", 505, 87886, 499, 87892, 13]
+    assert bcg.iloc[0][["author", "year", "tpos", "tneg", "cpos", "cneg", "latitude"]].tolist() == [
+        "Aronson",
+        1948,
+        4,
+        119,
+        11,
+        128,
+        44,
+    ]
+    assert bcg.iloc[7][["author", "tpos", "tneg", "cpos", "cneg", "latitude"]].tolist() == [
+        "TPT Madras",
+        505,
+        87886,
+        499,
+        87892,
+        13,
+    ]
     assert bcg["allocation"].value_counts().to_dict() == {"random": 7, "systematic": 4, "alternate": 2}
 
 
 # --------------------------------------------------------------------------- effect sizes
 def test_risk_ratios_match_metafor_escalc(rr, bcg):
     # metafor escalc(measure="RR") yi, vi printed to 4 decimals (README)
-    yi = [-0.8893, -1.5854, -1.3481, -1.4416, -0.2175, -0.7861, -1.6209, 0.0120, -0.4694, -1.3713, -0.3394, 0.4459, -0.0173]
+    yi = [
+        -0.8893,
+        -1.5854,
+        -1.3481,
+        -1.4416,
+        -0.2175,
+        -0.7861,
+        -1.6209,
+        0.0120,
+        -0.4694,
+        -1.3713,
+        -0.3394,
+        0.4459,
+        -0.0173,
+    ]
     vi = [0.3256, 0.1946, 0.4154, 0.0200, 0.0512, 0.0069, 0.2230, 0.0040, 0.0564, 0.0730, 0.0124, 0.5325, 0.0714]
     np.testing.assert_allclose(rr["log_effect"], yi, atol=5e-5)
     np.testing.assert_allclose(rr["variance"], vi, atol=5e-5)
@@ -88,14 +116,16 @@ def test_dl_reproduces_metafor_and_statsmodels(rr):
     assert round(np.exp(res.estimate), 4) == 0.4896
     # identical to statsmodels' DerSimonian-Laird pooling
     ref = combine_effects(rr["log_effect"].to_numpy(), rr["variance"].to_numpy(), method_re="chi2")
-    np.testing.assert_allclose([res.estimate, res.std_error, res.tau2, res.q, res.i2],
-                               [ref.mean_effect_re, ref.sd_eff_w_re, ref.tau2, ref.q, ref.i2], rtol=1e-10)
+    np.testing.assert_allclose(
+        [res.estimate, res.std_error, res.tau2, res.q, res.i2],
+        [ref.mean_effect_re, ref.sd_eff_w_re, ref.tau2, ref.q, ref.i2],
+        rtol=1e-10,
+    )
     np.testing.assert_allclose([res.ci_low, res.ci_high], ref.conf_int()[1], rtol=1e-10)
 
 
 def test_reml_reproduces_metafor(rr):
-    res = meta.random_effects(rr["log_effect"], rr["variance"], tau2_method="REML", labels=rr["study"],
-                              prediction="t")
+    res = meta.random_effects(rr["log_effect"], rr["variance"], tau2_method="REML", labels=rr["study"], prediction="t")
     assert round(res.estimate, 4) == -0.7145
     assert round(res.std_error, 4) == 0.1798
     assert round(res.tau2, 4) == 0.3132
@@ -281,16 +311,19 @@ def _write(tmp_path, text):
 HEADER = "study,effect,ci_low,ci_high,per_unit,design\n"
 
 
-@pytest.mark.parametrize("body, message", [
-    ("study,effect,ci_low,ci_high,design\nA,1.1,1.0,1.2,cohort\n", "missing columns \\['per_unit'\\]"),
-    (HEADER, "no studies"),
-    (HEADER + "A,1.1,1.15,1.2,0.05,cohort\n", "ci_low <= effect <= ci_high.*\\['A'\\]"),
-    (HEADER + "A,1.3,1.0,1.2,0.05,cohort\n", "ci_low <= effect <= ci_high"),
-    (HEADER + "A,high,1.0,1.2,0.05,cohort\n", "'effect' must be a number.*\\['A'\\]"),
-    (HEADER + "A,1.1,1.0,1.2,0,cohort\n", "'per_unit' must be > 0"),
-    (HEADER + "A,1.1,-1.0,1.2,0.05,cohort\n", "'ci_low' must be > 0"),
-    (HEADER + "A,1.1,1.0,1.2,0.05,cohort\nA,1.2,1.0,1.3,0.05,cohort\n", "unique.*\\['A'\\]"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("study,effect,ci_low,ci_high,design\nA,1.1,1.0,1.2,cohort\n", "missing columns \\['per_unit'\\]"),
+        (HEADER, "no studies"),
+        (HEADER + "A,1.1,1.15,1.2,0.05,cohort\n", "ci_low <= effect <= ci_high.*\\['A'\\]"),
+        (HEADER + "A,1.3,1.0,1.2,0.05,cohort\n", "ci_low <= effect <= ci_high"),
+        (HEADER + "A,high,1.0,1.2,0.05,cohort\n", "'effect' must be a number.*\\['A'\\]"),
+        (HEADER + "A,1.1,1.0,1.2,0,cohort\n", "'per_unit' must be > 0"),
+        (HEADER + "A,1.1,-1.0,1.2,0.05,cohort\n", "'ci_low' must be > 0"),
+        (HEADER + "A,1.1,1.0,1.2,0.05,cohort\nA,1.2,1.0,1.3,0.05,cohort\n", "unique.*\\['A'\\]"),
+    ],
+)
 def test_read_study_table_rejects_bad_tables(tmp_path, body, message):
     with pytest.raises(ValueError, match=message):
         meta.read_study_table(_write(tmp_path, body))
@@ -302,38 +335,41 @@ def test_read_study_table_missing_file(tmp_path):
 
 
 # --------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("call, message", [
-    (lambda: meta.random_effects([0.1, 0.2, 0.3], [0.1, 0.2]), "same length"),
-    (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.0]), "strictly positive"),
-    (lambda: meta.random_effects([0.1, 0.2], [0.1, -1.0]), "strictly positive"),
-    (lambda: meta.random_effects([0.1], [0.1]), "at least 2 studies"),
-    (lambda: meta.random_effects([0.1, np.nan], [0.1, 0.1]), "finite effect"),
-    (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], tau2_method="XX"), "tau2_method must be one of"),
-    (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], level=95), "level"),
-    (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], test="t"), "test must be one of"),
-    (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], prediction="normal"), "prediction must be one of"),
-    (lambda: meta.cumulative([0.1, 0.2], [0.1, 0.1], order=[1]), "one value per study"),
-    (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], labels=["a"]), "one entry per study"),
-    (lambda: meta.reml_tau2([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], X=np.ones((2, 1))), "one row per study"),
-    (lambda: meta.reml_tau2([0.1, 0.2], [0.1, 0.1], X=np.eye(2)), "more studies"),
-    (lambda: meta.leave_one_out([0.1, 0.2], [0.1, 0.1]), "at least 3 studies"),
-    (lambda: meta.cumulative([0.1, 0.2], [0.1, 0.1], tau2_method="ML2"), "tau2_method must be one of"),
-    (lambda: meta.egger_test([0.1, 0.2], [0.1, 0.1]), "at least 3 studies"),
-    (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, 2]), "one value per study"),
-    (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, 1, 1]), "constant"),
-    (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, np.nan, 2]), "missing"),
-    (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, 2, 3], threshold=5), "one side"),
-    (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, 2, 3], tau2=-0.1), "tau2 must be"),
-    (lambda: meta.log_ratio_from_ci([1.2], [1.3], [1.5]), "ci_low <= ratio <= ci_high"),
-    (lambda: meta.log_ratio_from_ci([1.2], [0.0], [1.5]), "strictly positive"),
-    (lambda: meta.log_ratio_from_ci([1.2, 1.1], [1.0], [1.5]), "same length"),
-    (lambda: meta.rescale([0.1], [0.01], 0), "factor must be finite and strictly positive"),
-    (lambda: meta.rescale([0.1, 0.2], [0.01, 0.01], [1, 2, 3]), "one per study"),
-    (lambda: meta.rescale([0.1, 0.2], [0.01], 1), "same shape"),
-    (lambda: meta.risk_ratios([0, 2], [10, 10], [1, 1], [10, 10]), "continuity correction"),
-    (lambda: meta.risk_ratios([11], [10], [1], [10]), "events <= group size"),
-    (lambda: meta.study_log_effects(pd.DataFrame(), per_unit=0), "per_unit must be a positive"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: meta.random_effects([0.1, 0.2, 0.3], [0.1, 0.2]), "same length"),
+        (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.0]), "strictly positive"),
+        (lambda: meta.random_effects([0.1, 0.2], [0.1, -1.0]), "strictly positive"),
+        (lambda: meta.random_effects([0.1], [0.1]), "at least 2 studies"),
+        (lambda: meta.random_effects([0.1, np.nan], [0.1, 0.1]), "finite effect"),
+        (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], tau2_method="XX"), "tau2_method must be one of"),
+        (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], level=95), "level"),
+        (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], test="t"), "test must be one of"),
+        (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], prediction="normal"), "prediction must be one of"),
+        (lambda: meta.cumulative([0.1, 0.2], [0.1, 0.1], order=[1]), "one value per study"),
+        (lambda: meta.random_effects([0.1, 0.2], [0.1, 0.1], labels=["a"]), "one entry per study"),
+        (lambda: meta.reml_tau2([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], X=np.ones((2, 1))), "one row per study"),
+        (lambda: meta.reml_tau2([0.1, 0.2], [0.1, 0.1], X=np.eye(2)), "more studies"),
+        (lambda: meta.leave_one_out([0.1, 0.2], [0.1, 0.1]), "at least 3 studies"),
+        (lambda: meta.cumulative([0.1, 0.2], [0.1, 0.1], tau2_method="ML2"), "tau2_method must be one of"),
+        (lambda: meta.egger_test([0.1, 0.2], [0.1, 0.1]), "at least 3 studies"),
+        (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, 2]), "one value per study"),
+        (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, 1, 1]), "constant"),
+        (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, np.nan, 2]), "missing"),
+        (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, 2, 3], threshold=5), "one side"),
+        (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], [1, 2, 3], tau2=-0.1), "tau2 must be"),
+        (lambda: meta.log_ratio_from_ci([1.2], [1.3], [1.5]), "ci_low <= ratio <= ci_high"),
+        (lambda: meta.log_ratio_from_ci([1.2], [0.0], [1.5]), "strictly positive"),
+        (lambda: meta.log_ratio_from_ci([1.2, 1.1], [1.0], [1.5]), "same length"),
+        (lambda: meta.rescale([0.1], [0.01], 0), "factor must be finite and strictly positive"),
+        (lambda: meta.rescale([0.1, 0.2], [0.01, 0.01], [1, 2, 3]), "one per study"),
+        (lambda: meta.rescale([0.1, 0.2], [0.01], 1), "same shape"),
+        (lambda: meta.risk_ratios([0, 2], [10, 10], [1, 1], [10, 10]), "continuity correction"),
+        (lambda: meta.risk_ratios([11], [10], [1], [10]), "events <= group size"),
+        (lambda: meta.study_log_effects(pd.DataFrame(), per_unit=0), "per_unit must be a positive"),
+    ],
+)
 def test_bad_input_raises_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()

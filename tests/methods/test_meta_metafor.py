@@ -1,4 +1,5 @@
 """Agreement with R metafor 3.8 on its bundled data sets (fixtures from tests/fixtures/metafor/make_reference.R)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,9 +39,18 @@ def test_random_effects_matches_metafor(dataset, tau2_method):
     ref = _ref(dataset, tau2_method)
     res = meta.random_effects(y, v, tau2_method=tau2_method)
     assert res.k == ref["k"]
-    for ours, theirs in [("estimate", "estimate"), ("std_error", "se"), ("ci_low", "ci_low"),
-                         ("ci_high", "ci_high"), ("p_value", "pval"), ("tau2", "tau2"), ("q", "QE"),
-                         ("h2", "H2"), ("pi_low", "pi_low"), ("pi_high", "pi_high")]:
+    for ours, theirs in [
+        ("estimate", "estimate"),
+        ("std_error", "se"),
+        ("ci_low", "ci_low"),
+        ("ci_high", "ci_high"),
+        ("p_value", "pval"),
+        ("tau2", "tau2"),
+        ("q", "QE"),
+        ("h2", "H2"),
+        ("pi_low", "pi_low"),
+        ("pi_high", "pi_high"),
+    ]:
         _close(getattr(res, ours), ref[theirs], f"{dataset} {tau2_method} {ours}")
     _close(100 * res.i2, ref["I2"], f"{dataset} {tau2_method} I2")
     if tau2_method in ("DL", "ML", "REML"):
@@ -82,10 +92,19 @@ def test_meta_regression_uncentred_moderator(tau2_method):
 
 
 def _three_level_close(res, ref):
-    for ours, theirs in [("estimate", "estimate"), ("std_error", "se"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
-                         ("sigma2_cluster", "sigma2_cluster"), ("sigma2_within", "sigma2_within"),
-                         ("loglik", "loglik"), ("robust_std_error", "robust_se"), ("robust_df", "robust_df"),
-                         ("robust_ci_low", "robust_ci_low"), ("robust_ci_high", "robust_ci_high")]:
+    for ours, theirs in [
+        ("estimate", "estimate"),
+        ("std_error", "se"),
+        ("ci_low", "ci_low"),
+        ("ci_high", "ci_high"),
+        ("sigma2_cluster", "sigma2_cluster"),
+        ("sigma2_within", "sigma2_within"),
+        ("loglik", "loglik"),
+        ("robust_std_error", "robust_se"),
+        ("robust_df", "robust_df"),
+        ("robust_ci_low", "robust_ci_low"),
+        ("robust_ci_high", "robust_ci_high"),
+    ]:
         _close(getattr(res, ours), ref[theirs], ours)
 
 
@@ -110,8 +129,14 @@ def test_shimonovich_two_and_three_level_match_metafor(mirror, outcome):
     for tau2_method in ("REML", "DL"):
         ref = _ref(name, tau2_method)
         res = meta.random_effects(d.log_effect, d.variance, tau2_method=tau2_method)
-        for ours, theirs in [("estimate", "estimate"), ("std_error", "se"), ("ci_low", "ci_low"),
-                             ("ci_high", "ci_high"), ("tau2", "tau2"), ("q", "QE")]:
+        for ours, theirs in [
+            ("estimate", "estimate"),
+            ("std_error", "se"),
+            ("ci_low", "ci_low"),
+            ("ci_high", "ci_high"),
+            ("tau2", "tau2"),
+            ("q", "QE"),
+        ]:
             _close(getattr(res, ours), ref[theirs], f"{name} {tau2_method} {ours}")
         _close(100 * res.i2, ref["I2"], "I2")
     res = meta.three_level(d.log_effect, d.variance, d.study_id)
@@ -137,8 +162,13 @@ def test_leave_one_out_matches_metafor(dataset):
     y, v, _ = _data(dataset)
     ref = _ref(dataset, "leave1out")
     table = meta.leave_one_out(y, v)
-    for ours, theirs in [("estimate", "estimate"), ("std_error", "se"), ("statistic", "zval"),
-                         ("p_value", "pval"), ("tau2", "tau2")]:
+    for ours, theirs in [
+        ("estimate", "estimate"),
+        ("std_error", "se"),
+        ("statistic", "zval"),
+        ("p_value", "pval"),
+        ("tau2", "tau2"),
+    ]:
         for i, value in enumerate(table[ours], start=1):
             _close(value, ref[f"{theirs}_{i}"], f"{dataset} leave-one-out {ours} {i}")
 

@@ -1,5 +1,6 @@
 """Panel estimators against statsmodels, linearmodels' own estimators and a panel whose between and
 within slopes differ by construction (between 3, within 0.5)."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -50,8 +51,8 @@ def test_two_way_fe_equals_ols_with_dummies_and_cluster_se(df):
 def test_driscoll_kraay_equals_statsmodels_groupsum_up_to_the_dof_factor(df):
     fit = panel.two_way_fe(df, "y", "x", cov_type="driscoll_kraay", bandwidth=3)
     ref = smf.ols("y ~ x + C(iso3) + C(year)", df).fit(
-        cov_type="nw-groupsum", cov_kwds={"time": (df["year"] - 1990).to_numpy(), "maxlags": 3,
-                                          "use_correction": False})
+        cov_type="nw-groupsum", cov_kwds={"time": (df["year"] - 1990).to_numpy(), "maxlags": 3, "use_correction": False}
+    )
     # linearmodels scales the kernel covariance by n / (n - k), k counting the absorbed effects.
     k = 1 + 29 + 19 + 1
     assert fit.coefficient("x")["std_error"] == pytest.approx(ref.bse["x"] * np.sqrt(600 / (600 - k)), rel=1e-8)
@@ -131,6 +132,7 @@ def test_rubin_combine_by_hand():
     assert out.estimate == pytest.approx(q.mean()) and out.std_error == pytest.approx(np.sqrt(total))
     assert out.df == pytest.approx(nu)
     from scipy import stats
+
     assert out.ci_high - out.estimate == pytest.approx(stats.t(nu).ppf(0.975) * np.sqrt(total))
     small = panel.rubin_combine(q, u, df_complete=20)
     assert small.df < out.df
@@ -157,8 +159,9 @@ def test_country_level_errors_are_absorbed_by_fixed_effects():
     df = constructed_panel(n_entities=10, n_years=8, seed=4)
     df["x_se"] = 2.0
     fit = lambda d: panel.two_way_fe(d, "y", "x")  # noqa: E731
-    result = panel.measurement_error_fits(df, fit, column="x", se_column="x_se", n_draws=3,
-                                          autocorrelation=0.999999, seed=0)
+    result = panel.measurement_error_fits(
+        df, fit, column="x", se_column="x_se", n_draws=3, autocorrelation=0.999999, seed=0
+    )
     assert result.draws["estimate"].to_numpy() == pytest.approx(result.naive["estimate"], abs=1e-3)
 
 
@@ -175,5 +178,6 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="level"):
         panel.pooled_ols(df, "y", "x", level=95)
     with pytest.raises(ValueError, match="autocorrelation"):
-        panel.measurement_error_fits(df.assign(se=1.0), lambda d: panel.two_way_fe(d, "y", "x"), column="x",
-                                     se_column="se", autocorrelation=1.0)
+        panel.measurement_error_fits(
+            df.assign(se=1.0), lambda d: panel.two_way_fe(d, "y", "x"), column="x", se_column="se", autocorrelation=1.0
+        )

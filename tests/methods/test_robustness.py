@@ -1,5 +1,6 @@
 """Effect-based robustness verdicts on constructed cases; influence, jackknife and multiplicity
 against statsmodels and closed forms."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -44,6 +45,7 @@ def test_a_check_that_only_loses_units_widens_the_interval():
     from scipy import stats
 
     from kinship_research.methods.correlation import paired_correlation
+
     se = 1 / np.sqrt(len(half) - 3)
     z = np.arctanh(base.loc[0, "r"])
     check["ci_low"], check["ci_high"] = np.tanh(z - stats.norm.ppf(0.975) * se), np.tanh(z + stats.norm.ppf(0.975) * se)
@@ -75,7 +77,7 @@ def test_influence_matches_closed_forms():
     fit = sm.OLS(df["y"], X).fit()
     h = np.diag(X.to_numpy() @ np.linalg.inv(X.T.to_numpy() @ X.to_numpy()) @ X.T.to_numpy())
     e, k, s2 = fit.resid.to_numpy(), 2, fit.scale
-    cooks = e ** 2 * h / (k * s2 * (1 - h) ** 2)
+    cooks = e**2 * h / (k * s2 * (1 - h) ** 2)
     np.testing.assert_allclose(out["cooks_d"], cooks, rtol=1e-10)
     slope_without = [sm.OLS(df["y"].drop(i), X.drop(i)).fit().params["x"] for i in df.index]
     np.testing.assert_allclose(out["dfbeta"], fit.params["x"] - np.array(slope_without), rtol=1e-8)

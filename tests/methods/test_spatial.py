@@ -1,5 +1,6 @@
 """Tests of spatial diagnostics: Moran's I by hand and against Anselin's Columbus example,
 calibration under spatial randomness, spatial-lag recovery, Queen weights, bad input."""
+
 import libpysal
 import numpy as np
 import pandas as pd
@@ -64,8 +65,9 @@ def test_residual_moran_is_calibrated_under_spatial_randomness():
     rejections = np.zeros(2)
     for _ in range(reps):
         data = pd.DataFrame({"y": x @ [1.0, -1.0] + rng.normal(size=49), "x1": x[:, 0], "x2": x[:, 1]})
-        result = residual_morans_i(fit_ols(data, "y", ["x1", "x2"]), w, n_permutations=99,
-                                   seed=int(rng.integers(1 << 30)))
+        result = residual_morans_i(
+            fit_ols(data, "y", ["x1", "x2"]), w, n_permutations=99, seed=int(rng.integers(1 << 30))
+        )
         rejections += [result.p_normal < 0.05, result.p_permutation < 0.05]
     tolerance = 3 * np.sqrt(0.05 * 0.95 / reps)
     np.testing.assert_allclose(rejections / reps, 0.05, atol=tolerance)
@@ -102,8 +104,9 @@ def test_spatial_regression_fits_lag_only_when_needed():
     frame = result.to_frame()
     assert set(frame["model"]) == {"OLS (HC3)", "ML spatial lag"} and (frame["n"] == 100).all()
     shuffled = autocorrelated.assign(area=rng.permutation(autocorrelated["area"].to_numpy()))
-    random = spatial_regression(shuffled, "y", ["x"], w, id_column="area", n_permutations=199, seed=1,
-                                moran_test="permutation")
+    random = spatial_regression(
+        shuffled, "y", ["x"], w, id_column="area", n_permutations=199, seed=1, moran_test="permutation"
+    )
     assert (random.lag is None) == (random.moran.p_permutation >= 0.05)
     if random.lag is None:
         assert random.lr_test is None
@@ -114,13 +117,14 @@ def test_spatial_regression_fits_lag_only_when_needed():
 @pytest.fixture
 def states():
     from kinship_research.data import load
+
     return load("us_income")
 
 
 def test_queen_weights_on_lower48(states):
     w = queen_weights(states)
     assert w.n == 48 and not w.islands
-    assert "NM" in w.neighbors["UT"]          # Four Corners: vertex contact counts for Queen
+    assert "NM" in w.neighbors["UT"]  # Four Corners: vertex contact counts for Queen
     assert w.neighbors["ME"] == ["NH"]
     assert w.transform == "R"
     np.testing.assert_allclose([sum(w.weights[i]) for i in w.id_order], 1.0)
@@ -165,6 +169,7 @@ def test_residual_moments_match_spreg_on_asymmetric_weights():
     """Hand-coded Cliff-Ord residual moments equal spreg.MoranRes for k-nearest-neighbour weights
     (asymmetric W, so tr(MWMW') differs from tr((MW)^2))."""
     import spreg
+
     rng = np.random.default_rng(3)
     points = rng.uniform(size=(40, 2))
     w = libpysal.weights.KNN.from_array(points, k=4)

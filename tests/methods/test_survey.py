@@ -1,4 +1,5 @@
 """Weighted means: equal weights give the ordinary mean and SE; coverage under unequal weights."""
+
 import numpy as np
 import pytest
 
@@ -26,7 +27,7 @@ def test_interval_covers_the_population_mean_under_unequal_probability_sampling(
     population = rng.gamma(2.0, 2.0, size=20_000)
     inclusion = population / population.sum() * 400  # size-biased selection
     covered = 0
-    for rep in range(300):
+    for _ in range(300):
         chosen = rng.random(population.size) < inclusion
         result = weighted_mean(population[chosen], 1 / inclusion[chosen])
         covered += result["ci_low"] <= population.mean() <= result["ci_high"]

@@ -1,4 +1,5 @@
 """The critics' checks: placebo, lagged alter, shuffle, ego fixed effects, simulation study, E-value."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -61,11 +62,18 @@ def test_ego_fixed_effects_equals_dummy_regression():
     net = simulate_homophily_contagion(n_nodes=60, influence=4.0, seed=3)
     panel = induction_panel(net, "trait", tie_types=("ego_nominated",), exclusive=False)
     ours = ego_fixed_effects(panel).iloc[0]
-    x = pd.concat([panel[["alter_next", "alter_t"]], pd.get_dummies(panel["ego"], dtype=float),
-                   pd.get_dummies(panel["transition"], dtype=float, drop_first=True)], axis=1)
+    x = pd.concat(
+        [
+            panel[["alter_next", "alter_t"]],
+            pd.get_dummies(panel["ego"], dtype=float),
+            pd.get_dummies(panel["transition"], dtype=float, drop_first=True),
+        ],
+        axis=1,
+    )
     groups = pd.factorize(panel["ego"])[0]
     direct = sm.OLS(panel["ego_next"].to_numpy(float), x.to_numpy()).fit(
-        cov_type="cluster", cov_kwds={"groups": groups})
+        cov_type="cluster", cov_kwds={"groups": groups}
+    )
     assert ours["estimate"] == pytest.approx(direct.params[0], rel=1e-8)
     assert ours["std_error"] == pytest.approx(direct.bse[0], rel=1e-6)
     with pytest.raises(ValueError, match="alter_terms"):
@@ -97,11 +105,16 @@ def test_dyadic_errors_calibrate_the_placebo_for_mutual_ties(mirror):
     """On the Glasgow network the two directions of a mutual tie are dependent rows: clustering on
     the ego alone over-rejects the placebo (about 19% at alpha 0.05), the dyadic sandwich less."""
     from kinship_research.data import load
-    net = LongitudinalNetwork.from_glasgow(load("glasgow_friendship"), load("glasgow_substances"),
-                                           load("glasgow_demographic")).indicator("smoking", "tobacco", 2)
-    rates = {cluster: placebo_permutations(net, "smoking", n_permutations=120, tie_types=("mutual",),
-                                           cluster=cluster, seed=3)["rejections"].iloc[0]
-             for cluster in ("ego", "dyadic")}
+
+    net = LongitudinalNetwork.from_glasgow(
+        load("glasgow_friendship"), load("glasgow_substances"), load("glasgow_demographic")
+    ).indicator("smoking", "tobacco", 2)
+    rates = {
+        cluster: placebo_permutations(
+            net, "smoking", n_permutations=120, tie_types=("mutual",), cluster=cluster, seed=3
+        )["rejections"].iloc[0]
+        for cluster in ("ego", "dyadic")
+    }
     # at a true rate of 0.05, >= 14 of 120 has P < 0.005: the ego-clustered test is anti-conservative
     assert rates["ego"] >= stats.binom.isf(0.005, 120, 0.05)
     assert rates["dyadic"] < rates["ego"]
@@ -127,8 +140,9 @@ def test_shuffle_test_output_and_validation():
 
 @pytest.fixture(scope="module")
 def study():
-    return contagion_detection_study({"homophily": HOMOPHILY, "influence": INFLUENCE},
-                                     n_replications=12, n_shuffles=39, seed=11).set_index(["scenario", "method"])
+    return contagion_detection_study(
+        {"homophily": HOMOPHILY, "influence": INFLUENCE}, n_replications=12, n_shuffles=39, seed=11
+    ).set_index(["scenario", "method"])
 
 
 def test_latent_homophily_fools_the_naive_model_but_not_the_shuffle_or_fixed_effects(study):
@@ -172,8 +186,9 @@ def test_e_value_closed_form():
 
 
 def test_confounder_bias_table():
-    table = confounder_bias_table(1.5, confounder_outcome_rr=(2.0,), prevalence_exposed=(0.5,),
-                                  prevalence_unexposed=0.1)
+    table = confounder_bias_table(
+        1.5, confounder_outcome_rr=(2.0,), prevalence_exposed=(0.5,), prevalence_unexposed=0.1
+    )
     row = table.iloc[0]
     assert row["bias_factor"] == pytest.approx(1.5 / 1.1)
     assert row["corrected_rr"] == pytest.approx(1.1) and not row["explained_away"]
@@ -181,8 +196,9 @@ def test_confounder_bias_table():
     flat = confounder_bias_table(1.5, prevalence_exposed=(0.1,), prevalence_unexposed=0.1)
     assert np.allclose(flat["bias_factor"], 1.0)
     # U with RR 1.5 on the outcome, in every exposed and no unexposed pair: bias 1.5, explained away
-    strong = confounder_bias_table(1.5, confounder_outcome_rr=(1.5, 1.4), prevalence_exposed=(1.0,),
-                                   prevalence_unexposed=0.0)
+    strong = confounder_bias_table(
+        1.5, confounder_outcome_rr=(1.5, 1.4), prevalence_exposed=(1.0,), prevalence_unexposed=0.0
+    )
     assert strong["explained_away"].tolist() == [True, False]
     with pytest.raises(ValueError, match="prevalences"):
         confounder_bias_table(1.5, prevalence_exposed=(1.2,))

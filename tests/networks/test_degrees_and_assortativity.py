@@ -1,4 +1,5 @@
 """Consecutive significant degrees of separation; friend-to-friend correlation with a node jackknife."""
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -9,14 +10,20 @@ from kinship_research.networks.degrees import significant_reach
 
 
 def _table(p_values):
-    return pd.DataFrame({"network": "g", "wave": 1, "trait": "t", "distance": range(1, len(p_values) + 1),
-                         "p_value": p_values})
+    return pd.DataFrame(
+        {"network": "g", "wave": 1, "trait": "t", "distance": range(1, len(p_values) + 1), "p_value": p_values}
+    )
 
 
-@pytest.mark.parametrize(("p_values", "alpha", "degrees"), [
-    ([0.001, 0.01, 0.03, 0.2], 0.05, 3), ([0.001, 0.2, 0.01], 0.05, 1), ([0.3, 0.01], 0.05, 0),
-    ([0.001, 0.01, 0.03, 0.2], 0.02, 2),
-])
+@pytest.mark.parametrize(
+    ("p_values", "alpha", "degrees"),
+    [
+        ([0.001, 0.01, 0.03, 0.2], 0.05, 3),
+        ([0.001, 0.2, 0.01], 0.05, 1),
+        ([0.3, 0.01], 0.05, 0),
+        ([0.001, 0.01, 0.03, 0.2], 0.02, 2),
+    ],
+)
 def test_reach_counts_consecutive_significant_distances(p_values, alpha, degrees):
     assert significant_reach(_table(p_values), alpha=alpha).loc[0, "degrees"] == degrees
 

@@ -44,8 +44,7 @@ def random_trait(graph, prevalence, missing, seed):
     return trait
 
 
-@pytest.mark.parametrize("kind", ["undirected", "directed_symmetrised", "directed",
-                                  "disconnected"])
+@pytest.mark.parametrize("kind", ["undirected", "directed_symmetrised", "directed", "disconnected"])
 def test_observed_and_pairs_match_networkx_bfs(kind):
     if kind == "undirected":
         graph = nx.connected_watts_strogatz_graph(120, 4, 0.1, seed=1)
@@ -55,8 +54,7 @@ def test_observed_and_pairs_match_networkx_bfs(kind):
         graph = nx.gnp_random_graph(80, 0.04, seed=3, directed=True)
     symmetrise = kind != "directed"
     trait = random_trait(graph, 0.4, 0.15, seed=4)
-    table = distance_clustering(graph, trait, max_distance=7, n_permutations=20, seed=0,
-                                symmetrise=symmetrise)
+    table = distance_clustering(graph, trait, max_distance=7, n_permutations=20, seed=0, symmetrise=symmetrise)
     expected, pairs = reference_observed(graph, trait, 7, symmetrise=symmetrise)
     np.testing.assert_array_equal(table["n_pairs"].to_numpy(), pairs)
     np.testing.assert_allclose(table["observed"].to_numpy(), expected, rtol=1e-12)
@@ -73,8 +71,7 @@ def test_explicit_egos_attribute_trait_and_empty_distances():
     trait = {v: graph.nodes[v]["smokes"] for v in graph}
     trait[7] = np.nan
     egos = [0, 5, 6]
-    table = distance_clustering(graph, "smokes", max_distance=5, n_permutations=10,
-                                egos=egos, seed=1)
+    table = distance_clustering(graph, "smokes", max_distance=5, n_permutations=10, egos=egos, seed=1)
     expected, pairs = reference_observed(graph, trait, 5, egos=egos)
     np.testing.assert_array_equal(table["n_pairs"].to_numpy(), pairs)
     np.testing.assert_allclose(table["observed"].to_numpy(), expected)
@@ -83,17 +80,21 @@ def test_explicit_egos_attribute_trait_and_empty_distances():
     assert table.loc[table["distance"] >= 4, "observed"].isna().all()
 
 
-@pytest.mark.parametrize("graph", [
-    nx.MultiGraph([(0, 1), (0, 1), (1, 1), (2, 3)]),
-    nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c")]),
-    nx.grid_2d_graph(3, 3),
-])
+@pytest.mark.parametrize(
+    "graph",
+    [
+        nx.MultiGraph([(0, 1), (0, 1), (1, 1), (2, 3)]),
+        nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c")]),
+        nx.grid_2d_graph(3, 3),
+    ],
+)
 def test_adjacency_matches_networkx(graph):
     for symmetrise in (True, False):
         nodes, adjacency = graph_adjacency(graph, symmetrise=symmetrise)
         walk = graph.to_undirected() if symmetrise else graph
-        expected = nx.to_scipy_sparse_array(nx.Graph(walk) if not walk.is_directed()
-                                            else nx.DiGraph(walk), nodelist=nodes, weight=None)
+        expected = nx.to_scipy_sparse_array(
+            nx.Graph(walk) if not walk.is_directed() else nx.DiGraph(walk), nodelist=nodes, weight=None
+        )
         expected.setdiag(0)
         np.testing.assert_array_equal(adjacency.toarray(), (expected.toarray() > 0) * 1.0)
 
@@ -115,10 +116,8 @@ def test_shells_match_bfs_layers(egos):
 def test_sampled_egos_are_seeded_and_counted():
     graph = nx.connected_watts_strogatz_graph(400, 6, 0.05, seed=0)
     trait = random_trait(graph, 0.3, 0.0, seed=1)
-    first = distance_clustering(graph, trait, max_distance=3, n_permutations=50, egos=100,
-                                seed=7)
-    second = distance_clustering(graph, trait, max_distance=3, n_permutations=50, egos=100,
-                                 seed=7)
+    first = distance_clustering(graph, trait, max_distance=3, n_permutations=50, egos=100, seed=7)
+    second = distance_clustering(graph, trait, max_distance=3, n_permutations=50, egos=100, seed=7)
     assert first.equals(second)
     assert (first["n_egos_sampled"] == 100).all()
     assert first["n_egos"].iloc[0] < 100
@@ -132,8 +131,9 @@ def test_calibration_under_random_traits():
     p_values = []
     for _ in range(replications):
         trait = {v: float(u < 0.3) for v, u in zip(graph, rng.random(graph.number_of_nodes()))}
-        table = distance_clustering(graph, trait, max_distance=3, n_permutations=99,
-                                    seed=int(rng.integers(2**31)), method="permutation")
+        table = distance_clustering(
+            graph, trait, max_distance=3, n_permutations=99, seed=int(rng.integers(2**31)), method="permutation"
+        )
         p_values.append(table["p_value"].to_numpy())
     p_values = np.array(p_values)
     tolerance = 3 * np.sqrt(level * (1 - level) / replications)
@@ -172,18 +172,15 @@ def test_exact_moments_against_enumeration():
     assert got["var_q"] == pytest.approx(qs.var(), rel=1e-12)
     assert got["mean_d"] == pytest.approx(ds.mean(), rel=1e-12)
     assert got["var_d"] == pytest.approx(ds.var(), rel=1e-12)
-    assert got["cov_qd"] == pytest.approx(np.mean((qs - qs.mean()) * (ds - ds.mean())),
-                                          rel=1e-12)
+    assert got["cov_qd"] == pytest.approx(np.mean((qs - qs.mean()) * (ds - ds.mean())), rel=1e-12)
 
 
 def test_moments_method_agrees_with_permutations():
     graph = nx.barabasi_albert_graph(600, 3, seed=2)
     trait = random_trait(graph, 0.3, 0.1, seed=3)
     B = 2000
-    perm = distance_clustering(graph, trait, max_distance=3, n_permutations=B, seed=1,
-                               method="permutation")
-    mom = distance_clustering(graph, trait, max_distance=3, n_permutations=B, seed=1,
-                              method="moments")
+    perm = distance_clustering(graph, trait, max_distance=3, n_permutations=B, seed=1, method="permutation")
+    mom = distance_clustering(graph, trait, max_distance=3, n_permutations=B, seed=1, method="moments")
     assert (mom["method"] == "moments").all() and (perm["method"] == "permutation").all()
     np.testing.assert_array_equal(perm["observed"], mom["observed"])
     # MC standard errors of the permutation mean and s.d. (normal theory: sd/sqrt(2B))
@@ -196,8 +193,7 @@ def test_auto_switches_to_moments_on_heavy_shells():
     graph = nx.barabasi_albert_graph(400, 4, seed=0)
     trait = random_trait(graph, 0.3, 0.0, seed=1)
     budget = 100 * 5000
-    table = distance_clustering(graph, trait, max_distance=3, n_permutations=100, seed=0,
-                                max_permutation_work=budget)
+    table = distance_clustering(graph, trait, max_distance=3, n_permutations=100, seed=0, max_permutation_work=budget)
     _, adjacency = graph_adjacency(graph)
     sizes = [shell.nnz for shell in distance_shells(adjacency, np.arange(400), 3)]
     expected = ["moments" if size * 100 > budget else "permutation" for size in sizes]
@@ -206,14 +202,17 @@ def test_auto_switches_to_moments_on_heavy_shells():
     assert (table.loc[table["method"] == "moments", "n_permutations"] == 0).all()
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"method": "exact"}, ValueError, "method must be one of"),
-    ({"max_distance": 0}, ValueError, "max_distance"),
-    ({"n_permutations": 0}, ValueError, "n_permutations"),
-    ({"egos": 10_000}, ValueError, "egos=10000"),
-    ({"egos": ["nope"]}, KeyError, "egos not in the graph"),
-    ({"egos": [1, 1]}, ValueError, "must not repeat"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"method": "exact"}, ValueError, "method must be one of"),
+        ({"max_distance": 0}, ValueError, "max_distance"),
+        ({"n_permutations": 0}, ValueError, "n_permutations"),
+        ({"egos": 10_000}, ValueError, "egos=10000"),
+        ({"egos": ["nope"]}, KeyError, "egos not in the graph"),
+        ({"egos": [1, 1]}, ValueError, "must not repeat"),
+    ],
+)
 def test_bad_arguments(kwargs, error, match):
     graph = nx.path_graph(10)
     with pytest.raises(error, match=match):
@@ -254,15 +253,27 @@ def test_kernel_reshuffles_are_uniform():
     rng = np.random.default_rng(6)
     carriers = rng.hypergeometric(n_ones, n_known - n_ones, positions, size=draws)
     seeds = rng.integers(0, 2**63, size=draws, dtype=np.int64)
-    _, den = shell_permutation_counts(np.zeros((1, positions + 1), dtype=np.int64),
-                                      np.zeros(0, dtype=np.int32), np.arange(positions),
-                                      (2 ** np.arange(positions))[None, :].astype(np.int64),
-                                      carriers.astype(np.int64), seeds, positions, 2)
+    _, den = shell_permutation_counts(
+        np.zeros((1, positions + 1), dtype=np.int64),
+        np.zeros(0, dtype=np.int32),
+        np.arange(positions),
+        (2 ** np.arange(positions))[None, :].astype(np.int64),
+        carriers.astype(np.int64),
+        seeds,
+        positions,
+        2,
+    )
     assert_patterns(den[0], restricted_shuffle_patterns(n_known, n_ones, positions), draws)
-    again = shell_permutation_counts(np.zeros((1, positions + 1), dtype=np.int64),
-                                     np.zeros(0, dtype=np.int32), np.arange(positions),
-                                     (2 ** np.arange(positions))[None, :].astype(np.int64),
-                                     carriers.astype(np.int64), seeds, positions, 3)[1]
+    again = shell_permutation_counts(
+        np.zeros((1, positions + 1), dtype=np.int64),
+        np.zeros(0, dtype=np.int32),
+        np.arange(positions),
+        (2 ** np.arange(positions))[None, :].astype(np.int64),
+        carriers.astype(np.int64),
+        seeds,
+        positions,
+        3,
+    )[1]
     np.testing.assert_array_equal(den, again)  # seeded, whatever the number of threads
 
 
@@ -291,8 +302,7 @@ def test_kernel_null_matches_sparse_product_reference():
     graph = nx.connected_watts_strogatz_graph(2000, 6, 0.1, seed=3)
     trait = random_trait(graph, 0.3, 0.1, seed=4)
     B = 2000
-    table = distance_clustering(graph, trait, max_distance=5, n_permutations=B, seed=2,
-                                method="permutation", egos=300)
+    table = distance_clustering(graph, trait, max_distance=5, n_permutations=B, seed=2, method="permutation", egos=300)
     observed, null = reference_null(graph, trait, 5, B, seed=2, egos=300)
     np.testing.assert_array_equal(table["observed"].to_numpy(), observed)
     sd = null.std(axis=1, ddof=1)
@@ -313,6 +323,7 @@ def reference_null(graph, trait, max_distance, n_permutations, seed, egos):
     position = np.full(len(nodes), -1)
     position[known] = np.arange(n_known)
     from kinship_research.networks.distance_clustering import _select_columns
+
     shells = [_select_columns(s, position, n_known) for s in distance_shells(adjacency, ego_index, max_distance)]
     ego, x_known = position[ego_index], x[known]
     values = _permuted_traits(rng, n_ones, n_known, n_known, n_permutations).astype(np.float64)
@@ -356,8 +367,6 @@ def _permuted_traits(rng, n_ones: int, n_known: int, positions: int, size: int) 
     return table.astype(np.float32)
 
 
-
-
 @pytest.mark.parametrize("chunk", [1, 7, 10**6])
 def test_select_columns_in_chunks(chunk):
     from kinship_research.networks.distance_clustering import _select_columns
@@ -377,8 +386,10 @@ def test_scipy_and_igraph_inputs_give_the_same_table():
     trait = np.array([v for v in random_trait(graph, 0.3, 0.1, seed=9).values()])
     matrix = nx.to_scipy_sparse_array(graph, weight=None)
     other = igraph.Graph(n=300, edges=list(graph.edges()))
-    tables = [distance_clustering(g, trait, max_distance=4, n_permutations=50, seed=3)
-              for g in (graph, matrix, sp.coo_matrix(matrix), other)]
+    tables = [
+        distance_clustering(g, trait, max_distance=4, n_permutations=50, seed=3)
+        for g in (graph, matrix, sp.coo_matrix(matrix), other)
+    ]
     for table in tables[1:]:
         assert table.equals(tables[0])
     with pytest.raises(ValueError, match="needs a networkx graph"):

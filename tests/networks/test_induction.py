@@ -1,4 +1,5 @@
 """Induction panel and GEE: panel construction, agreement with statsmodels, recovery of known effects."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,11 +19,13 @@ from kinship_research.networks.longitudinal import LongitudinalNetwork
 
 def chain_network() -> LongitudinalNetwork:
     """a<->b mutual, a->c only, d->a only; trait of all four at three waves; d unknown at wave 3."""
-    edges = pd.DataFrame({"wave": [1, 1, 1, 1, 2, 2], "ego": ["a", "b", "a", "d", "a", "b"],
-                          "alter": ["b", "a", "c", "a", "b", "a"]})
+    edges = pd.DataFrame(
+        {"wave": [1, 1, 1, 1, 2, 2], "ego": ["a", "b", "a", "d", "a", "b"], "alter": ["b", "a", "c", "a", "b", "a"]}
+    )
     trait = {"a": [0, 1, 1], "b": [1, 1, 0], "c": [0, 0, 1], "d": [1, 0, None]}
-    attributes = pd.DataFrame([{"wave": w + 1, "node": n, "smoker": v[w], "age": 13.0 + w}
-                               for n, v in trait.items() for w in range(3)])
+    attributes = pd.DataFrame(
+        [{"wave": w + 1, "node": n, "smoker": v[w], "age": 13.0 + w} for n, v in trait.items() for w in range(3)]
+    )
     return LongitudinalNetwork.from_frames(edges, attributes)
 
 
@@ -69,18 +72,32 @@ def simulated_panel(n_egos=400, alters=3, beta=(-1.5, 1.0, 0.8, 0.3), seed=0):
             alter_next = rng.random() < (0.6 if alter_t else 0.2)
             effect = beta[2] if tie_type != "alter_nominated" else 0.0
             p = expit(beta[0] + beta[1] * ego_t + effect * alter_next + beta[3] * alter_t)
-            rows.append({"ego": f"e{ego}", "alter": f"a{ego}_{k}", "transition": 1 + (k % 2),
-                         "tie_type": tie_type, "ego_t": float(ego_t), "ego_next": float(rng.random() < p),
-                         "alter_t": float(alter_t), "alter_next": float(alter_next)})
+            rows.append(
+                {
+                    "ego": f"e{ego}",
+                    "alter": f"a{ego}_{k}",
+                    "transition": 1 + (k % 2),
+                    "tie_type": tie_type,
+                    "ego_t": float(ego_t),
+                    "ego_next": float(rng.random() < p),
+                    "alter_t": float(alter_t),
+                    "alter_next": float(alter_next),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def test_stacked_gee_equals_separate_statsmodels_fits():
     panel = simulated_panel(n_egos=300, seed=1)
     result = fit_induction(panel, seed=2, n_draws=200)
-    for tie_type, sub in panel.groupby("tie_type"):
-        direct = smf.gee("ego_next ~ ego_t + alter_next + alter_t + C(transition)", groups="ego", data=sub,
-                         family=sm.families.Binomial(), cov_struct=sm.cov_struct.Independence()).fit()
+    for tie_type, sub in panel.groupby("tie_type"):  # noqa: B007 (used in query strings below)
+        direct = smf.gee(
+            "ego_next ~ ego_t + alter_next + alter_t + C(transition)",
+            groups="ego",
+            data=sub,
+            family=sm.families.Binomial(),
+            cov_struct=sm.cov_struct.Independence(),
+        ).fit()
         ours = result.coefficients.query("tie_type == @tie_type").set_index("term")
         for term in ("ego_t", "alter_next", "alter_t"):
             assert ours.loc[term, "estimate"] == pytest.approx(direct.params[term], rel=1e-6)
@@ -106,8 +123,9 @@ def test_recovers_known_influence_and_contrast():
     row = focal.loc["mutual"]
     assert row["pct_change_low"] < true_pct < row["pct_change_high"]
     contrast = result.contrast.iloc[0]
-    assert contrast["difference"] == pytest.approx(focal.loc["ego_nominated", "estimate"]
-                                                   - focal.loc["alter_nominated", "estimate"])
+    assert contrast["difference"] == pytest.approx(
+        focal.loc["ego_nominated", "estimate"] - focal.loc["alter_nominated", "estimate"]
+    )
     assert abs(contrast["difference"] - beta[2]) < 3.5 * contrast["std_error"] and contrast["p_value"] < 0.01
 
 
@@ -125,8 +143,13 @@ def test_logistic_cluster_fit_matches_statsmodels_gee():
     x = sm.add_constant(panel[["ego_t", "alter_next", "alter_t"]].to_numpy())
     groups = pd.factorize(panel["ego"])[0]
     beta, cov = logistic_cluster_fit(x, panel["ego_next"].to_numpy(), groups)
-    gee = sm.GEE(panel["ego_next"].to_numpy(), x, groups=groups, family=sm.families.Binomial(),
-                 cov_struct=sm.cov_struct.Independence()).fit()
+    gee = sm.GEE(
+        panel["ego_next"].to_numpy(),
+        x,
+        groups=groups,
+        family=sm.families.Binomial(),
+        cov_struct=sm.cov_struct.Independence(),
+    ).fit()
     assert np.allclose(beta, gee.params, rtol=1e-7)
     assert np.allclose(cov, gee.cov_params(), rtol=1e-5)
 
@@ -137,18 +160,23 @@ def test_dyadic_covariance_equals_double_sum():
     nodes = [f"p{k}" for k in range(12)]
     pairs = [(a, b) for a in nodes for b in nodes if a != b and rng.random() < 0.3]
     panel = pd.DataFrame(pairs, columns=["ego", "alter"]).assign(
-        x1=lambda d: rng.standard_normal(len(d)), y=lambda d: (rng.random(len(d)) < 0.4) * 1.0)
+        x1=lambda d: rng.standard_normal(len(d)), y=lambda d: (rng.random(len(d)) < 0.4) * 1.0
+    )
     x = sm.add_constant(panel[["x1"]].to_numpy())
     beta = np.array([-0.3, 0.2])
     ego, alter = node_codes(panel)
     p = 1 / (1 + np.exp(-x @ beta))
     u = x * (panel["y"].to_numpy() - p)[:, None]
-    share = ((ego[:, None] == ego[None, :]) | (ego[:, None] == alter[None, :])
-             | (alter[:, None] == ego[None, :]) | (alter[:, None] == alter[None, :]))
+    share = (
+        (ego[:, None] == ego[None, :])
+        | (ego[:, None] == alter[None, :])
+        | (alter[:, None] == ego[None, :])
+        | (alter[:, None] == alter[None, :])
+    )
     bread = np.linalg.inv((x * (p * (1 - p))[:, None]).T @ x)
     brute = bread @ (u.T @ share @ u) @ bread
     assert np.allclose(robust_covariance(x, panel["y"].to_numpy(), beta, ego, alter), brute)
-    ego_only = (ego[:, None] == ego[None, :])
+    ego_only = ego[:, None] == ego[None, :]
     assert np.allclose(robust_covariance(x, panel["y"].to_numpy(), beta, ego), bread @ (u.T @ ego_only @ u) @ bread)
 
 

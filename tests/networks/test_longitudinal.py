@@ -1,4 +1,5 @@
 """LongitudinalNetwork: tie views, missing/absent handling, constructors, and the Glasgow/s50 loaders."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,8 +14,14 @@ NAN = np.nan
 def small_network() -> LongitudinalNetwork:
     """3 nodes, 2 waves: a->b, b->a, a->c at wave 1; c absent at wave 2, b's answer missing at wave 2."""
     edges = pd.DataFrame({"wave": [1, 1, 1, 2], "ego": ["a", "b", "a", "a"], "alter": ["b", "a", "c", "b"]})
-    attributes = pd.DataFrame({"wave": [1, 1, 1, 2, 2], "node": ["a", "b", "c", "a", "b"],
-                               "smokes": [1, 0, 1, 1, 1], "responded": [True, True, True, True, False]})
+    attributes = pd.DataFrame(
+        {
+            "wave": [1, 1, 1, 2, 2],
+            "node": ["a", "b", "c", "a", "b"],
+            "smokes": [1, 0, 1, 1, 1],
+            "responded": [True, True, True, True, False],
+        }
+    )
     return LongitudinalNetwork.from_frames(edges, attributes)
 
 
@@ -103,23 +110,28 @@ def test_from_csv_roundtrip_and_errors(tmp_path):
 
 def test_constructor_validation():
     with pytest.raises(ValueError, match="0, 1 or NaN"):
-        LongitudinalNetwork(("a", "b"), (1,), np.full((1, 2, 2), 2.0), np.ones((1, 2), bool),
-                            pd.DataFrame({"wave": [1], "node": ["a"]}))
+        LongitudinalNetwork(
+            ("a", "b"), (1,), np.full((1, 2, 2), 2.0), np.ones((1, 2), bool), pd.DataFrame({"wave": [1], "node": ["a"]})
+        )
     with pytest.raises(ValueError, match="shape"):
-        LongitudinalNetwork(("a", "b"), (1,), np.zeros((1, 3, 3)), np.ones((1, 2), bool),
-                            pd.DataFrame({"wave": [1], "node": ["a"]}))
+        LongitudinalNetwork(
+            ("a", "b"), (1,), np.zeros((1, 3, 3)), np.ones((1, 2), bool), pd.DataFrame({"wave": [1], "node": ["a"]})
+        )
     with pytest.raises(ValueError, match="increasing"):
-        LongitudinalNetwork(("a", "b"), (2, 1), np.zeros((2, 2, 2)), np.ones((2, 2), bool),
-                            pd.DataFrame({"wave": [1], "node": ["a"]}))
+        LongitudinalNetwork(
+            ("a", "b"), (2, 1), np.zeros((2, 2, 2)), np.ones((2, 2), bool), pd.DataFrame({"wave": [1], "node": ["a"]})
+        )
     with pytest.raises(KeyError, match="unknown wave"):
         small_network().tie_matrix(7)
 
 
 @pytest.fixture(scope="module")
 def glasgow_tables(mirror):
-    return (glasgow.friendship(mirror / "Glasgow-friendship.RData", entry("glasgow_friendship")),
-            glasgow.substances(mirror / "Glasgow-substances.RData", entry("glasgow_substances")),
-            glasgow.demographic(mirror / "Glasgow-demographic.RData", entry("glasgow_demographic")))
+    return (
+        glasgow.friendship(mirror / "Glasgow-friendship.RData", entry("glasgow_friendship")),
+        glasgow.substances(mirror / "Glasgow-substances.RData", entry("glasgow_substances")),
+        glasgow.demographic(mirror / "Glasgow-demographic.RData", entry("glasgow_demographic")),
+    )
 
 
 def test_glasgow_loaders(glasgow_tables):
@@ -133,8 +145,11 @@ def test_glasgow_loaders(glasgow_tables):
     assert substances["alcohol"].dropna().isin(range(1, 6)).all()
     assert demographic["sex"].value_counts().to_dict() == {"boy": 84, "girl": 76}
     assert demographic["age"].isna().sum() == 1
-    for table, dataset in ((friendship, "glasgow_friendship"), (substances, "glasgow_substances"),
-                           (demographic, "glasgow_demographic")):
+    for table, dataset in (
+        (friendship, "glasgow_friendship"),
+        (substances, "glasgow_substances"),
+        (demographic, "glasgow_demographic"),
+    ):
         assert list(table.columns) == list(entry(dataset).variables)
 
 

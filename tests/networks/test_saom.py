@@ -1,4 +1,5 @@
 """Network SAOM: statistics against brute force, RSiena's published s50 example, parameter recovery."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -82,27 +83,39 @@ def s50(mirror):
 
 
 PUBLISHED_S50 = {  # RSiena manual (Ripley et al.), s50 waves 1-2, conditional MoM
-    "rate period 1": (6.08, 1.02), "outdegree (density)": (-2.53, 0.16), "reciprocity": (2.10, 0.30),
-    "transitive triplets": (0.55, 0.20), "3-cycles": (0.08, 0.38), "smoke1 similarity": (0.44, 0.26)}
+    "rate period 1": (6.08, 1.02),
+    "outdegree (density)": (-2.53, 0.16),
+    "reciprocity": (2.10, 0.30),
+    "transitive triplets": (0.55, 0.20),
+    "3-cycles": (0.08, 0.38),
+    "smoke1 similarity": (0.44, 0.26),
+}
 
 
 def test_s50_reproduces_rsiena_manual(s50):
     data = saom_data(s50.ties[:2], covariates={"smoke1": s50.attribute("tobacco")[0]})
     assert data.distance(0) == 115
-    result = estimate_saom(data, ["outdegree", "reciprocity", "transitive_triplets", "three_cycles",
-                                  "similarity:smoke1"], n_phase3=500, seed=2)
+    result = estimate_saom(
+        data,
+        ["outdegree", "reciprocity", "transitive_triplets", "three_cycles", "similarity:smoke1"],
+        n_phase3=500,
+        seed=2,
+    )
     for effect, (estimate, std_error) in PUBLISHED_S50.items():
         ours, our_se = result[effect]
         # within half a published standard error, and the standard error within 30%
         assert abs(ours - estimate) < 0.5 * std_error, (effect, ours, estimate)
         assert abs(our_se / std_error - 1) < 0.3, (effect, our_se, std_error)
     assert result.max_convergence_ratio < 0.35
-    again = estimate_saom(data, ["outdegree", "reciprocity", "transitive_triplets", "three_cycles",
-                                 "similarity:smoke1"], n_phase3=500, seed=2)
+    again = estimate_saom(
+        data,
+        ["outdegree", "reciprocity", "transitive_triplets", "three_cycles", "similarity:smoke1"],
+        n_phase3=500,
+        seed=2,
+    )
     np.testing.assert_array_equal(again.estimate, result.estimate)
     frame = result.to_frame()
-    assert list(frame.columns[:7]) == ["effect", "kind", "estimate", "std_error", "t_convergence", "ci_low",
-                                       "ci_high"]
+    assert list(frame.columns[:7]) == ["effect", "kind", "estimate", "std_error", "t_convergence", "ci_low", "ci_high"]
     assert "Overall maximum convergence ratio" in result.summary()
 
 

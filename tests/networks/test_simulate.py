@@ -127,8 +127,10 @@ def eon_time_average(times, infected, n, start, stop, step):
 
 def test_gillespie_sis_matches_eon_fast_sis():
     graph = nx.random_regular_graph(6, 1000, seed=0)
-    runs = [simulate(graph, "SIS", 25, seed=s, engine="gillespie", initial=0.1, dt=0.5,
-                     beta=0.3, gamma=1.0) for s in range(6)]
+    runs = [
+        simulate(graph, "SIS", 25, seed=s, engine="gillespie", initial=0.1, dt=0.5, beta=0.3, gamma=1.0)
+        for s in range(6)
+    ]
     ours = equilibrium_prevalence(runs, burn_in=8)
     eon = []
     for s in range(6):
@@ -148,8 +150,7 @@ def test_sir_final_size_matches_eon():
         np.random.seed(s)
         eon.append(EoN.fast_SIR(graph, 0.5, 1.0, initial_infecteds=[0, 1, 2], tmax=30)[3][-1])
         for engine, sink in (("gillespie", ours_gillespie), ("discrete", ours_discrete)):
-            run = simulate(graph, "SIR", 30, seed=s, engine=engine, initial=[0, 1, 2],
-                           dt=0.05, beta=0.5, gamma=1.0)
+            run = simulate(graph, "SIR", 30, seed=s, engine=engine, initial=[0, 1, 2], dt=0.05, beta=0.5, gamma=1.0)
             assert (run[["S", "I", "R"]].sum(axis=1) == 400).all()
             assert run["R"].is_monotonic_increasing
             sink.append(run["R"].iloc[-1])
@@ -164,8 +165,10 @@ def test_sisa_complete_graph_matches_mean_field(engine, dt):
     n = 200
     graph = nx.complete_graph(n)
     beta, gamma, alpha = 2 / (n - 1), 1.0, 0.1
-    runs = [simulate(graph, "SISa", 40, seed=s, engine=engine, initial=0, dt=dt, beta=beta,
-                     gamma=gamma, alpha=alpha) for s in range(4)]
+    runs = [
+        simulate(graph, "SISa", 40, seed=s, engine=engine, initial=0, dt=dt, beta=beta, gamma=gamma, alpha=alpha)
+        for s in range(4)
+    ]
     estimate = equilibrium_prevalence(runs, burn_in=10)
     theory = sisa_mean_field_prevalence(beta, gamma, alpha, mean_degree=n - 1)
     se = estimate["sd_between_runs"] / np.sqrt(estimate["n_runs"])
@@ -176,8 +179,12 @@ def test_sisa_random_regular_matches_pair_approximation():
     """Pair approximation on a random 6-regular graph; tolerance 4 SE + 0.01 (closure error)."""
     graph = nx.random_regular_graph(6, 2000, seed=2)
     beta, gamma, alpha = 0.25, 1.0, 0.05
-    runs = [simulate(graph, "SISa", 20, seed=s, engine="gillespie", initial=0.2, dt=0.5,
-                     beta=beta, gamma=gamma, alpha=alpha) for s in range(4)]
+    runs = [
+        simulate(
+            graph, "SISa", 20, seed=s, engine="gillespie", initial=0.2, dt=0.5, beta=beta, gamma=gamma, alpha=alpha
+        )
+        for s in range(4)
+    ]
     estimate = equilibrium_prevalence(runs, burn_in=6)
     theory = sisa_pair_approximation_prevalence(beta, gamma, alpha, degree=6)
     se = estimate["sd_between_runs"] / np.sqrt(estimate["n_runs"])
@@ -189,9 +196,13 @@ def reference_threshold(graph, seeds, threshold, rounds):
     adopted = set(seeds)
     sizes = [len(adopted)]
     for _ in range(rounds):
-        adopted = adopted | {v for v in graph if graph.degree(v) > 0 and v not in adopted
-                             and sum(u in adopted for u in graph[v]) / graph.degree(v)
-                             >= threshold}
+        adopted = adopted | {
+            v
+            for v in graph
+            if graph.degree(v) > 0
+            and v not in adopted
+            and sum(u in adopted for u in graph[v]) / graph.degree(v) >= threshold
+        }
         sizes.append(len(adopted))
     return sizes
 
@@ -232,21 +243,24 @@ def test_equilibrium_prevalence_interval():
         equilibrium_prevalence(runs, burn_in=1, compartment="R")
 
 
-@pytest.mark.parametrize("args, kwargs, error, match", [
-    (("SEIR", 5), {"beta": 1, "gamma": 1}, ValueError, "model must be one of"),
-    (("SIS", 5), {"beta": 1, "gamma": 1, "engine": "tau"}, ValueError, "engine must be one"),
-    (("SIS", 0), {"beta": 1, "gamma": 1}, ValueError, "t_max"),
-    (("SIS", "10"), {"beta": 1, "gamma": 1}, ValueError, "t_max"),
-    (("SIS", 5), {"beta": 1}, ValueError, "missing \\['gamma'\\]"),
-    (("SIS", 5), {"beta": 1, "gamma": 1, "alpha": 1}, ValueError, "unknown \\['alpha'\\]"),
-    (("SIS", 5), {"beta": -1, "gamma": 1}, ValueError, "beta must be a finite number >= 0"),
-    (("threshold", 5), {"threshold": 1.5}, ValueError, "threshold is a fraction"),
-    (("threshold", 5), {"threshold": 0.5, "engine": "gillespie"}, ValueError, "rounds"),
-    (("SIS", 5), {"beta": 1, "gamma": 1, "dt": 0}, ValueError, "dt must be"),
-    (("SIS", 5), {"beta": 1, "gamma": 1, "initial": 1.5}, ValueError, "fraction"),
-    (("SIS", 5), {"beta": 1, "gamma": 1, "initial": 99}, ValueError, "count"),
-    (("SIS", 5), {"beta": 1, "gamma": 1, "initial": ["x"]}, KeyError, "not in the graph"),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, error, match",
+    [
+        (("SEIR", 5), {"beta": 1, "gamma": 1}, ValueError, "model must be one of"),
+        (("SIS", 5), {"beta": 1, "gamma": 1, "engine": "tau"}, ValueError, "engine must be one"),
+        (("SIS", 0), {"beta": 1, "gamma": 1}, ValueError, "t_max"),
+        (("SIS", "10"), {"beta": 1, "gamma": 1}, ValueError, "t_max"),
+        (("SIS", 5), {"beta": 1}, ValueError, "missing \\['gamma'\\]"),
+        (("SIS", 5), {"beta": 1, "gamma": 1, "alpha": 1}, ValueError, "unknown \\['alpha'\\]"),
+        (("SIS", 5), {"beta": -1, "gamma": 1}, ValueError, "beta must be a finite number >= 0"),
+        (("threshold", 5), {"threshold": 1.5}, ValueError, "threshold is a fraction"),
+        (("threshold", 5), {"threshold": 0.5, "engine": "gillespie"}, ValueError, "rounds"),
+        (("SIS", 5), {"beta": 1, "gamma": 1, "dt": 0}, ValueError, "dt must be"),
+        (("SIS", 5), {"beta": 1, "gamma": 1, "initial": 1.5}, ValueError, "fraction"),
+        (("SIS", 5), {"beta": 1, "gamma": 1, "initial": 99}, ValueError, "count"),
+        (("SIS", 5), {"beta": 1, "gamma": 1, "initial": ["x"]}, KeyError, "not in the graph"),
+    ],
+)
 def test_bad_input(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         simulate(nx.path_graph(5), *args, **kwargs)
@@ -261,8 +275,7 @@ def test_mean_field_closed_forms():
     assert (alpha + beta * k * i) * (1 - i) - gamma * i == pytest.approx(0, abs=1e-12)
     # pair approximation, SIS: q = 1 - gamma / (beta (k - 1)), i = beta k q / (beta k q + gamma)
     q = 1 - 1 / (0.4 * 5)
-    assert sisa_pair_approximation_prevalence(0.4, 1.0, 0.0, 6) == pytest.approx(
-        2.4 * q / (2.4 * q + 1))
+    assert sisa_pair_approximation_prevalence(0.4, 1.0, 0.0, 6) == pytest.approx(2.4 * q / (2.4 * q + 1))
     assert sisa_pair_approximation_prevalence(0.1, 1.0, 0.0, 6) == 0.0
 
 
@@ -274,13 +287,14 @@ def test_pair_approximation_is_steady_state_of_pair_equations():
         i, ss, ii = y  # per node: prevalence, ordered [SS] and [II] pairs
         s, si = 1 - i, (k - ss - ii) / 2
         q = si / (k * s)
-        return [alpha * s + beta * si - gamma * i,
-                2 * gamma * si - 2 * ss * (alpha + beta * (k - 1) * q),
-                2 * si * (alpha + beta + beta * (k - 1) * q) - 2 * gamma * ii]
+        return [
+            alpha * s + beta * si - gamma * i,
+            2 * gamma * si - 2 * ss * (alpha + beta * (k - 1) * q),
+            2 * si * (alpha + beta + beta * (k - 1) * q) - 2 * gamma * ii,
+        ]
 
     solution = solve_ivp(rhs, (0, 400), [0.01, k * 0.98, 0.0], rtol=1e-10, atol=1e-12)
-    assert solution.y[0, -1] == pytest.approx(
-        sisa_pair_approximation_prevalence(beta, gamma, alpha, k), rel=1e-6)
+    assert solution.y[0, -1] == pytest.approx(sisa_pair_approximation_prevalence(beta, gamma, alpha, k), rel=1e-6)
 
 
 def test_mean_field_bad_input():
@@ -295,8 +309,10 @@ def test_mean_field_bad_input():
 def test_spontaneous_only_sisa_is_independent_two_state_chain():
     """beta = 0: nodes flip independently, equilibrium alpha / (alpha + gamma) exactly."""
     graph = nx.path_graph(500)
-    runs = [simulate(graph, "SISa", 20, seed=s, engine="gillespie", initial=0, dt=0.5,
-                     beta=0.0, gamma=1.0, alpha=0.5) for s in range(4)]
+    runs = [
+        simulate(graph, "SISa", 20, seed=s, engine="gillespie", initial=0, dt=0.5, beta=0.0, gamma=1.0, alpha=0.5)
+        for s in range(4)
+    ]
     estimate = equilibrium_prevalence(runs, burn_in=5)
     se = estimate["sd_between_runs"] / np.sqrt(estimate["n_runs"])
     assert abs(estimate["prevalence"] - 1 / 3) <= 4 * se
@@ -318,17 +334,40 @@ def test_mean_field_trajectory_matches_logistic_solution():
 
 def test_equilibrium_sweep_and_replicate():
     graph = nx.path_graph(300)
-    sweep = equilibrium_sweep(graph, "SISa", "alpha", [0.5, 2.0], t_max=10, burn_in=3,
-                              n_runs=3, seed=1, engine="gillespie", dt=0.5, beta=0.0,
-                              gamma=1.0, initial=0)
-    assert list(sweep.columns) == ["alpha", "prevalence", "ci_low", "ci_high",
-                                   "sd_between_runs", "n_runs"]
+    sweep = equilibrium_sweep(
+        graph,
+        "SISa",
+        "alpha",
+        [0.5, 2.0],
+        t_max=10,
+        burn_in=3,
+        n_runs=3,
+        seed=1,
+        engine="gillespie",
+        dt=0.5,
+        beta=0.0,
+        gamma=1.0,
+        initial=0,
+    )
+    assert list(sweep.columns) == ["alpha", "prevalence", "ci_low", "ci_high", "sd_between_runs", "n_runs"]
     for _, row in sweep.iterrows():  # beta = 0: independent nodes, alpha / (alpha + gamma)
         exact = row["alpha"] / (row["alpha"] + 1)
         assert abs(row["prevalence"] - exact) <= 4 * row["sd_between_runs"] / np.sqrt(3)
-    again = equilibrium_sweep(graph, "SISa", "alpha", [0.5, 2.0], t_max=10, burn_in=3,
-                              n_runs=3, seed=1, engine="gillespie", dt=0.5, beta=0.0,
-                              gamma=1.0, initial=0)
+    again = equilibrium_sweep(
+        graph,
+        "SISa",
+        "alpha",
+        [0.5, 2.0],
+        t_max=10,
+        burn_in=3,
+        n_runs=3,
+        seed=1,
+        engine="gillespie",
+        dt=0.5,
+        beta=0.0,
+        gamma=1.0,
+        initial=0,
+    )
     assert sweep.equals(again)
     runs = replicate(graph, "SIS", 2, 2, seed=0, beta=0.5, gamma=1.0, initial=5)
     assert len(runs) == 2 and not runs[0].equals(runs[1])
@@ -338,11 +377,14 @@ def test_equilibrium_sweep_and_replicate():
         equilibrium_sweep(graph, "SIS", "alpha", [0.1], 5, 1, 2, beta=0.5, gamma=1.0)
 
 
-@pytest.mark.parametrize("model, rates, initial", [
-    ("SIS", {"beta": 0.4, "gamma": 1.0}, 0.1),
-    ("SIR", {"beta": 0.8, "gamma": 1.0}, [0, 1, 2]),
-    ("SISa", {"beta": 0.3, "gamma": 1.0, "alpha": 0.2}, 0),
-])
+@pytest.mark.parametrize(
+    "model, rates, initial",
+    [
+        ("SIS", {"beta": 0.4, "gamma": 1.0}, 0.1),
+        ("SIR", {"beta": 0.8, "gamma": 1.0}, [0, 1, 2]),
+        ("SISa", {"beta": 0.3, "gamma": 1.0, "alpha": 0.2}, 0),
+    ],
+)
 def test_compiled_gillespie_equals_reference_loop(model, rates, initial):
     """Same seed, same random stream: identical counts and event numbers."""
     graph = nx.connected_watts_strogatz_graph(5_000 if model == "SIS" else 500, 6, 0.1, seed=2)
@@ -354,11 +396,11 @@ def test_compiled_gillespie_equals_reference_loop(model, rates, initial):
         if isinstance(initial, list):
             infected[initial] = True
         else:
-            infected[np.random.default_rng(seed).choice(len(infected), int(initial * len(infected)),
-                                                        replace=False)] = True
+            infected[np.random.default_rng(seed).choice(len(infected), int(initial * len(infected)), replace=False)] = (
+                True
+            )
         got, got_events = _gillespie(spread, infected, times, model, rates, np.random.default_rng(seed))
-        want, want_events = reference_gillespie(spread, infected, times, model, rates,
-                                                np.random.default_rng(seed))
+        want, want_events = reference_gillespie(spread, infected, times, model, rates, np.random.default_rng(seed))
         assert got_events == want_events
         np.testing.assert_array_equal(got, want)
     assert want_events > 100
@@ -368,8 +410,10 @@ def test_graph_inputs_networkx_scipy_igraph_agree():
     graph = nx.gnp_random_graph(300, 0.02, seed=5, directed=True)
     matrix = nx.to_scipy_sparse_array(graph, weight=None, format="csr")
     other = igraph.Graph(n=300, edges=list(graph.edges()), directed=True)
-    runs = [simulate(g, "SIS", 5, seed=2, engine="gillespie", initial=0.2, beta=0.5, gamma=1.0)
-            for g in (graph, matrix, sp.coo_matrix(matrix), other)]
+    runs = [
+        simulate(g, "SIS", 5, seed=2, engine="gillespie", initial=0.2, beta=0.5, gamma=1.0)
+        for g in (graph, matrix, sp.coo_matrix(matrix), other)
+    ]
     for run in runs[1:]:
         assert run.equals(runs[0])
     with pytest.raises(TypeError, match="networkx graph, an igraph Graph or a square scipy"):

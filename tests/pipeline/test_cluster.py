@@ -1,6 +1,7 @@
 """A real Dask cluster as separate processes on 127.0.0.1 (`dask scheduler --port 0`, two
 `dask worker ADDRESS`): a sweep with --scheduler survives one worker being killed mid-cell, every
 cell completes exactly once with the serial results, and every process started here is ended."""
+
 import json
 import os
 import signal
@@ -14,12 +15,13 @@ import pytest
 
 from kinship_research.pipeline import runner, sweep
 
-GRID = 'year = [2000, 2010]\nn_richest = [20, 30]\nn_boot = [10]\n'
+GRID = "year = [2000, 2010]\nn_richest = [20, 30]\nn_boot = [10]\n"
 
 
 def _start(args, log):
-    return subprocess.Popen([sys.executable, "-m", *args], stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)  # own process group: its kernels die with it
+    return subprocess.Popen(
+        [sys.executable, "-m", *args], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )  # own process group: its kernels die with it
 
 
 def _end(proc):
@@ -38,14 +40,41 @@ def dask_cluster(tmp_path, mirror):
     log = open(tmp_path / "cluster.log", "w")
     try:
         file = tmp_path / "scheduler.json"
-        started.append(_start(["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
-                               "--no-dashboard", "--scheduler-file", str(file)], log))
+        started.append(
+            _start(
+                [
+                    "distributed.cli.dask_scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--no-dashboard",
+                    "--scheduler-file",
+                    str(file),
+                ],
+                log,
+            )
+        )
         deadline = time.monotonic() + 60
         while not file.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         address = json.loads(file.read_text())["address"]
-        workers = [_start(["distributed.cli.dask_worker", address, "--nthreads", "1", "--no-nanny",
-                           "--no-dashboard", "--host", "127.0.0.1"], log) for _ in range(2)]
+        workers = [
+            _start(
+                [
+                    "distributed.cli.dask_worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
+                log,
+            )
+            for _ in range(2)
+        ]
         started += workers
         from distributed import Client
 
@@ -68,8 +97,9 @@ def test_sweep_on_a_real_scheduler_survives_a_killed_worker(dask_cluster, tmp_pa
 
     def run():
         try:
-            outcome["table"] = sweep.run_sweep("preston_curve", grid, scheduler=address, retries=2,
-                                               reports_dir=reports, progress=False)
+            outcome["table"] = sweep.run_sweep(
+                "preston_curve", grid, scheduler=address, retries=2, reports_dir=reports, progress=False
+            )
         except BaseException as err:  # noqa: BLE001 - handed to the test thread
             outcome["error"] = err
 
@@ -105,9 +135,24 @@ def test_killing_the_sweep_leaves_no_worker_or_kernel_behind(tmp_path, mirror):
     grid = tmp_path / "grid.toml"
     grid.write_text(GRID)
     reports = tmp_path / "reports"
-    proc = subprocess.Popen([sys.executable, "-m", "kinship_research.pipeline.cli", "sweep", "preston_curve",
-                             "--grid", str(grid), "--workers", "2", "--reports-dir", str(reports)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kinship_research.pipeline.cli",
+            "sweep",
+            "preston_curve",
+            "--grid",
+            str(grid),
+            "--workers",
+            "2",
+            "--reports-dir",
+            str(reports),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     folder = sweep.sweep_dir("preston_curve", grid, reports)
     children = []
     try:

@@ -1,4 +1,5 @@
 """environment.yml (conda-forge) lists the same packages and lower bounds as pyproject.toml."""
+
 import re
 import tomllib
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Every notebook: stored clean with a typed parameters cell, and executes through papermill."""
+
 import json
 import os
 
@@ -20,8 +21,9 @@ def test_notebook_is_stored_clean_with_typed_parameters(name):
     declared = notebooks.parameters(name)
     assert declared, "declare at least one parameter"
     source = "".join("".join(c["source"]) for c in code)
-    assert f'save_results(\n    "{name}"' in source or f'save_results("{name}"' in source, \
+    assert f'save_results(\n    "{name}"' in source or f'save_results("{name}"' in source, (
         "the notebook must write its results.json with save_results(<its own name>, ...)"
+    )
     for forbidden in ("read_csv(", "read_stata(", "read_spss(", "read_excel("):
         assert forbidden not in source, f"notebooks load data through kinship_research.data, not {forbidden}"
     smoke = nb["metadata"].get("kinship", {}).get("smoke_parameters", {})

@@ -7,6 +7,7 @@ A sentence in a markdown cell is flagged when it states a correlation or p-value
 figure, recognised by a year of publication in the same sentence (e.g. "Kawachi et al. (1997)
 report r = -0.79").
 """
+
 import re
 
 import pytest
@@ -15,7 +16,8 @@ from kinship_research.pipeline import parameters as notebooks
 
 FINDING = re.compile(
     r"\b[rp]\s*(=|<|>|≤|≥)\s*[−-]?\s*\d|\b(in)?significant(ly)?\b|\bstrong(ly|er|est)?\b|\bweak(ly|er|est)?\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 CITATION = re.compile(r"\b(19|20)\d{2}\b")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n\s*[-*] ")
 
@@ -45,14 +47,17 @@ def test_markdown_states_no_findings_by_hand(name):
     assert not found, f"{name}: findings typed into markdown (generate them from the numbers): {found}"
 
 
-@pytest.mark.parametrize("text, flagged", [
-    ("Richer states are more unequal (r = 0.05).", True),
-    ("This correlation is strong.", True),
-    ("The association is not significant after adjustment.", True),
-    ("Kawachi et al. (1997) report r = −0.79 for total mortality.", False),
-    ("OLS with HC3 robust standard errors; the index averages z-scores.", False),
-    ("## How strong would a confounder have to be?", False),
-])
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("Richer states are more unequal (r = 0.05).", True),
+        ("This correlation is strong.", True),
+        ("The association is not significant after adjustment.", True),
+        ("Kawachi et al. (1997) report r = −0.79 for total mortality.", False),
+        ("OLS with HC3 robust standard errors; the index averages z-scores.", False),
+        ("## How strong would a confounder have to be?", False),
+    ],
+)
 def test_the_scan_flags_findings_and_spares_methods_and_citations(text, flagged):
     nb = {"cells": [{"cell_type": "markdown", "source": [text]}]}
     assert bool(hand_typed_findings(nb)) is flagged

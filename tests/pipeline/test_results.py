@@ -1,4 +1,5 @@
 """results.json: JSON conversion, atomic writing, provenance."""
+
 import json
 from dataclasses import dataclass
 
@@ -6,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kinship_research.pipeline import atomic
-from kinship_research.pipeline import paths, results
+from kinship_research.pipeline import atomic, paths, results
 
 
 def test_jsonable_converts_numbers_tables_and_missing_values():
@@ -17,10 +17,24 @@ def test_jsonable_converts_numbers_tables_and_missing_values():
         n: int
 
     frame = pd.DataFrame({"x": [1.5, np.nan], "n": np.array([3, 4])})
-    converted = results.jsonable({"a": np.float64(2.0), "b": np.int64(3), "c": frame, "d": Estimate(1.0, 2),
-                                  "e": float("inf"), "f": pd.Series({"k": np.bool_(True)})})
-    assert converted == {"a": 2.0, "b": 3, "c": [{"x": 1.5, "n": 3}, {"x": None, "n": 4}],
-                         "d": {"value": 1.0, "n": 2}, "e": None, "f": {"k": True}}
+    converted = results.jsonable(
+        {
+            "a": np.float64(2.0),
+            "b": np.int64(3),
+            "c": frame,
+            "d": Estimate(1.0, 2),
+            "e": float("inf"),
+            "f": pd.Series({"k": np.bool_(True)}),
+        }
+    )
+    assert converted == {
+        "a": 2.0,
+        "b": 3,
+        "c": [{"x": 1.5, "n": 3}, {"x": None, "n": 4}],
+        "d": {"value": 1.0, "n": 2},
+        "e": None,
+        "f": {"k": True},
+    }
     json.dumps(converted, allow_nan=False)
 
 

@@ -2,6 +2,7 @@
 nothing injected (sanitised report HTML), plus paths with braces, relative path parameters,
 ordinary permissions and papermill's noise. Small notebooks are written here; kernels run for real.
 """
+
 import errno
 import json
 import logging
@@ -19,8 +20,8 @@ PAYLOAD = "<img src=x onerror=alert(document.domain)>"
 PARAMETERS = (
     "n: int = 3  # a number = its double is saved [-10, 10]\n"
     "offline: bool = False  # raise DataUnavailableError (help with = signs: a=b)\n"
-    "table_csv: str = \"\"  # path of a CSV whose rows are counted\n"
-    "report_dir: str = \"\"  # set by the runner"
+    'table_csv: str = ""  # path of a CSV whose rows are counted\n'
+    'report_dir: str = ""  # set by the runner'
 )
 BODY = """
 import pandas as pd
@@ -45,8 +46,7 @@ def write_notebook(folder: Path, name: str = "good") -> Path:
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell(PARAMETERS)
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Good\n\n$a<b$ and $$x > y$$"), params,
-                nbformat.v4.new_code_cell(BODY)]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Good\n\n$a<b$ and $$x > y$$"), params, nbformat.v4.new_code_cell(BODY)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / f"{name}.ipynb"
     nbformat.write(nb, path)
@@ -212,7 +212,10 @@ def test_braces_in_the_project_path_relative_paths_permissions_and_no_noise(tmp_
     assert not (tmp_path / "proj5").exists()
     assert folder.stat().st_mode & 0o777 == 0o755
     assert {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()} == {
-        "good.ipynb": 0o644, "good.html": 0o644, "results.json": 0o644}
+        "good.ipynb": 0o644,
+        "good.html": 0o644,
+        "results.json": 0o644,
+    }
     noise = [r.getMessage() for r in caplog.records if r.name.startswith("papermill")]
     assert not [m for m in noise if "unknown parameter" in m or "Unable to parse" in m], noise
 
@@ -222,7 +225,7 @@ def test_report_html_carries_no_script_from_data(project):
     record = runner.run_notebook("good", {"table_csv": str(HOSTILE / "studies_onerror.csv")})
     assert record.status == "ok", record.error
     page = (project / "reports" / "good" / "good.html").read_text()
-    from_data = page[page.index("<main"):page.index("</main>")]  # the template's own scripts are outside
+    from_data = page[page.index("<main") : page.index("</main>")]  # the template's own scripts are outside
     assert "onerror" not in from_data.replace("onerror=alert(document.domain)&gt;", "")
     assert "&lt;img src=x onerror=alert(document.domain)&gt;" in from_data  # shown as text in the table
     assert "<script" not in from_data
@@ -244,7 +247,11 @@ def test_sanitiser_strips_handlers_scripts_and_javascript_urls():
     sanitize_notebook(nb)
     text = json.dumps(nb)
     assert "onerror" not in text and "<script" not in text and "javascript:" not in text
-    assert [list(o["data"]) for o in nb.cells[1].outputs] == [["text/html"], ["text/markdown"], ["image/png", "text/plain"]]
+    assert [list(o["data"]) for o in nb.cells[1].outputs] == [
+        ["text/html"],
+        ["text/markdown"],
+        ["image/png", "text/plain"],
+    ]
     assert '<td><img src="x"></td>' in nb.cells[1].outputs[0]["data"]["text/html"]
 
 
@@ -294,9 +301,15 @@ def test_a_lock_held_by_another_process_is_respected(project, monkeypatch):
     monkeypatch.setattr(runner, "_execute", lambda *a: pytest.fail("a kernel was started"))
     reports = project / "reports"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from kinship_research.pipeline.atomic import hold_lock\n"
-         f"with hold_lock({str(reports)!r}, 'good'):\n    print('held', flush=True); time.sleep(30)"],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from kinship_research.pipeline.atomic import hold_lock\n"
+            f"with hold_lock({str(reports)!r}, 'good'):\n    print('held', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(atomic.LockHeldError, match=f"being written by process {holder.pid}"):

@@ -1,5 +1,6 @@
 """kinship sweep: a 2-process LocalCluster sweep through the CLI equals the serial kinship runs;
 resume; bad grids, addresses and engines give one clear error and run nothing."""
+
 import json
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 
 from kinship_research.pipeline import cli, cluster, runner, sweep
 
-GRID = 'year = [2000, 2010]\nn_richest = [20, 30]\nn_boot = [10]\n'
+GRID = "year = [2000, 2010]\nn_richest = [20, 30]\nn_boot = [10]\n"
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +48,9 @@ def swept(mirror, tmp_path_factory):
     base = tmp_path_factory.mktemp("sweep")
     grid = base / "grid.toml"
     grid.write_text(GRID)
-    code = cli.main(["sweep", "preston_curve", "--grid", str(grid), "--workers", "2",
-                     "--reports-dir", str(base / "reports")])
+    code = cli.main(
+        ["sweep", "preston_curve", "--grid", str(grid), "--workers", "2", "--reports-dir", str(base / "reports")]
+    )
     return code, base, grid
 
 
@@ -74,8 +76,7 @@ def test_resume_skips_finished_cells_and_reruns_changed_ones(swept):
     folder = base / "reports" / "sweeps" / "preston_curve-grid"
     before = pd.read_csv(folder / "sweep.csv")
     stamps = {c: (folder / c / "cell.json").stat().st_mtime_ns for c in before["cell"]}
-    table = sweep.run_sweep("preston_curve", grid, workers=1, resume=True, reports_dir=base / "reports",
-                            progress=False)
+    table = sweep.run_sweep("preston_curve", grid, workers=1, resume=True, reports_dir=base / "reports", progress=False)
     assert (table.status == "ok").all() and len(table) == 4
     assert {c: (folder / c / "cell.json").stat().st_mtime_ns for c in before["cell"]} == stamps
     pd.testing.assert_frame_equal(pd.read_csv(folder / "sweep.csv"), before)
@@ -93,26 +94,29 @@ def test_cells_are_the_validated_cartesian_product(tmp_path):
     grid = tmp_path / "g.toml"
     grid.write_text('year = [1970, "1990", 2010]\nn_richest = [20, 30]\n')
     cells = sweep.cells("preston_curve", sweep.read_grid(grid))
-    assert [c.parameters for c in cells] == [{"year": y, "n_richest": n} for y in (1970, 1990, 2010)
-                                             for n in (20, 30)]
+    assert [c.parameters for c in cells] == [{"year": y, "n_richest": n} for y in (1970, 1990, 2010) for n in (20, 30)]
     assert len({c.key for c in cells}) == 6
 
 
-@pytest.mark.parametrize("text, message", [
-    ("year = [2000]\nn_rich = [20]\n", "has no parameter 'n_rich'"),
-    ("year = []\n", "'year' is an empty list"),
-    ("year = [2000, 2005.5]\n", "parameter 'year' expects a value of type int"),
-    ("year = [1800]\n", "in [1960, 2011]"),
-    ("year = 2000\n", "'year' must be a list"),
-    ("", "names no parameter"),
-    ("year = [2000\n", "not valid TOML"),
-    ("report_dir = ['x']\n", "cannot be swept"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("year = [2000]\nn_rich = [20]\n", "has no parameter 'n_rich'"),
+        ("year = []\n", "'year' is an empty list"),
+        ("year = [2000, 2005.5]\n", "parameter 'year' expects a value of type int"),
+        ("year = [1800]\n", "in [1960, 2011]"),
+        ("year = 2000\n", "'year' must be a list"),
+        ("", "names no parameter"),
+        ("year = [2000\n", "not valid TOML"),
+        ("report_dir = ['x']\n", "cannot be swept"),
+    ],
+)
 def test_bad_grid_is_one_error_and_runs_nothing(tmp_path, capsys, text, message):
     grid = tmp_path / "bad.toml"
     grid.write_text(text)
-    code = cli.main(["sweep", "preston_curve", "--grid", str(grid), "--workers", "1",
-                     "--reports-dir", str(tmp_path / "reports")])
+    code = cli.main(
+        ["sweep", "preston_curve", "--grid", str(grid), "--workers", "1", "--reports-dir", str(tmp_path / "reports")]
+    )
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.startswith("error:") and err.count("\n") == 1
     assert not (tmp_path / "reports" / "sweeps").exists()

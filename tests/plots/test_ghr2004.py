@@ -1,4 +1,5 @@
 """The partial-effect figure draws one line and band per model with labelled axes."""
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -14,7 +15,9 @@ def test_partial_effect_figure():
     frame["y"] = 2 - 3 * frame["x"] + frame["z"] + rng.normal(size=60)
     fits = {"all": fit_ols(frame, "y", ["x", "z"]), "half": fit_ols(frame.iloc[:30], "y", ["x", "z"])}
     labels = pd.Series([f"c{i}" for i in range(60)], index=frame.index)
-    fig = partial_effect_figure(fits, "x", labels, xlabel="x (units)", ylabel="y (units)", source="Source: test", n_labels=5)
+    fig = partial_effect_figure(
+        fits, "x", labels, xlabel="x (units)", ylabel="y (units)", source="Source: test", n_labels=5
+    )
     ax = fig.axes[0]
     assert ax.get_xlabel() == "x (units)" and ax.get_ylabel() == "y (units)"
     assert len(ax.lines) == 2 and len(ax.collections) == 4  # two point clouds, two bands

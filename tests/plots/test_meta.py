@@ -1,4 +1,5 @@
 """Tests for kinship_research.plots.meta: the figures show what they claim to show."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -24,8 +25,9 @@ def close_figures():
 def test_forest_plot_rows_pooled_diamond_and_caption():
     res = meta.random_effects(Y, V, tau2_method="DL", labels=NAMES)
     s = res.studies
-    fig = meta_plots.forest_plot(s.study, s.effect, s.ci_low, s.ci_high, s.weight_pct, pooled=res,
-                                 caption="Data: test", xlabel="Risk ratio")
+    fig = meta_plots.forest_plot(
+        s.study, s.effect, s.ci_low, s.ci_high, s.weight_pct, pooled=res, caption="Data: test", xlabel="Risk ratio"
+    )
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and ax.get_xlabel() == "Risk ratio"
     labels = [t.get_text() for t in ax.get_yticklabels()]

@@ -23,10 +23,10 @@ def test_prevalence_figure_draws_runs_means_and_theory():
 
 
 def test_sweep_figure_draws_intervals_and_theory():
-    simulated = pd.DataFrame({"beta": [0.1, 0.2], "prevalence": [0.2, 0.4],
-                              "ci_low": [0.1, 0.3], "ci_high": [0.3, 0.5], "label": "WS"})
-    theory = pd.DataFrame({"beta": [0.1, 0.2], "prevalence": [0.25, 0.45],
-                           "label": "mean field"})
+    simulated = pd.DataFrame(
+        {"beta": [0.1, 0.2], "prevalence": [0.2, 0.4], "ci_low": [0.1, 0.3], "ci_high": [0.3, 0.5], "label": "WS"}
+    )
+    theory = pd.DataFrame({"beta": [0.1, 0.2], "prevalence": [0.25, 0.45], "label": "mean field"})
     fig = sweep_figure(simulated, theory, "beta", "beta (per contact per year)")
     ax = fig.axes[0]
     assert ax.get_xlabel() == "beta (per contact per year)"

@@ -1,4 +1,5 @@
 """Social-capital figures: axes labelled, source captioned."""
+
 from kinship_research.methods.mediation import mediation
 from kinship_research.methods.regression import predicted_probabilities
 from kinship_research.plots import social_capital as plots
@@ -9,8 +10,9 @@ from tests.studies.test_social_capital import _synthetic_counties, _synthetic_gs
 
 def test_plots_label_axes_and_caption_source():
     fit = sc.fit_weighted_model(_synthetic_gss(n=200, seed=6), "happy", kind="logit", controls=("age",))
-    fig = plots.predicted_probability_plot({"happy": predicted_probabilities(fit, [0, 6])},
-                                           "n_confidants", "confidants", "test source")
+    fig = plots.predicted_probability_plot(
+        {"happy": predicted_probabilities(fit, [0, 6])}, "n_confidants", "confidants", "test source"
+    )
     ax = fig.axes[0]
     assert ax.get_xlabel() == "confidants" and "probability" in ax.get_ylabel()
     assert any("test source" in t.get_text() for t in fig.texts)

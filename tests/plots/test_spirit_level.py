@@ -1,4 +1,5 @@
 """Figures of the Spirit Level study: scatter with fit, partial regression, forest and ranked dot plots."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,15 +12,17 @@ def countries():
     rng = np.random.default_rng(7)
     n = 30
     inequality = rng.uniform(3, 9, n)
-    df = pd.DataFrame({
-        "iso3": [f"C{i:02d}" for i in range(n)],
-        "ineq": inequality,
-        "gini": 0.2 + 0.02 * inequality + rng.normal(0, 0.01, n),
-        "gdp": np.exp(rng.normal(10.5, 0.3, n)),
-        "bad": 2 * inequality + rng.normal(0, 2, n),
-        "good": -inequality + rng.normal(0, 3, n),
-        "noise": rng.normal(0, 1, n),
-    })
+    df = pd.DataFrame(
+        {
+            "iso3": [f"C{i:02d}" for i in range(n)],
+            "ineq": inequality,
+            "gini": 0.2 + 0.02 * inequality + rng.normal(0, 0.01, n),
+            "gdp": np.exp(rng.normal(10.5, 0.3, n)),
+            "bad": 2 * inequality + rng.normal(0, 2, n),
+            "good": -inequality + rng.normal(0, 3, n),
+            "noise": rng.normal(0, 1, n),
+        }
+    )
     df.loc[[1, 5], "good"] = np.nan
     df.loc[0, "iso3"] = "USA"
     df.loc[2, "iso3"] = "JPN"
@@ -27,12 +30,18 @@ def countries():
     return df
 
 
-
 def test_scatter_with_fit_labels_every_country(countries):
     from kinship_research.plots.spirit_level import scatter_with_fit
 
-    fig = scatter_with_fit(countries, "ineq", "good", xlabel="S80/S20 (ratio)", ylabel="y (units)",
-                           source="Source: test", highlight=["USA"])
+    fig = scatter_with_fit(
+        countries,
+        "ineq",
+        "good",
+        xlabel="S80/S20 (ratio)",
+        ylabel="y (units)",
+        source="Source: test",
+        highlight=["USA"],
+    )
     ax = fig.axes[0]
     assert len(ax.texts) == 28  # one label per complete country
     assert ax.get_xlabel() == "S80/S20 (ratio)" and any("Source: test" in t.get_text() for t in fig.texts)

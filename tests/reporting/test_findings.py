@@ -1,4 +1,5 @@
 """Wording generated from numbers: direction, strength and significance follow the values."""
+
 import math
 
 import pytest
@@ -6,8 +7,10 @@ import pytest
 from kinship_research.reporting import findings as f
 
 
-@pytest.mark.parametrize(("p", "text"), [(0.0004, "p < 0.001"), (0.0362, "p = 0.036"), (0.05, "p = 0.05"),
-                                         (0.4567, "p = 0.46"), (math.nan, "p = n/a")])
+@pytest.mark.parametrize(
+    ("p", "text"),
+    [(0.0004, "p < 0.001"), (0.0362, "p = 0.036"), (0.05, "p = 0.05"), (0.4567, "p = 0.46"), (math.nan, "p = n/a")],
+)
 def test_p_values(p, text):
     assert f.fmt_p(p) == text
 
@@ -19,8 +22,9 @@ def test_numbers_and_intervals():
     assert f.fmt_interval(0.487, 0.891) == "0.49 to 0.89"
 
 
-@pytest.mark.parametrize(("r", "word"), [(0.75, "strong"), (-0.5, "strong"), (0.42, "moderate"),
-                                         (0.2, "weak"), (0.045, "negligible")])
+@pytest.mark.parametrize(
+    ("r", "word"), [(0.75, "strong"), (-0.5, "strong"), (0.42, "moderate"), (0.2, "weak"), (0.045, "negligible")]
+)
 def test_strength_follows_cohen(r, word):
     assert f.strength(r) == word
 

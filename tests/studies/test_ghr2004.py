@@ -1,4 +1,5 @@
 """Tests of the GHR (2004) HALE model: OLS algebra against hand formulas, data checks, bad input."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,7 +31,10 @@ def hand_ols(frame):
     n, k = X.shape
     classical = e @ e / (n - k) * xtx_inv
     h = np.einsum("ij,jk,ik->i", X, xtx_inv, X)
-    meat = lambda w: X.T @ (X * w[:, None])
+
+    def meat(w):
+        return X.T @ (X * w[:, None])
+
     hc1 = n / (n - k) * xtx_inv @ meat(e**2) @ xtx_inv
     hc3 = xtx_inv @ meat(e**2 / (1 - h) ** 2) @ xtx_inv
     return X, beta, {"nonrobust": classical, "HC1": hc1, "HC3": hc3}, n, k
@@ -109,6 +113,7 @@ def test_bad_input(heteroskedastic):
 @pytest.fixture
 def ghr04():
     from kinship_research.data import load
+
     return load("ghr04")
 
 
@@ -146,6 +151,7 @@ def test_partial_residuals_scatter_around_partial_effect(heteroskedastic):
     """Component-plus-residual: adjusted - line(x) equals the OLS residual, and regressing the
     adjusted values on x reproduces the multiple-regression slope (Frisch-Waugh for the mean line)."""
     from kinship_research.methods.regression import partial_residuals
+
     fit = fit_ols(heteroskedastic, "y", ["x1", "x2"])
     parts = partial_residuals(fit, "x2")
     assert parts.index.equals(fit.data.index)

@@ -1,4 +1,5 @@
 """The Preston curve: slopes against statsmodels, the interaction equals the slope difference."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,8 +12,16 @@ def _countries(n=80, seed=0):
     rng = np.random.default_rng(seed)
     gdp = np.exp(rng.uniform(6, 11, n))
     life = 40 + 4 * np.log(gdp) - 0.15 * np.log(gdp) ** 2 + rng.normal(0, 2, n)
-    return pd.DataFrame({"country": [f"c{i}" for i in range(n)], "iso3": [f"C{i:02d}" for i in range(n)],
-                         "year": 2000, "life_expectancy": life, "gdp_per_capita": gdp, "population": 5e6})
+    return pd.DataFrame(
+        {
+            "country": [f"c{i}" for i in range(n)],
+            "iso3": [f"C{i:02d}" for i in range(n)],
+            "year": 2000,
+            "life_expectancy": life,
+            "gdp_per_capita": gdp,
+            "population": 5e6,
+        }
+    )
 
 
 def test_slope_and_hc3_interval_equal_statsmodels():

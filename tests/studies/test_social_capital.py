@@ -6,14 +6,13 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from statsmodels.miscmodels.ordinal_model import OrderedModel
-from statsmodels.stats.mediation import Mediation
 
+from kinship_research.data import load
 from kinship_research.methods.regression import predicted_probabilities
 from kinship_research.studies import social_capital as sc
-from kinship_research.data import load
-
 
 # ------------------------------------------------------------------ loaders (real mirror files)
+
 
 @pytest.fixture(scope="module")
 def gss(mirror):
@@ -46,12 +45,13 @@ def test_county_loader_flags_summary_rows(chr2011):
     assert (counties["county_fips"].str[:2] == counties["state_fips"]).all()
     autauga = counties.set_index("county_fips").loc["01001"]
     assert autauga["state"] == "Alabama" and autauga["state_abbr"] == "AL"
-    assert autauga["inadequate_social_support_pct"] == pytest.approx(26.8)   # 0.268 in the file
+    assert autauga["inadequate_social_support_pct"] == pytest.approx(26.8)  # 0.268 in the file
     assert autauga["premature_death_ypll"] == pytest.approx(9967.4)
     assert chr2011.loc[chr2011["level"] == "state", "state_abbr"].nunique() == 51
 
 
 # ------------------------------------------------------------------ ego networks
+
 
 def test_ego_network_measures_match_networkx(gss):
     ego, alters, ties = gss
@@ -85,17 +85,20 @@ def test_ego_network_measures_bad_input():
 
 # ------------------------------------------------------------------ weighted models
 
+
 def _synthetic_gss(n=400, seed=0, levels=3):
     """Ordinal outcome from a proportional-odds model with known slope 0.5 on n_confidants."""
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({
-        "n_confidants": rng.integers(0, 7, n).astype(float),
-        "age": rng.uniform(18, 89, n),
-        "weight": rng.choice([0.5181, 1.0363, 1.5544, 2.0725], n),
-    })
+    frame = pd.DataFrame(
+        {
+            "n_confidants": rng.integers(0, 7, n).astype(float),
+            "age": rng.uniform(18, 89, n),
+            "weight": rng.choice([0.5181, 1.0363, 1.5544, 2.0725], n),
+        }
+    )
     latent = 0.5 * frame["n_confidants"] - 0.02 * frame["age"] + rng.logistic(size=n)
     cuts = np.quantile(latent, np.linspace(0, 1, levels + 1)[1:-1])
-    rank = np.searchsorted(cuts, latent)                # 0 = worst .. levels-1 = best
+    rank = np.searchsorted(cuts, latent)  # 0 = worst .. levels-1 = best
     order = (3, 2, 1) if levels == 3 else (2, 1)
     frame["happy"] = [order[r] for r in rank]
     return frame
@@ -112,12 +115,12 @@ def test_weighted_ordinal_with_two_categories_equals_weighted_glm_logit():
     finally:
         sc.GSS_OUTCOMES["happy"] = original
     # P(best) = F(x'b - cut): slopes agree, cut-point = -intercept, sandwich SEs agree
-    np.testing.assert_allclose(ordinal.params[["n_confidants", "age"]],
-                               logit.params[["n_confidants", "age"]], rtol=1e-4)
+    np.testing.assert_allclose(
+        ordinal.params[["n_confidants", "age"]], logit.params[["n_confidants", "age"]], rtol=1e-4
+    )
     assert ordinal.params.iloc[-1] == pytest.approx(-logit.params["const"], rel=1e-4)
     se_o = np.sqrt(np.diag(ordinal.cov))
-    se_l = np.sqrt(np.diag(logit.cov.loc[["n_confidants", "age", "const"],
-                                         ["n_confidants", "age", "const"]]))
+    se_l = np.sqrt(np.diag(logit.cov.loc[["n_confidants", "age", "const"], ["n_confidants", "age", "const"]]))
     np.testing.assert_allclose(se_o, se_l, rtol=2e-3)
 
 
@@ -127,7 +130,8 @@ def test_weighted_ordinal_integer_weights_equal_replicated_rows():
     expanded = frame.loc[frame.index.repeat(frame["weight"].astype(int))]
     y = expanded["happy"].map({3: 0, 2: 1, 1: 2}).to_numpy()
     reference = OrderedModel(y, expanded[["n_confidants", "age"]].to_numpy(), distr="logit").fit(
-        method="newton", disp=False, maxiter=100)
+        method="newton", disp=False, maxiter=100
+    )
     np.testing.assert_allclose(fit.params.to_numpy(), reference.params, rtol=1e-4, atol=1e-6)
     # ...but the pseudo-likelihood SEs are larger than treating weights as frequencies
     assert fit.to_frame()["std_error"].iloc[0] > reference.bse[0]
@@ -138,18 +142,20 @@ def test_unit_weights_reproduce_statsmodels_ordered_model_hc0():
     fit = sc.fit_weighted_model(frame, "happy", kind="ordinal", controls=("age",))
     y = frame["happy"].map({3: 0, 2: 1, 1: 2}).to_numpy()
     reference = OrderedModel(y, frame[["n_confidants", "age"]].to_numpy(), distr="logit").fit(
-        method="bfgs", disp=False, gtol=1e-8, maxiter=500, cov_type="HC0")
+        method="bfgs", disp=False, gtol=1e-8, maxiter=500, cov_type="HC0"
+    )
     np.testing.assert_allclose(fit.params.to_numpy(), reference.params, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(np.sqrt(np.diag(fit.cov)), reference.bse, rtol=2e-3)
 
 
 def test_slope_recovered_within_monte_carlo_error():
     # 20 replicates of n=400 with true slope 0.5: mean estimate within 3 SE of the mean
-    estimates = [sc.fit_weighted_model(_synthetic_gss(seed=s), "happy", kind="ordinal",
-                                       controls=("age",)).params["n_confidants"]
-                 for s in range(20)]
+    estimates = [
+        sc.fit_weighted_model(_synthetic_gss(seed=s), "happy", kind="ordinal", controls=("age",)).params["n_confidants"]
+        for s in range(20)
+    ]
     se_mean = np.std(estimates, ddof=1) / np.sqrt(len(estimates))
-    assert abs(np.mean(estimates) - 0.5) < 3 * se_mean + 0.02   # 0.02: O(1/n) small-sample bias
+    assert abs(np.mean(estimates) - 0.5) < 3 * se_mean + 0.02  # 0.02: O(1/n) small-sample bias
 
 
 def test_predicted_probabilities_match_statsmodels_average_prediction():
@@ -157,14 +163,17 @@ def test_predicted_probabilities_match_statsmodels_average_prediction():
     fit = sc.fit_weighted_model(frame, "happy", kind="logit", controls=("age",))
     table = predicted_probabilities(fit, [0, 6])
     w = frame["weight"].to_numpy()
-    glm = sm.GLM(frame["happy"].eq(1).astype(float), sm.add_constant(
-        frame[["n_confidants", "age"]].to_numpy()), family=sm.families.Binomial(),
-        var_weights=w).fit(cov_type="HC0")
+    glm = sm.GLM(
+        frame["happy"].eq(1).astype(float),
+        sm.add_constant(frame[["n_confidants", "age"]].to_numpy()),
+        family=sm.families.Binomial(),
+        var_weights=w,
+    ).fit(cov_type="HC0")
     for value, row in zip([0, 6], table.itertuples()):
-        exog = sm.add_constant(frame[["n_confidants", "age"]].assign(n_confidants=value).to_numpy(),
-                               has_constant="add")
-        reference = glm.get_prediction(exog, which="mean", average=True,
-                                       agg_weights=w * len(w) / w.sum()).summary_frame()
+        exog = sm.add_constant(frame[["n_confidants", "age"]].assign(n_confidants=value).to_numpy(), has_constant="add")
+        reference = glm.get_prediction(
+            exog, which="mean", average=True, agg_weights=w * len(w) / w.sum()
+        ).summary_frame()
         assert row.probability == pytest.approx(reference["predicted"].iloc[0], rel=1e-6)
         assert row.std_error == pytest.approx(reference["se"].iloc[0], rel=1e-3)
         assert row.ci_low < row.probability < row.ci_high
@@ -172,12 +181,11 @@ def test_predicted_probabilities_match_statsmodels_average_prediction():
 
 
 def test_ordinal_predicted_probabilities_sum_to_one():
-    fit = sc.fit_weighted_model(_synthetic_gss(n=300, seed=5), "happy", kind="ordinal",
-                                controls=("age",))
+    fit = sc.fit_weighted_model(_synthetic_gss(n=300, seed=5), "happy", kind="ordinal", controls=("age",))
     table = predicted_probabilities(fit, [0, 3, 6])
     np.testing.assert_allclose(table.groupby("n_confidants")["probability"].sum(), 1, rtol=1e-9)
     very = table[table["category"] == "very happy"].set_index("n_confidants")["probability"]
-    assert very.is_monotonic_increasing                                   # slope is +0.5
+    assert very.is_monotonic_increasing  # slope is +0.5
 
 
 def test_weighted_model_bad_input():
@@ -196,8 +204,7 @@ def test_weighted_model_bad_input():
     with pytest.raises(ValueError, match="finite"):
         predicted_probabilities(fit, [])
     with pytest.raises(ValueError, match="race_group"):
-        sc.gss_model_frame(pd.DataFrame({"case_id": [1], "sex": ["male"], "race_group": ["x"],
-                                         "weight": [1.0]}))
+        sc.gss_model_frame(pd.DataFrame({"case_id": [1], "sex": ["male"], "race_group": ["x"], "weight": [1.0]}))
 
 
 def test_gss_model_frame_indicators(gss):
@@ -210,15 +217,14 @@ def test_gss_model_frame_indicators(gss):
 
 # ------------------------------------------------------------------ county models
 
-def _synthetic_counties(n_states=40, per_state=25, beta=2.0, tau=3.0, sigma=2.0, seed=0,
-                        confounded=True):
+
+def _synthetic_counties(n_states=40, per_state=25, beta=2.0, tau=3.0, sigma=2.0, seed=0, confounded=True):
     rng = np.random.default_rng(seed)
     state = np.repeat([f"S{i:02d}" for i in range(n_states)], per_state)
     u = np.repeat(rng.normal(0, tau, n_states), per_state)
     # confounded: exposure correlated with the state effect (random intercepts are then biased)
     x = (0.3 * u if confounded else 0) + rng.normal(0, 1, state.size)
-    return pd.DataFrame({"state_abbr": state, "x": x,
-                         "y": 10 + beta * x + u + rng.normal(0, sigma, state.size)})
+    return pd.DataFrame({"state_abbr": state, "x": x, "y": 10 + beta * x + u + rng.normal(0, sigma, state.size)})
 
 
 def test_county_models_fixed_effects_equal_within_estimator_and_cluster_se():
@@ -227,7 +233,7 @@ def test_county_models_fixed_effects_equal_within_estimator_and_cluster_se():
     fe = table.loc["state fixed effects (OLS, cluster-robust SE)"]
     within = data.groupby("state_abbr")[["x", "y"]].transform(lambda s: s - s.mean())
     slope = (within["x"] * within["y"]).sum() / (within["x"] ** 2).sum()
-    assert fe["estimate"] == pytest.approx(slope, rel=1e-10)              # Frisch-Waugh-Lovell
+    assert fe["estimate"] == pytest.approx(slope, rel=1e-10)  # Frisch-Waugh-Lovell
     # CR1 sandwich by hand on the demeaned data
     resid = within["y"] - slope * within["x"]
     scores = (within["x"] * resid).groupby(data["state_abbr"]).sum()
@@ -238,9 +244,12 @@ def test_county_models_fixed_effects_equal_within_estimator_and_cluster_se():
 
 
 def test_county_models_mixed_recovers_parameters_within_monte_carlo_error():
-    reps = [sc.county_models(_synthetic_counties(n_states=30, per_state=15, seed=s,
-                                                 confounded=False), "y", "x")
-            .set_index("model").loc["state random intercepts (MixedLM)"] for s in range(10)]
+    reps = [
+        sc.county_models(_synthetic_counties(n_states=30, per_state=15, seed=s, confounded=False), "y", "x")
+        .set_index("model")
+        .loc["state random intercepts (MixedLM)"]
+        for s in range(10)
+    ]
     est = np.array([r["estimate"] for r in reps])
     se = np.array([r["std_error"] for r in reps])
     assert abs(est.mean() - 2.0) < 3 * est.std(ddof=1) / np.sqrt(len(est))
@@ -252,12 +261,15 @@ def test_county_models_mixed_recovers_parameters_within_monte_carlo_error():
 
 
 def test_county_models_on_real_counties(chr2011):
-    table = sc.county_models(sc.county_rows(chr2011), "premature_death_ypll",
-                             "inadequate_social_support_pct")
+    table = sc.county_models(sc.county_rows(chr2011), "premature_death_ypll", "inadequate_social_support_pct")
     assert set(table["n_states"]) == {51}
     assert (table["ci_low"] < table["estimate"]).all() and (table["estimate"] < table["ci_high"]).all()
-    assert table["n_counties"].iloc[0] == chr2011.query("level == 'county'")[
-        ["premature_death_ypll", "inadequate_social_support_pct"]].dropna().shape[0]
+    assert (
+        table["n_counties"].iloc[0]
+        == chr2011.query("level == 'county'")[["premature_death_ypll", "inadequate_social_support_pct"]]
+        .dropna()
+        .shape[0]
+    )
 
 
 def test_county_models_bad_input(chr2011):
@@ -270,6 +282,7 @@ def test_county_models_bad_input(chr2011):
 
 
 # ------------------------------------------------------------------ association
+
 
 def test_country_trust_table_joins_qog(mirror):
     table = sc.country_trust_table(load("pickett2024"), load("qog_cs_jan20"))

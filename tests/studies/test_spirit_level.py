@@ -1,4 +1,5 @@
 """Tests of kinship_research.studies.spirit_level against scipy/statsmodels and the published figures."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,15 +14,17 @@ def countries():
     rng = np.random.default_rng(7)
     n = 30
     inequality = rng.uniform(3, 9, n)
-    df = pd.DataFrame({
-        "iso3": [f"C{i:02d}" for i in range(n)],
-        "ineq": inequality,
-        "gini": 0.2 + 0.02 * inequality + rng.normal(0, 0.01, n),
-        "gdp": np.exp(rng.normal(10.5, 0.3, n)),
-        "bad": 2 * inequality + rng.normal(0, 2, n),
-        "good": -inequality + rng.normal(0, 3, n),
-        "noise": rng.normal(0, 1, n),
-    })
+    df = pd.DataFrame(
+        {
+            "iso3": [f"C{i:02d}" for i in range(n)],
+            "ineq": inequality,
+            "gini": 0.2 + 0.02 * inequality + rng.normal(0, 0.01, n),
+            "gdp": np.exp(rng.normal(10.5, 0.3, n)),
+            "bad": 2 * inequality + rng.normal(0, 2, n),
+            "good": -inequality + rng.normal(0, 3, n),
+            "noise": rng.normal(0, 1, n),
+        }
+    )
     df.loc[[1, 5], "good"] = np.nan
     df.loc[0, "iso3"] = "USA"
     df.loc[2, "iso3"] = "JPN"
@@ -33,8 +36,11 @@ def countries():
 def test_correlate_matches_scipy(countries, method):
     table = sl.correlate(countries, "ineq", ["bad", "good"], correlation=method).set_index("outcome")
     pair = countries[["ineq", "good"]].dropna()
-    ref = stats.pearsonr(pair["ineq"], pair["good"]) if method == "pearson" else \
-        stats.spearmanr(pair["ineq"], pair["good"])
+    ref = (
+        stats.pearsonr(pair["ineq"], pair["good"])
+        if method == "pearson"
+        else stats.spearmanr(pair["ineq"], pair["good"])
+    )
     assert table.at["good", "r"] == pytest.approx(ref.statistic)
     assert table.at["good", "p_value"] == pytest.approx(ref.pvalue)
     assert table.at["good", "n"] == 28 and table.at["bad", "n"] == 30  # pairwise complete
@@ -46,7 +52,7 @@ def test_correlate_matches_scipy(countries, method):
 
 def test_spearman_ci_bonett_wright(countries):
     row = sl.correlate(countries, "ineq", "bad", correlation="spearman").iloc[0]
-    half = 1.959963984540054 * np.sqrt((1 + row.r ** 2 / 2) / (row.n - 3))
+    half = 1.959963984540054 * np.sqrt((1 + row.r**2 / 2) / (row.n - 3))
     assert row.ci_high == pytest.approx(np.tanh(np.arctanh(row.r) + half))
 
 
@@ -171,9 +177,14 @@ def test_published_spirit_level_correlations(mirror):
 
 
 def test_rich_countries_filters_and_validates():
-    qog = pd.DataFrame({"iso3": ["A", "B", "C", "D"], "wdi_gini": [30, 40, np.nan, 35],
-                        "wdi_gdpcappppcon2011": [30000, 40000, 50000, 10000],
-                        "wdi_pop": [5e6, 1e5, 5e6, 5e6]})
+    qog = pd.DataFrame(
+        {
+            "iso3": ["A", "B", "C", "D"],
+            "wdi_gini": [30, 40, np.nan, 35],
+            "wdi_gdpcappppcon2011": [30000, 40000, 50000, 10000],
+            "wdi_pop": [5e6, 1e5, 5e6, 5e6],
+        }
+    )
     assert sl.rich_countries(qog, "wdi_gini", min_gdp_per_head=25000, min_population=1e6)["iso3"].tolist() == ["A"]
     assert sl.rich_countries(qog, "wdi_gini", min_gdp_per_head=0, min_population=0)["iso3"].tolist() == ["A", "B", "D"]
     with pytest.raises(ValueError, match="not one of"):
@@ -190,6 +201,7 @@ def equality_trust(mirror):
 
     class Entry:
         id = "intern_ineq_sl_data"
+
     return international(Path(mirror) / "intern-ineq-sl-data.csv", Entry)
 
 
@@ -222,7 +234,9 @@ def test_ten_item_index_standardises_over_scored_units_only():
 
 
 def test_component_correlations_name_the_missing_units(equality_trust):
-    table = sl.component_correlations(equality_trust, "income_inequality", list(sl.BOOK_COMPONENTS)).set_index("outcome")
+    table = sl.component_correlations(equality_trust, "income_inequality", list(sl.BOOK_COMPONENTS)).set_index(
+        "outcome"
+    )
     assert table.at["teenage_births", "missing"] == "ISR, SGP" and table.at["teenage_births", "n"] == 21
     assert table.at["social_mobility", "n"] == 8 and table.at["social_mobility", "n_missing"] == 15
     assert table.at["trust", "r"] == pytest.approx(-0.66, abs=0.005)

@@ -1,4 +1,5 @@
 """Kawachi-style trust correlations, Putnam/JEC index correlations and the trust mediation."""
+
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ def states(mirror):
 
     class Entry:
         id = "x"
+
     d = us_states(Path(mirror) / "usa-inequality.csv", Entry)
     j = jec_states(Path(mirror) / "jec-social-capital-index-data.xlsx", Entry)
     return ssc.merge_states(d, j)
@@ -34,7 +36,9 @@ def test_kawachi_correlation_matches_scipy_and_names_dropped_states(states):
 
 
 def test_index_correlations_stack_every_pair(states):
-    table = ssc.index_correlations(states, ["state_index", "putnam_index"], ["premature_mortality", "income_inequality"])
+    table = ssc.index_correlations(
+        states, ["state_index", "putnam_index"], ["premature_mortality", "income_inequality"]
+    )
     assert len(table) == 4 and table.loc[table.x == "putnam_index", "n"].tolist() == [48, 48]
 
 

@@ -1,5 +1,6 @@
 """Tests of the between-county Gini by state: against the inequality module's weighted Gini,
 grouping, filtering and bad input."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,12 +13,32 @@ from kinship_research.studies.us_states import between_county_gini
 def counties():
     rng = np.random.default_rng(0)
     rows = []
-    for state, abbr, fips, n in [("Alabama", "AL", "01", 30), ("Vermont", "VT", "50", 12), ("District of Columbia", "DC", "11", 1)]:
+    for state, abbr, fips, n in [
+        ("Alabama", "AL", "01", 30),
+        ("Vermont", "VT", "50", 12),
+        ("District of Columbia", "DC", "11", 1),
+    ]:
         for _ in range(n):
-            rows.append({"level": "county", "state": state, "state_abbr": abbr, "state_fips": fips,
-                         "median_household_income_usd": rng.lognormal(10.7, 0.25), "population": rng.integers(5_000, 500_000)})
-        rows.append({"level": "state", "state": state, "state_abbr": abbr, "state_fips": fips,
-                     "median_household_income_usd": 1e9, "population": 1})
+            rows.append(
+                {
+                    "level": "county",
+                    "state": state,
+                    "state_abbr": abbr,
+                    "state_fips": fips,
+                    "median_household_income_usd": rng.lognormal(10.7, 0.25),
+                    "population": rng.integers(5_000, 500_000),
+                }
+            )
+        rows.append(
+            {
+                "level": "state",
+                "state": state,
+                "state_abbr": abbr,
+                "state_fips": fips,
+                "median_household_income_usd": 1e9,
+                "population": 1,
+            }
+        )
     frame = pd.DataFrame(rows)
     frame.loc[3, "median_household_income_usd"] = np.nan
     return frame
@@ -47,6 +68,7 @@ def test_bad_input(counties):
 
 def test_county_health_2011(mirror):
     from kinship_research.data import load
+
     table = between_county_gini(load("county_health_2011"), n_boot=100)
     assert len(table) == 50  # 50 states; DC is a single county
     assert table["gini"].between(0.01, 0.3).all()  # far below household Ginis (~0.45)
@@ -60,6 +82,7 @@ def equality_trust_states(mirror):
 
     class Entry:
         id = "usa_inequality"
+
     return us_states(Path(mirror) / "usa-inequality.csv", Entry)
 
 
@@ -81,7 +104,10 @@ def test_named_states_ranks(equality_trust_states):
     table = named_states(equality_trust_states, ["income_inequality", "index_of_health_social_problems"])
     assert table["state_abbr"].tolist() == ["UT", "NH", "CA", "MS"]
     d = equality_trust_states
-    assert table.loc[3, "index_of_health_social_problems_rank"] == (d["index_of_health_social_problems"] >= table.loc[3, "index_of_health_social_problems"]).sum()
+    assert (
+        table.loc[3, "index_of_health_social_problems_rank"]
+        == (d["index_of_health_social_problems"] >= table.loc[3, "index_of_health_social_problems"]).sum()
+    )
     with pytest.raises(KeyError, match="ZZ"):
         named_states(d, "income_inequality", names=("ZZ",))
 

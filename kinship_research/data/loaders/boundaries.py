@@ -4,6 +4,7 @@ GDAL reads TopoJSON; each file holds named layers (``countries``; ``states``, ``
 ``nation``). Countries get ``iso3`` from their ISO 3166 numeric id (pycountry; Kosovo and
 northern Cyprus have none and keep a missing code); US units get FIPS codes and state codes.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,4 +43,5 @@ def us_counties(path: Path, entry):
     frame["state_fips"] = frame["county_fips"].str[:2]
     frame["state_abbr"] = frame["state_fips"].map(dict(zip(STATES["state_fips"], STATES["state_abbr"])))
     return pd.DataFrame(frame)[["county_fips", "state_fips", "state_abbr", "county", "geometry"]].pipe(
-        lambda d: frame.__class__(d, geometry="geometry", crs=frame.crs))
+        lambda d: frame.__class__(d, geometry="geometry", crs=frame.crs)
+    )

@@ -5,6 +5,7 @@ The CSV files are C. Webb's conversions of the Equality Trust spreadsheets (``NA
 missing value). Column names are kept; US-state abbreviations become ``state_abbr`` and two-digit
 ``state_fips`` is added, countries get ``iso3``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

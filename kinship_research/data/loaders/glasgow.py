@@ -18,6 +18,7 @@ Codes kept from the source
 * family_event (s50 only): 1 no change, 2 change in the number of people the pupil lives with,
   between this wave and the next (so <NA> at the last wave).
 """
+
 from __future__ import annotations
 
 import io
@@ -68,8 +69,7 @@ def friendship(path: Path, entry) -> pd.DataFrame:
         long = long.rename("value").reset_index()
         frames.append(long.loc[long["ego"] != long["alter"]].assign(wave=wave))
     table = pd.concat(frames, ignore_index=True)
-    return table.astype({"ego": "string", "alter": "string", "wave": "int64"})[
-        ["wave", "ego", "alter", "value"]]
+    return table.astype({"ego": "string", "alter": "string", "wave": "int64"})[["wave", "ego", "alter", "value"]]
 
 
 def substances(path: Path, entry) -> pd.DataFrame:
@@ -95,11 +95,13 @@ def demographic(path: Path, entry) -> pd.DataFrame:
     if unknown:
         raise ValueError(f"{path.name}: sex.F codes {sorted(unknown)} are not 1 (boy) or 2 (girl)")
     n = len(sex_code)
-    return pd.DataFrame({
-        "pupil": pd.array([f"s{i:03d}" for i in range(1, n + 1)], dtype="string"),
-        "sex": pd.array(sex_code.map({1.0: "boy", 2.0: "girl"}), dtype="string"),
-        "age": objects["age"]["age"].to_numpy(dtype=float),
-    })
+    return pd.DataFrame(
+        {
+            "pupil": pd.array([f"s{i:03d}" for i in range(1, n + 1)], dtype="string"),
+            "sex": pd.array(sex_code.map({1.0: "boy", 2.0: "girl"}), dtype="string"),
+            "age": objects["age"]["age"].to_numpy(dtype=float),
+        }
+    )
 
 
 def _read_dat(archive: zipfile.ZipFile, name: str) -> np.ndarray:
@@ -140,5 +142,4 @@ def s50(path: Path, entry) -> pd.DataFrame:
         rows.append(frame)
     table = pd.concat(rows, ignore_index=True).sort_values(["wave", "ego", "alter"], ignore_index=True)
     table["family_event"] = table["family_event"].astype("Int64").replace(-1, pd.NA)
-    return table.astype({"ego": "string", "alter": "string", "wave": "int64",
-                         **{c: "Int64" for c in attributes}})
+    return table.astype({"ego": "string", "alter": "string", "wave": "int64", **{c: "Int64" for c in attributes}})

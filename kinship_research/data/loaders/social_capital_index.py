@@ -3,6 +3,7 @@
 The workbook's sheets have two header rows (a group label row and the column names); the column
 names here are snake_case versions of the second row.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,25 +11,40 @@ from pathlib import Path
 import pandas as pd
 
 STATE_INDEX = {
-    "State-Level Index": "state_index", "Using County-Level Methods": "index_county_methods",
-    "County-Population-Weighted Index": "index_county_weighted", "Family Unity": "family_unity",
-    "Family Interaction": "family_interaction", "Social Support": "social_support",
-    "Community Health": "community_health", "Institutional Health": "institutional_health",
-    "Collective Efficacy": "collective_efficacy", "Philanthropic Health": "philanthropic_health",
+    "State-Level Index": "state_index",
+    "Using County-Level Methods": "index_county_methods",
+    "County-Population-Weighted Index": "index_county_weighted",
+    "Family Unity": "family_unity",
+    "Family Interaction": "family_interaction",
+    "Social Support": "social_support",
+    "Community Health": "community_health",
+    "Institutional Health": "institutional_health",
+    "Collective Efficacy": "collective_efficacy",
+    "Philanthropic Health": "philanthropic_health",
 }
 STATE_BENCHMARKS = {
-    "Putnam index": "putnam_index", "SCP version of Penn State index": "penn_state_index",
-    "Gini coefficient": "gini_acs", "Ratio of 80th to 20th percentile of hh income": "p80_p20",
-    "Median household income": "median_household_income_usd", "Poverty rate": "poverty_pct",
-    "% in fair or poor health": "fair_poor_health_pct", "Premature mortality rate": "premature_mortality",
-    'Mortality rate from "deaths of despair"': "deaths_of_despair", "% obese": "obese_pct",
-    "% who smoke": "smoke_pct", "% black": "black_pct", "Incarcerated p 100,000": "incarcerated_rate",
+    "Putnam index": "putnam_index",
+    "SCP version of Penn State index": "penn_state_index",
+    "Gini coefficient": "gini_acs",
+    "Ratio of 80th to 20th percentile of hh income": "p80_p20",
+    "Median household income": "median_household_income_usd",
+    "Poverty rate": "poverty_pct",
+    "% in fair or poor health": "fair_poor_health_pct",
+    "Premature mortality rate": "premature_mortality",
+    'Mortality rate from "deaths of despair"': "deaths_of_despair",
+    "% obese": "obese_pct",
+    "% who smoke": "smoke_pct",
+    "% black": "black_pct",
+    "Incarcerated p 100,000": "incarcerated_rate",
     "Population": "population",
 }
 COUNTY_INDEX = {
-    "County-Level Index": "county_index", "Requiring all 4 Subindices": "index_all_subindices",
-    "Excluding Collective Efficacy": "index_without_collective_efficacy", "Family Unity": "family_unity",
-    "Community Health": "community_health", "Institutional Health": "institutional_health",
+    "County-Level Index": "county_index",
+    "Requiring all 4 Subindices": "index_all_subindices",
+    "Excluding Collective Efficacy": "index_without_collective_efficacy",
+    "Family Unity": "family_unity",
+    "Community Health": "community_health",
+    "Institutional Health": "institutional_health",
     "Collective Efficacy": "collective_efficacy",
 }
 

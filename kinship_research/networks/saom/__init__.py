@@ -11,6 +11,7 @@ Modules: :mod:`.effects` (statistics and change contributions), :mod:`.simulatio
 micro-step simulator), :mod:`.estimation` (phases 1-3, delta-method standard errors) and
 :mod:`.results` (the results object).
 """
+
 from __future__ import annotations
 
 from kinship_research.networks.saom.effects import EFFECTS, Effect, SaomData, saom_data
@@ -18,5 +19,4 @@ from kinship_research.networks.saom.estimation import estimate_saom
 from kinship_research.networks.saom.results import SaomResult
 from kinship_research.networks.saom.simulation import simulate_network_period
 
-__all__ = ["EFFECTS", "Effect", "SaomData", "SaomResult", "estimate_saom", "saom_data",
-           "simulate_network_period"]
+__all__ = ["EFFECTS", "Effect", "SaomData", "SaomResult", "estimate_saom", "saom_data", "simulate_network_period"]

@@ -20,6 +20,7 @@ with ``sim_ij = 1 - |v_i - v_j| / range(v)`` and ``sim_bar`` its mean over order
 Toggling ``x_ij`` changes ``s_ik`` by ``(1 - 2 x_ij) c_ij`` (``c_ij`` does not involve ``x_ij``).
 The target statistic of effect ``k`` in a period is ``sum_i s_ik(x(t_end))``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -162,8 +163,9 @@ def covariate_arrays(effects: list[Effect], data: SaomData) -> tuple[np.ndarray,
         if effect.covariate is None:
             continue
         if effect.covariate not in data.covariates:
-            raise KeyError(f"effect {effect.label!r} names covariate {effect.covariate!r}; "
-                           f"available: {sorted(data.covariates)}")
+            raise KeyError(
+                f"effect {effect.label!r} names covariate {effect.covariate!r}; available: {sorted(data.covariates)}"
+            )
         v = data.covariates[effect.covariate]
         values[k] = v - v.mean()
         spread = v.max() - v.min()
@@ -175,8 +177,9 @@ def covariate_arrays(effects: list[Effect], data: SaomData) -> tuple[np.ndarray,
     return values, ranges, sim_means
 
 
-def network_statistics(x: np.ndarray, effects: list[Effect], values: np.ndarray, ranges: np.ndarray,
-                       sim_means: np.ndarray) -> np.ndarray:
+def network_statistics(
+    x: np.ndarray, effects: list[Effect], values: np.ndarray, ranges: np.ndarray, sim_means: np.ndarray
+) -> np.ndarray:
     """Target statistics ``sum_i s_ik(x)`` of a 0/1 network for each effect."""
     out = np.empty(len(effects))
     two_paths = x @ x

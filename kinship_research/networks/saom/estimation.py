@@ -18,6 +18,7 @@ Sociological Methodology 31:361-395, section 7; RSiena manual, section 6.3):
   ``Sigma = cov(S)``); convergence t-ratios ``(mean S - target) / sd S``; overall maximum
   convergence ratio ``sqrt(d' Sigma^-1 d)``, ``d = mean S - target`` (RSiena: good below 0.25).
 """
+
 from __future__ import annotations
 
 import logging
@@ -64,9 +65,16 @@ class _Model:
         statistics = np.zeros(len(theta))
         score = np.zeros(len(theta))
         for m in range(periods):
-            x, steps, beta_score = run_kernel(self.data.start[m], self.data.changeable[m], self.data.counted[m],
-                                              self.distances[m], self.effects, self.arrays, beta,
-                                              int(rng.integers(2**31 - 1)))
+            x, steps, beta_score = run_kernel(
+                self.data.start[m],
+                self.data.changeable[m],
+                self.data.counted[m],
+                self.distances[m],
+                self.effects,
+                self.arrays,
+                beta,
+                int(rng.integers(2**31 - 1)),
+            )
             duration = rng.gamma(steps, 1.0 / (n * rates[m]))
             statistics[m] = duration
             score[m] = steps / rates[m] - n * duration
@@ -114,8 +122,16 @@ def _step(theta: np.ndarray, change: np.ndarray, n_periods: int) -> np.ndarray:
     return new
 
 
-def estimate_saom(data: SaomData, effects, *, n_phase3: int = 1000, n_subphases: int = N_SUBPHASES,
-                  level: float = 0.95, seed=None, initial=None) -> SaomResult:
+def estimate_saom(
+    data: SaomData,
+    effects,
+    *,
+    n_phase3: int = 1000,
+    n_subphases: int = N_SUBPHASES,
+    level: float = 0.95,
+    seed=None,
+    initial=None,
+) -> SaomResult:
     """Estimate a network SAOM by the method of moments (RSiena's default algorithm).
 
     Parameters
@@ -192,7 +208,18 @@ def estimate_saom(data: SaomData, effects, *, n_phase3: int = 1000, n_subphases:
     kinds = tuple(["rate"] * periods + ["eval"] * len(effects))
     z = stats.norm.ppf(0.5 + level / 2)
     std_error = np.sqrt(np.diag(covariance))
-    return SaomResult(effects=labels, kinds=kinds, estimate=theta, std_error=std_error,
-                      t_convergence=t_convergence, max_convergence_ratio=max_ratio, covariance=covariance,
-                      ci_low=theta - z * std_error, ci_high=theta + z * std_error, level=level,
-                      n_actors=data.n_actors, n_periods=periods, n_phase3=n_phase3)
+    return SaomResult(
+        effects=labels,
+        kinds=kinds,
+        estimate=theta,
+        std_error=std_error,
+        t_convergence=t_convergence,
+        max_convergence_ratio=max_ratio,
+        covariance=covariance,
+        ci_low=theta - z * std_error,
+        ci_high=theta + z * std_error,
+        level=level,
+        n_actors=data.n_actors,
+        n_periods=periods,
+        n_phase3=n_phase3,
+    )

@@ -1,4 +1,5 @@
 """Results of a SAOM estimation: estimates, delta-method standard errors, convergence diagnostics."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,9 +32,18 @@ class SaomResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per parameter: effect, kind, estimate, std_error, t_convergence, ci_low, ci_high, n."""
-        return pd.DataFrame({"effect": list(self.effects), "kind": list(self.kinds), "estimate": self.estimate,
-                             "std_error": self.std_error, "t_convergence": self.t_convergence,
-                             "ci_low": self.ci_low, "ci_high": self.ci_high, "n": self.n_actors})
+        return pd.DataFrame(
+            {
+                "effect": list(self.effects),
+                "kind": list(self.kinds),
+                "estimate": self.estimate,
+                "std_error": self.std_error,
+                "t_convergence": self.t_convergence,
+                "ci_low": self.ci_low,
+                "ci_high": self.ci_high,
+                "n": self.n_actors,
+            }
+        )
 
     def __getitem__(self, effect: str) -> tuple[float, float]:
         """``(estimate, std_error)`` of one effect by its label."""
@@ -44,9 +54,14 @@ class SaomResult:
 
     def summary(self) -> str:
         """The estimates table in RSiena's layout (``print(ans)``)."""
-        lines = ["Estimates, standard errors and convergence t-ratios", "",
-                 f"{'':36}{'Estimate':>10}{'Standard':>12}{'Convergence':>14}",
-                 f"{'':36}{'':>10}{'Error':>12}{'t-ratio':>14}", "", "Rate parameters:"]
+        lines = [
+            "Estimates, standard errors and convergence t-ratios",
+            "",
+            f"{'':36}{'Estimate':>10}{'Standard':>12}{'Convergence':>14}",
+            f"{'':36}{'':>10}{'Error':>12}{'t-ratio':>14}",
+            "",
+            "Rate parameters:",
+        ]
         number = 0
         for k, (label, kind) in enumerate(zip(self.effects, self.kinds)):
             if kind == "rate":
@@ -58,8 +73,12 @@ class SaomResult:
             if kind != "rate":
                 number += 1
                 name = f"  {number:>2}. {kind:<5}{label}"
-                lines.append(f"{name:36}{self.estimate[k]:10.4f}  ({self.std_error[k]:8.4f} )"
-                             f"{self.t_convergence[k]:12.4f}")
-        lines += ["", f"Overall maximum convergence ratio: {self.max_convergence_ratio:9.4f}",
-                  f"n actors = {self.n_actors}, periods = {self.n_periods}, phase-3 simulations = {self.n_phase3}"]
+                lines.append(
+                    f"{name:36}{self.estimate[k]:10.4f}  ({self.std_error[k]:8.4f} ){self.t_convergence[k]:12.4f}"
+                )
+        lines += [
+            "",
+            f"Overall maximum convergence ratio: {self.max_convergence_ratio:9.4f}",
+            f"n actors = {self.n_actors}, periods = {self.n_periods}, phase-3 simulations = {self.n_phase3}",
+        ]
         return "\n".join(lines)

@@ -10,6 +10,7 @@ over a period of length 1 runs ``M ~ Poisson(n rho)`` micro-steps. The simulator
 accumulates the score ``d log P / d beta = sum_steps (delta_chosen - E_p delta)`` used for the
 derivative matrix (Schweinberger & Snijders 2007, Computational Statistics & Data Analysis 51:4465).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -50,8 +51,9 @@ def _contributions(x, i, j, codes, values, ranges, sim_means, out):
 
 
 @njit(cache=True)
-def _simulate_conditional(x, start, changeable, counted, target, codes, values, ranges, sim_means, beta,
-                          seed, max_steps):
+def _simulate_conditional(
+    x, start, changeable, counted, target, codes, values, ranges, sim_means, beta, seed, max_steps
+):
     np.random.seed(seed)
     n = x.shape[0]
     p = codes.shape[0]
@@ -115,8 +117,9 @@ def _simulate_conditional(x, start, changeable, counted, target, codes, values, 
     return steps, score
 
 
-def simulate_network_period(start, effects, beta, *, rate=None, target_distance=None, changeable=None,
-                            counted=None, covariates=None, seed=None):
+def simulate_network_period(
+    start, effects, beta, *, rate=None, target_distance=None, changeable=None, counted=None, covariates=None, seed=None
+):
     """Simulate one period: for a duration 1 at ``rate``, or conditionally on ``target_distance`` changes.
 
     Give exactly one of ``rate`` and ``target_distance``. Returns ``(end network, number of
@@ -132,8 +135,14 @@ def simulate_network_period(start, effects, beta, *, rate=None, target_distance=
         raise ValueError(f"beta must have one value per effect ({len(effects)}), got shape {beta.shape}")
     changeable = ~np.eye(n, dtype=bool) if changeable is None else np.asarray(changeable, dtype=bool)
     counted = changeable if counted is None else np.asarray(counted, dtype=bool)
-    data = SaomData(start[None], start[None], start[None], changeable[None], counted[None],
-                    {k: np.asarray(v, float) for k, v in (covariates or {}).items()})
+    data = SaomData(
+        start[None],
+        start[None],
+        start[None],
+        changeable[None],
+        counted[None],
+        {k: np.asarray(v, float) for k, v in (covariates or {}).items()},
+    )
     arrays = covariate_arrays(effects, data)
     if (rate is None) == (target_distance is None):
         raise ValueError("give exactly one of rate (unconditional) and target_distance (conditional)")
@@ -142,10 +151,12 @@ def simulate_network_period(start, effects, beta, *, rate=None, target_distance=
         if not rate > 0:
             raise ValueError(f"rate must be positive, got {rate}")
         steps = int(rng.poisson(n * rate))
-        return run_kernel(start, changeable, counted, -1, effects, arrays, beta, int(rng.integers(2**31 - 1)),
-                          max_steps=steps)
-    return run_kernel(start, changeable, counted, int(target_distance), effects, arrays, beta,
-                      int(rng.integers(2**31 - 1)))
+        return run_kernel(
+            start, changeable, counted, -1, effects, arrays, beta, int(rng.integers(2**31 - 1)), max_steps=steps
+        )
+    return run_kernel(
+        start, changeable, counted, int(target_distance), effects, arrays, beta, int(rng.integers(2**31 - 1))
+    )
 
 
 def run_kernel(start, changeable, counted, target, effects, arrays, beta, kernel_seed, max_steps=None):
@@ -155,9 +166,12 @@ def run_kernel(start, changeable, counted, target, effects, arrays, beta, kernel
     values, ranges, sim_means = arrays
     if max_steps is None:
         max_steps = MAX_STEPS_PER_CHANGE * max(target, 1)
-    steps, score = _simulate_conditional(x, start, changeable, counted, target, codes, values, ranges,
-                                         sim_means, beta, kernel_seed, max_steps)
+    steps, score = _simulate_conditional(
+        x, start, changeable, counted, target, codes, values, ranges, sim_means, beta, kernel_seed, max_steps
+    )
     if steps < 0:
-        raise RuntimeError(f"conditional simulation did not reach {target} changes in {max_steps} micro-steps; "
-                           "the parameters are far from the data (try other starting values)")
+        raise RuntimeError(
+            f"conditional simulation did not reach {target} changes in {max_steps} micro-steps; "
+            "the parameters are far from the data (try other starting values)"
+        )
     return x, steps, score
