@@ -18,3 +18,10 @@ def mirror() -> Path:
     path = Path(value)
     assert path.is_dir(), f"KINSHIP_DATA_MIRROR={value} is not a folder"
     return path
+
+
+@pytest.fixture(autouse=True)
+def _reports_where_the_test_says(monkeypatch):
+    """Tests decide where reports go (``./reports`` of their folder or an explicit reports_dir);
+    a KINSHIP_REPORTS_DIR set in the caller's shell must not redirect them."""
+    monkeypatch.delenv("KINSHIP_REPORTS_DIR", raising=False)
