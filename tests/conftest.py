@@ -4,6 +4,8 @@ import os
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
@@ -25,3 +27,27 @@ def _reports_where_the_test_says(monkeypatch):
     """Tests decide where reports go (``./reports`` of their folder or an explicit reports_dir);
     a KINSHIP_REPORTS_DIR set in the caller's shell must not redirect them."""
     monkeypatch.delenv("KINSHIP_REPORTS_DIR", raising=False)
+
+
+@pytest.fixture
+def countries():
+    """30 synthetic countries: inequality, an outcome rising and one falling with it, noise (Spirit Level tests)."""
+    rng = np.random.default_rng(7)
+    n = 30
+    inequality = rng.uniform(3, 9, n)
+    df = pd.DataFrame(
+        {
+            "iso3": [f"C{i:02d}" for i in range(n)],
+            "ineq": inequality,
+            "gini": 0.2 + 0.02 * inequality + rng.normal(0, 0.01, n),
+            "gdp": np.exp(rng.normal(10.5, 0.3, n)),
+            "bad": 2 * inequality + rng.normal(0, 2, n),
+            "good": -inequality + rng.normal(0, 3, n),
+            "noise": rng.normal(0, 1, n),
+        }
+    )
+    df.loc[[1, 5], "good"] = np.nan
+    df.loc[0, "iso3"] = "USA"
+    df.loc[2, "iso3"] = "JPN"
+    df.loc[3, "iso3"] = "SWE"
+    return df

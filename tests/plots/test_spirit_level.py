@@ -1,33 +1,9 @@
 """Figures of the Spirit Level study: scatter with fit, partial regression, forest and ranked dot plots."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from kinship_research.studies import spirit_level as sl
-
-
-@pytest.fixture
-def countries():
-    rng = np.random.default_rng(7)
-    n = 30
-    inequality = rng.uniform(3, 9, n)
-    df = pd.DataFrame(
-        {
-            "iso3": [f"C{i:02d}" for i in range(n)],
-            "ineq": inequality,
-            "gini": 0.2 + 0.02 * inequality + rng.normal(0, 0.01, n),
-            "gdp": np.exp(rng.normal(10.5, 0.3, n)),
-            "bad": 2 * inequality + rng.normal(0, 2, n),
-            "good": -inequality + rng.normal(0, 3, n),
-            "noise": rng.normal(0, 1, n),
-        }
-    )
-    df.loc[[1, 5], "good"] = np.nan
-    df.loc[0, "iso3"] = "USA"
-    df.loc[2, "iso3"] = "JPN"
-    df.loc[3, "iso3"] = "SWE"
-    return df
 
 
 def test_scatter_with_fit_labels_every_country(countries):

@@ -9,29 +9,6 @@ from scipy import stats
 from kinship_research.studies import spirit_level as sl
 
 
-@pytest.fixture
-def countries():
-    rng = np.random.default_rng(7)
-    n = 30
-    inequality = rng.uniform(3, 9, n)
-    df = pd.DataFrame(
-        {
-            "iso3": [f"C{i:02d}" for i in range(n)],
-            "ineq": inequality,
-            "gini": 0.2 + 0.02 * inequality + rng.normal(0, 0.01, n),
-            "gdp": np.exp(rng.normal(10.5, 0.3, n)),
-            "bad": 2 * inequality + rng.normal(0, 2, n),
-            "good": -inequality + rng.normal(0, 3, n),
-            "noise": rng.normal(0, 1, n),
-        }
-    )
-    df.loc[[1, 5], "good"] = np.nan
-    df.loc[0, "iso3"] = "USA"
-    df.loc[2, "iso3"] = "JPN"
-    df.loc[3, "iso3"] = "SWE"
-    return df
-
-
 @pytest.mark.parametrize("method", ["pearson", "spearman"])
 def test_correlate_matches_scipy(countries, method):
     table = sl.correlate(countries, "ineq", ["bad", "good"], correlation=method).set_index("outcome")
