@@ -90,22 +90,30 @@ def write_json(payload: dict, path: Path) -> Path:
     return write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
-def save_results(name: str, report_dir: str | Path, results: dict, datasets: list[str]) -> Path:
+def save_results(
+    name: str, report_dir: str | Path, results: dict, datasets: list[str], *, headline: str | None = None
+) -> Path:
     """Write ``results.json`` for notebook ``name`` into ``report_dir`` and return its path.
 
     ``report_dir`` is the notebook's ``report_dir`` parameter: the runner sets it to the report
     folder; blank (an interactive run) means ``reports/<name>`` under :func:`paths.reports_dir`.
     The file holds each dataset's provenance (with the sha256 of the file actually used), the
     headline ``results`` (numbers, tables as records) and package versions; the runner adds the
-    ``parameters`` it passed and a ``run`` section (status, seconds).
+    ``parameters`` it passed and a ``run`` section (status, seconds). ``headline`` is the
+    notebook's main finding in words (see :func:`kinship_research.reporting.headline.headline`),
+    shown on the index page.
     """
     if not isinstance(results, dict) or not results:
         raise ValueError("results must be a non-empty dict of headline numbers")
+    if headline is not None and (not isinstance(headline, str) or not headline.strip()):
+        raise ValueError("headline must be a non-empty sentence (or None when not yet declared)")
     payload = {
         "notebook": name,
         "datasets": [provenance(d) for d in datasets],
         "results": jsonable(results),
         "environment": environment(),
     }
+    if headline is not None:
+        payload["headline"] = headline.strip()
     folder = Path(report_dir) if str(report_dir) else reports_dir() / name
     return write_json(payload, folder / "results.json")

@@ -80,3 +80,11 @@ def test_reports_go_to_the_current_folder_unless_overridden(monkeypatch, tmp_pat
     monkeypatch.setenv("KINSHIP_REPORTS_DIR", str(tmp_path / "elsewhere"))
     assert paths.reports_dir() == tmp_path / "elsewhere"
     assert paths.reports_dir(tmp_path / "given") == tmp_path / "given"
+
+
+def test_save_results_records_the_headline_and_rejects_a_blank_one(tmp_path):
+    path = results.save_results("demo", tmp_path, {"r": 1}, [], headline=" r is 1. ")
+    assert json.loads(path.read_text())["headline"] == "r is 1."
+    with pytest.raises(ValueError, match="headline must be a non-empty sentence"):
+        results.save_results("demo", tmp_path / "other", {"r": 1}, [], headline="  ")
+    assert not (tmp_path / "other").exists()

@@ -1,0 +1,36 @@
+import pytest
+
+from kinship_research.reporting.headline import checks_clause, headline, survives
+
+
+def test_survives_needs_interval_on_the_estimates_side():
+    assert survives(0.5, 0.1, 0.9)
+    assert survives(-0.5, -0.9, -0.1)
+    assert not survives(0.5, -0.1, 0.9)
+    assert not survives(0.5, -0.9, -0.1)
+
+
+def test_checks_clause_names_the_checks_that_move_the_finding():
+    clause = checks_clause(0.6, {"drop USA": (0.2, 0.8), "income control": (-0.1, 0.7), "Spearman": (0.1, 0.9)})
+    assert clause == "It survives 2 of 3 checks (moved by: income control)."
+    assert checks_clause(-0.6, {"drop USA": (-0.9, -0.2)}) == "It survives 1 of 1 check."
+
+
+def test_headline_joins_finding_and_checks():
+    text = headline("r = 0.6 across 23 countries.", estimate=0.6, checks={"a": (0.1, 0.9)})
+    assert text == "r = 0.6 across 23 countries. It survives 1 of 1 check."
+    assert headline("  A finding. ") == "A finding."
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"finding": ""}, "non-empty sentence"),
+        ({"finding": "x", "checks": {"a": (0, 1)}}, "estimate"),
+        ({"finding": "x", "estimate": 1.0, "checks": {}}, "at least one check"),
+        ({"finding": "x", "estimate": 1.0, "checks": {"a": (0.0, float("nan"))}}, "finite"),
+    ],
+)
+def test_headline_rejects_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        headline(kwargs.pop("finding"), **kwargs)
