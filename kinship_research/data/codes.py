@@ -102,6 +102,15 @@ ALIASES = {
     "yugoslavia": "YUG",
     "micronesia, fed. sts": "FSM",
     "northern cyprus": None,
+    "congo-brazzaville": "COG",
+    "congo-kinshasa": "COD",
+    "palestinian territories": "PSE",
+    "soviet union": "SUN",
+    "st. vincent and grenadines": "VCT",
+    "são tomé and príncipe": "STP",
+    "cheslo": "CSK",
+    "deu_east": "DDR",
+    "yug": "YUG",
 }
 
 
