@@ -153,13 +153,6 @@ _MODULE = "left for the module's owner (issue 15 battery)"
 KNOWN = {  # case/argument: why it still fails; the module's owner fixes it and removes the entry
     "gini_ci/seed": "methods/inequality.gini_ci passes seed to numpy.random.default_rng unchecked: strings or "
     f"floats get numpy's SeedSequence TypeError; {_MODULE}",
-    "meta_regression/2": "methods/meta.meta_regression converts the moderator with np.asarray(float): numpy's "
-    f"'could not convert' message, a scalar NaN gives IndexError; {_MODULE}",
-    "meta_regression/threshold": f"methods/meta.meta_regression does not check threshold is a finite real; {_MODULE}",
-    "log_ratio_from_ci/0": f"methods/meta.log_ratio_from_ci converts ratios with np.asarray(float); {_MODULE}",
-    "log_ratio_from_ci/1": f"methods/meta.log_ratio_from_ci converts ci_low with np.asarray(float); {_MODULE}",
-    "rescale/2": "methods/meta.rescale does not check factor: strings get numpy's message and 1e308 overflows "
-    f"silently to inf; {_MODULE}",
     "control_for_income/2": "studies/spirit_level._as_list takes a number for ys and fails with "
     f"'float object is not iterable'; {_MODULE}",
     "distance_clustering/egos": "networks/distance_clustering._choose_egos: a float or nested list as egos "

@@ -34,7 +34,7 @@ import statsmodels.api as sm
 from scipy import optimize, stats
 from statsmodels.stats.meta_analysis import effectsize_2proportions
 
-from kinship_research.methods.checks import as_float_array, check_choice, check_level
+from kinship_research.methods.checks import as_float_array, check_choice, check_finite, check_level
 
 TAU2_METHODS = ("DL", "HE", "HS", "SJ", "PM", "EB", "ML", "REML")
 """tau^2 estimators (metafor's names): DerSimonian-Laird, Hedges, Hunter-Schmidt, Sidik-Jonkman,
@@ -806,7 +806,11 @@ def _moderator_matrix(moderator, k: int, name: str, threshold):
         frame = pd.get_dummies(moderator, drop_first=True, dtype=float)
         x, terms = frame.to_numpy(float), [str(c) for c in frame.columns]
     else:
-        x = np.asarray(moderator, dtype=float)
+        x = as_float_array(name, moderator, ndim=None)
+        if x.ndim not in (1, 2):
+            raise ValueError(
+                f"{name} must be one value per study (1-D) or a studies x moderators matrix, got shape {x.shape}"
+            )
         x = x.reshape(-1, 1) if x.ndim == 1 else x
         terms = [name] if x.shape[1] == 1 else [f"{name}{j + 1}" for j in range(x.shape[1])]
     if x.shape[0] != k:
@@ -815,6 +819,7 @@ def _moderator_matrix(moderator, k: int, name: str, threshold):
         raise ValueError("moderator contains missing or infinite values; every study needs a value")
     n_above = None
     if threshold is not None:
+        threshold = check_finite("threshold", threshold)
         if x.shape[1] != 1:
             raise ValueError("threshold applies to a single moderator")
         x = (x >= threshold).astype(float)
@@ -925,7 +930,10 @@ def log_ratio_from_ci(ratio, ci_low, ci_high, level: float = 0.95) -> tuple[np.n
     (Cochrane Handbook, section 6.3.2). Assumes the interval is symmetric on the log scale.
     """
     level = check_level(level)
-    r, lo, hi = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (ratio, ci_low, ci_high))
+    r, lo, hi = (
+        np.atleast_1d(as_float_array(what, a, ndim=None)).ravel()
+        for what, a in (("ratio", ratio), ("ci_low", ci_low), ("ci_high", ci_high))
+    )
     if not (r.shape == lo.shape == hi.shape):
         raise ValueError(f"ratio, ci_low and ci_high must have the same length, got {r.size}, {lo.size}, {hi.size}")
     if not np.all(np.isfinite(np.concatenate([r, lo, hi]))) or np.any((r <= 0) | (lo <= 0) | (hi <= 0)):
@@ -946,16 +954,23 @@ def rescale(effect, variance, factor) -> tuple[np.ndarray, np.ndarray]:
     E.g. a log RR ``b`` per 0.1 rise in the Gini coefficient becomes ``0.5 b`` per 0.05 rise
     (``factor = 0.05 / 0.1``), with variance ``0.25 v``. ``factor`` may be one number or one per study.
     """
-    y = np.asarray(effect, dtype=float)
-    v = np.asarray(variance, dtype=float)
-    f = np.asarray(factor, dtype=float)
+    y = as_float_array("effect", effect, ndim=None)
+    v = as_float_array("variance", variance, ndim=None)
+    f = as_float_array("factor", factor, ndim=None)
     if y.shape != v.shape:
         raise ValueError(f"effect and variance must have the same shape, got {y.shape} and {v.shape}")
     if f.ndim and f.shape != y.shape:
         raise ValueError(f"factor must be a single number or one per study ({y.size}), got shape {f.shape}")
     if not np.all(np.isfinite(f)) or np.any(f <= 0):
         raise ValueError("factor must be finite and strictly positive (target unit / reported unit)")
-    return y * f, v * f**2
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = y * f, v * f**2
+    if not (np.all(np.isfinite(out[0])) and np.all(np.isfinite(out[1]))):
+        raise ValueError(
+            f"rescaled effects or variances are not finite (factor {str(factor)[:40]}: overflow, or missing "
+            "effects); factor should be target unit / reported unit, and every effect a finite number"
+        )
+    return out
 
 
 def risk_ratios(events_treated, n_treated, events_control, n_control, labels=None, level: float = 0.95) -> pd.DataFrame:
