@@ -38,7 +38,7 @@ test: lint
 
 # The edit loop: no notebook executions, no browser.
 test-fast: venv
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup -m "not slow"
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup -m "not slow and not browser"
 
 reports: venv
 	@echo "== executing every notebook into reports/ (KINSHIP_DATA_MIRROR=$${KINSHIP_DATA_MIRROR:-unset})"
