@@ -47,6 +47,23 @@ def check_positive_int(name: str, value, minimum: int = 1) -> int:
     return value
 
 
+def random_generator(seed) -> np.random.Generator:
+    """``numpy.random.default_rng(seed)`` for ``seed`` None, a non-negative integer, a SeedSequence or
+    a Generator; TypeError/ValueError saying what is allowed otherwise (numpy's own message for a
+    string or float seed does not)."""
+    allowed = (np.random.SeedSequence, np.random.Generator, np.random.BitGenerator)
+    if seed is None or isinstance(seed, allowed):
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(
+            f"seed must be None, a non-negative integer, a numpy SeedSequence or Generator, got "
+            f"{type(seed).__name__} {str(seed)[:80]!r}"
+        )
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    return np.random.default_rng(int(seed))
+
+
 def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str = "data", numeric: bool = False) -> None:
     """KeyError naming the missing columns (and the available ones); ValueError for non-numeric
     columns when ``numeric``."""

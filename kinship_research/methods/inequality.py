@@ -19,7 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kinship_research.methods.checks import as_float_array, check_finite, check_level, check_positive_int
+from kinship_research.methods.checks import (
+    as_float_array,
+    check_finite,
+    check_level,
+    check_positive_int,
+    random_generator,
+)
 
 __all__ = [
     "GiniInterval",
@@ -274,7 +280,7 @@ def gini_ci(x, *, weights=None, n_boot: int = 2000, seed=None, level: float = 0.
     level = check_level(level)
     if x.size < 2:
         raise ValueError("a bootstrap interval needs at least 2 observations")
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     order = np.argsort(x, kind="stable")
     xs, ws = x[order], w[order]
     estimates = np.empty(int(n_boot))

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kinship_research.methods.checks import check_choice, check_level, check_positive_int, require_columns
+from kinship_research.methods.checks import (
+    check_choice,
+    check_level,
+    check_positive_int,
+    random_generator,
+    require_columns,
+)
 
 CI_METHODS = ("BCa", "percentile")
 
@@ -155,7 +161,7 @@ def mediation(
         n_resamples=n_boot,
         method=ci_method,
         confidence_level=level,
-        rng=np.random.default_rng(seed),
+        rng=random_generator(seed),
     )
     ci = boot.confidence_interval
     return MediationResult(

@@ -36,7 +36,7 @@ import pandas as pd
 import spreg
 from scipy import stats
 
-from kinship_research.methods.checks import check_alpha, check_choice, check_level, check_positive_int
+from kinship_research.methods.checks import check_alpha, check_choice, check_level, check_positive_int, random_generator
 from kinship_research.methods.regression import OLSFit, fit_ols
 
 
@@ -103,7 +103,7 @@ def _check_permutations(n_permutations: int, level: float) -> None:
 def _permutation_test(values: np.ndarray, w, permutations: int, seed, level: float):
     """esda.Moran with seeded permutations, the two-sided permutation p-value
     p = min(1, 2 (1 + min(#{I_sim >= I}, #{I_sim <= I})) / (P + 1)) and the permutation interval."""
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     # esda draws its permutations from numpy's global RandomState; seed it from our generator
     with _seeded_legacy_random(int(rng.integers(2**31 - 1))):
         moran = esda.Moran(values, w, transformation=w.transform, permutations=int(permutations))

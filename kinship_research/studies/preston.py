@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kinship_research.methods.checks import check_level, check_positive_int, require_columns
+from kinship_research.methods.checks import check_level, check_positive_int, random_generator, require_columns
 
 REQUIRED = ("country", "iso3", "year", "life_expectancy", "gdp_per_capita", "population")
 
@@ -113,7 +113,7 @@ def lowess_curve(
     x, y = df["log_gdp_per_capita"].to_numpy(), df["life_expectancy"].to_numpy()
     grid = np.linspace(x.min(), x.max(), grid_size)
     fit = sm.nonparametric.lowess(y, x, frac=frac, xvals=grid)
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     boots = np.empty((n_boot, grid_size))
     for b in range(n_boot):
         i = rng.integers(0, len(x), len(x))

@@ -105,8 +105,13 @@ QOG_OUTCOMES: dict[str, tuple[str, bool]] = {
 """Health and social outcomes in the QoG cross-section: label with units, and whether higher is worse."""
 
 
-def _as_list(columns) -> list[str]:
-    return [columns] if isinstance(columns, str) else list(columns)
+def _as_list(columns, what: str = "columns") -> list[str]:
+    """A column name or a list of them, as a list; TypeError for anything else."""
+    if isinstance(columns, str):
+        return [columns]
+    if isinstance(columns, (list, tuple, pd.Index)) and len(columns) and all(isinstance(c, str) for c in columns):
+        return list(columns)
+    raise TypeError(f"{what} must be a column name or a non-empty list of column names, got {str(columns)[:80]!r}")
 
 
 def rich_countries(
@@ -330,13 +335,13 @@ def exclude(
     if label not in df.columns:
         raise KeyError(f"label column {label!r} not in data; available: {list(df.columns)}")
     if not isinstance(groups, Mapping):
-        unknown = [g for g in _as_list(groups) if g not in COUNTRY_GROUPS]
+        unknown = [g for g in _as_list(groups, "groups") if g not in COUNTRY_GROUPS]
         if unknown:
             raise KeyError(
                 f"unknown country group(s) {unknown}; known: {list(COUNTRY_GROUPS)} "
                 "(or pass a mapping of name to country codes)"
             )
-        groups = {g: COUNTRY_GROUPS[g] for g in _as_list(groups)}
+        groups = {g: COUNTRY_GROUPS[g] for g in _as_list(groups, "groups")}
     tables = [correlate(df, x, ys, correlation=correlation, level=level).assign(excluded="none", removed="")]
     for name, codes in groups.items():
         drop = df[label].isin(list(codes))
@@ -419,7 +424,7 @@ def control_for_income(
     ----------
     Leigh, Jencks & Smeeding (2009). MacKinnon JG, White H (1985) J Econometrics 29:305-325.
     """
-    ys = _as_list(ys)
+    ys = _as_list(ys, "ys")
     require_columns(df, [x, income, *ys], numeric=True)
     if label not in df.columns:
         raise KeyError(f"label column {label!r} not in data; available: {list(df.columns)}")

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kinship_research.methods.checks import check_level, require_columns
+from kinship_research.methods.checks import check_level, random_generator, require_columns
 from kinship_research.methods.inequality import gini_ci
 
 STATE_COMPONENTS: dict[str, tuple[str, bool]] = {
@@ -149,7 +149,7 @@ def between_county_gini(
         counties = counties[counties["level"] == "county"]
     if counties.empty:
         raise ValueError("no county rows to compute a between-county Gini from")
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     rows = []
     for (state, abbr, fips), group in counties.groupby(["state", "state_abbr", "state_fips"], sort=True):
         complete = group[[value, weight]].dropna()
