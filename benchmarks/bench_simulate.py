@@ -24,7 +24,7 @@ from _common import machine_note, write_section  # noqa: E402
 from kinship_research.networks.adjacency import graph_adjacency  # noqa: E402
 from kinship_research.networks.simulate import simulate  # noqa: E402
 
-BETA, GAMMA, ALPHA = 0.3, 1.0, 0.05
+BETA, GAMMA, ADOPTION = 0.3, 1.0, 0.05
 
 
 def graph_of(n: int) -> nx.Graph:
@@ -40,7 +40,9 @@ def timed(function):
 def bench_discrete(graph, steps: int) -> dict:
     n = graph.number_of_nodes()
     seconds, run = timed(
-        lambda: simulate(graph, "SISa", steps * 0.1, seed=0, dt=0.1, initial=0.1, beta=BETA, gamma=GAMMA, alpha=ALPHA)
+        lambda: simulate(
+            graph, "SISa", steps * 0.1, seed=0, dt=0.1, initial=0.1, beta=BETA, gamma=GAMMA, adoption=ADOPTION
+        )
     )
     return {
         "n": n,
@@ -144,7 +146,7 @@ def main() -> None:
         "## simulate",
         "",
         "Graphs: connected_watts_strogatz_graph(n, 6, 0.05, seed=0); 10% initially "
-        f"infected; beta = {BETA}, gamma = {GAMMA} (alpha = {ALPHA} for SISa).",
+        f"infected; beta = {BETA}, gamma = {GAMMA} (adoption = {ADOPTION} for SISa).",
         "",
         "### Discrete time (SISa, dt = 0.1)",
         "",

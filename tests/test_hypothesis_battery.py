@@ -147,7 +147,7 @@ CASES = {
         {"max_distance": 2, "n_permutations": 5, "seed": 0},
         ["1", "egos", "max_distance", "n_permutations"],
     ),
-    "sisa_mean_field_prevalence": (mean_field.sisa_mean_field_prevalence, [0.5, 0.2], {}, ["0", "1", "alpha"]),
+    "sisa_mean_field_prevalence": (mean_field.sisa_mean_field_prevalence, [0.5, 0.2], {}, ["0", "1", "adoption"]),
 }
 _MODULE = "left for the module's owner (issue 15 battery)"
 KNOWN = {  # case/argument: why it still fails; the module's owner fixes it and removes the entry

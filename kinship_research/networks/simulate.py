@@ -22,10 +22,20 @@ __all__ = ["MODELS", "equilibrium_prevalence", "equilibrium_sweep", "replicate",
 MODELS = {  # model -> (required rates, compartments)
     "SIS": (("beta", "gamma"), ("S", "I")),
     "SIR": (("beta", "gamma"), ("S", "I", "R")),
-    "SISa": (("beta", "gamma", "alpha"), ("S", "I")),
+    "SISa": (("beta", "gamma", "adoption"), ("S", "I")),
     "threshold": (("threshold",), ("S", "I")),
 }
 ENGINES = ("discrete", "gillespie")
+RENAMED = {"alpha": "adoption"}  # old rate name -> current one (alpha now means only a decision threshold)
+
+
+def _renamed_message(names, model: str) -> str:
+    """' (...)' hint for rate names that were renamed, or ''."""
+    old = [name for name in names if name in RENAMED]
+    if not old:
+        return ""
+    hints = ", ".join(f"{name!r} is now {RENAMED[name]!r}" for name in old)
+    return f" ({hints}: the spontaneous-adoption rate of {model!r}; alpha means only a decision threshold)"
 
 
 def _check_rates(model: str, rates: dict) -> dict:
@@ -33,7 +43,10 @@ def _check_rates(model: str, rates: dict) -> dict:
     unknown = sorted(set(rates) - set(required))
     missing = [name for name in required if name not in rates]
     if unknown or missing:
-        raise ValueError(f"model {model!r} takes rates {required}; missing {missing}, unknown {unknown}")
+        raise ValueError(
+            f"model {model!r} takes rates {required}; missing {missing}, unknown {unknown}"
+            + _renamed_message(unknown, model)
+        )
     for name in required:
         value = rates[name]
         if (
@@ -87,18 +100,18 @@ def simulate(
 
     - ``"SIS"``: S -> I at rate beta k; I -> S at rate gamma.
     - ``"SIR"``: S -> I at rate beta k; I -> R at rate gamma.
-    - ``"SISa"``: S -> I at rate alpha + beta k (spontaneous adoption alpha; Hill et al.'s
-      a, b, g = alpha, beta, gamma); I -> S at rate gamma.
+    - ``"SISa"``: S -> I at rate adoption + beta k (spontaneous adoption rate; Hill et al.'s
+      a, b, g = adoption, beta, gamma); I -> S at rate gamma.
     - ``"threshold"``: S -> I (permanent) once the fraction of adopted neighbours is at least
       ``threshold`` (Watts 2002); synchronous rounds, t counts rounds and ``dt`` is unused.
 
     ``engine="discrete"`` updates all nodes synchronously every ``dt`` from the state at the
-    start of the step: P(S -> I) = 1 - exp(-(alpha + beta k) dt), P(I -> S or R) =
+    start of the step: P(S -> I) = 1 - exp(-(adoption + beta k) dt), P(I -> S or R) =
     1 - exp(-gamma dt), i.e. the exact per-node hazards held fixed over the step (tends to the
     continuous-time process as dt -> 0). k comes from one CSR matrix-vector product.
     ``engine="gillespie"`` (SIS, SIR, SISa) is exact continuous time: node i has total rate
     gamma + beta outdeg_i if infected (recovery plus transmission attempts to a uniformly
-    chosen out-neighbour, which succeed when it is susceptible) and alpha if susceptible; the
+    chosen out-neighbour, which succeed when it is susceptible) and adoption if susceptible; the
     next event is drawn from a Fenwick tree (a sum tree) of these rates in O(log n), in a
     compiled (numba) event loop. The state is reported every ``dt``.
 
@@ -111,7 +124,7 @@ def simulate(
     seed : seed for numpy.random.default_rng.
     initial : infected at t = 0: a count (int), a fraction of nodes (float) or a node list.
     dt : time step (discrete) or reporting interval (gillespie), > 0.
-    **rates : beta, gamma (SIS, SIR), plus alpha (SISa); threshold (threshold model).
+    **rates : beta, gamma (SIS, SIR), plus adoption (SISa); threshold (threshold model).
 
     Returns
     -------
@@ -168,13 +181,13 @@ def _discrete(spread, infected, n_times, dt, model, rates, rng) -> np.ndarray:
     """Synchronous discrete-time SIS/SIR/SISa; returns counts (n_times x 3: S, I, R).
 
     Per step: k = A^T x by one CSR product (float32); only susceptible nodes with a positive
-    hazard draw a uniform number (with alpha = 0, those with k = 0 cannot be infected).
+    hazard draw a uniform number (with adoption = 0, those with k = 0 cannot be infected).
     """
     pressure = sp.csr_array(spread.T)  # row v: who can infect v
     state = infected.astype(np.int8)  # 0 S, 1 I, 2 R
     x = infected.astype(np.float32)
     beta, gamma = rates["beta"], rates["gamma"]
-    alpha = rates.get("alpha", 0.0)
+    adoption = rates.get("adoption", 0.0)
     recovery_prob = -math.expm1(-gamma * dt)
     after_recovery = 2 if model == "SIR" else 0
     counts = np.zeros((n_times, 3), dtype=np.int64)
@@ -182,8 +195,8 @@ def _discrete(spread, infected, n_times, dt, model, rates, rng) -> np.ndarray:
     for step in range(1, n_times):
         k = pressure @ x
         susceptible = state == 0
-        at_risk = np.flatnonzero(susceptible if alpha > 0 else susceptible & (k > 0))
-        hazard = alpha + beta * k[at_risk].astype(np.float64)
+        at_risk = np.flatnonzero(susceptible if adoption > 0 else susceptible & (k > 0))
+        hazard = adoption + beta * k[at_risk].astype(np.float64)
         infect = at_risk[rng.random(len(at_risk)) < -np.expm1(-hazard * dt)]
         sick = np.flatnonzero(state == 1)
         recover = sick[rng.random(len(sick)) < recovery_prob]
@@ -235,14 +248,14 @@ def _gillespie(spread, infected, times, model, rates, rng):
 
     n = spread.shape[0]
     beta, gamma = rates["beta"], rates["gamma"]
-    alpha = rates.get("alpha", 0.0)
+    adoption = rates.get("adoption", 0.0)
     after_recovery = 2 if model == "SIR" else 0
-    rate_after_recovery = alpha if model == "SISa" else 0.0
+    rate_after_recovery = adoption if model == "SISa" else 0.0
     out_degree = np.diff(spread.indptr)
     infected_rate = gamma + beta * out_degree.astype(np.float64)
     width = 1 << max(n - 1, 1).bit_length()  # power of two >= n: descent needs no bound check
     rate = np.zeros(width + 1)
-    rate[:n] = np.where(infected, infected_rate, alpha)
+    rate[:n] = np.where(infected, infected_rate, adoption)
     tree = _fenwick(rate[:width])
     state = infected.astype(np.int64)
     n_infected = int(infected.sum())
@@ -254,7 +267,7 @@ def _gillespie(spread, infected, times, model, rates, rng):
     counters = np.array([batch, n_infected, 0, 1, 0, 0], dtype=np.int64)
     exponentials = uniforms = np.zeros(batch)
     indptr, indices = spread.indptr.astype(np.int64), spread.indices.astype(np.int64)
-    floor = 1e-12 * max(1.0, gamma + alpha)
+    floor = 1e-12 * max(1.0, gamma + adoption)
     while True:
         if counters[0] == batch and scalars[1] > floor:
             exponentials = rng.standard_exponential(batch)
@@ -380,6 +393,7 @@ def equilibrium_sweep(
     if parameter not in MODELS.get(model, ((),))[0]:
         raise ValueError(
             f"parameter must be a rate of model {model!r} {MODELS.get(model, ((),))[0]}, got {parameter!r}"
+            + _renamed_message([parameter], model)
         )
     sequence = _seed_sequence(seed)
     rows = []

@@ -29,9 +29,9 @@ def reference_gillespie(spread, infected, times, model, rates, rng):
     """The pure-Python event loop the compiled one replaces (same random stream)."""
     n = spread.shape[0]
     beta, gamma = rates["beta"], rates["gamma"]
-    alpha = rates.get("alpha", 0.0)
+    adoption = rates.get("adoption", 0.0)
     after_recovery = 2 if model == "SIR" else 0
-    rate_after_recovery = alpha if model == "SISa" else 0.0
+    rate_after_recovery = adoption if model == "SISa" else 0.0
     indptr = spread.indptr.tolist()
     indices = spread.indices.tolist()
     out_degree = np.diff(spread.indptr)
@@ -39,7 +39,7 @@ def reference_gillespie(spread, infected, times, model, rates, rng):
     infected_rate = (gamma + beta * out_degree).tolist()
     width = 1 << max(n - 1, 1).bit_length()  # power of two >= n: descent needs no bound check
     node_rate = np.zeros(width + 1)
-    node_rate[:n] = np.where(infected, gamma + beta * out_degree, alpha)
+    node_rate[:n] = np.where(infected, gamma + beta * out_degree, adoption)
 
     def build(values: np.ndarray) -> list:
         """Fenwick tree (1-based): tree[j] = sum of values[j - lowbit(j) : j]."""
@@ -59,7 +59,7 @@ def reference_gillespie(spread, infected, times, model, rates, rng):
     batch = 1 << 16
     exponentials, uniforms, used = [], [], batch
     n_events, updates = 0, 0
-    floor = 1e-12 * max(1.0, gamma + alpha)
+    floor = 1e-12 * max(1.0, gamma + adoption)
     while total > floor:
         if used == batch:
             exponentials = rng.standard_exponential(batch).tolist()
@@ -164,13 +164,13 @@ def test_sisa_complete_graph_matches_mean_field(engine, dt):
     """K_n is well mixed: the fixed point holds up to O(1/n) finite-size bias (tol 0.01)."""
     n = 200
     graph = nx.complete_graph(n)
-    beta, gamma, alpha = 2 / (n - 1), 1.0, 0.1
+    beta, gamma, adoption = 2 / (n - 1), 1.0, 0.1
     runs = [
-        simulate(graph, "SISa", 40, seed=s, engine=engine, initial=0, dt=dt, beta=beta, gamma=gamma, alpha=alpha)
+        simulate(graph, "SISa", 40, seed=s, engine=engine, initial=0, dt=dt, beta=beta, gamma=gamma, adoption=adoption)
         for s in range(4)
     ]
     estimate = equilibrium_prevalence(runs, burn_in=10)
-    theory = sisa_mean_field_prevalence(beta, gamma, alpha, mean_degree=n - 1)
+    theory = sisa_mean_field_prevalence(beta, gamma, adoption, mean_degree=n - 1)
     se = estimate["sd_between_runs"] / np.sqrt(estimate["n_runs"])
     assert abs(estimate["prevalence"] - theory) <= 4 * se + 0.01
 
@@ -178,18 +178,18 @@ def test_sisa_complete_graph_matches_mean_field(engine, dt):
 def test_sisa_random_regular_matches_pair_approximation():
     """Pair approximation on a random 6-regular graph; tolerance 4 SE + 0.01 (closure error)."""
     graph = nx.random_regular_graph(6, 2000, seed=2)
-    beta, gamma, alpha = 0.25, 1.0, 0.05
+    beta, gamma, adoption = 0.25, 1.0, 0.05
     runs = [
         simulate(
-            graph, "SISa", 20, seed=s, engine="gillespie", initial=0.2, dt=0.5, beta=beta, gamma=gamma, alpha=alpha
+            graph, "SISa", 20, seed=s, engine="gillespie", initial=0.2, dt=0.5, beta=beta, gamma=gamma, adoption=adoption
         )
         for s in range(4)
     ]
     estimate = equilibrium_prevalence(runs, burn_in=6)
-    theory = sisa_pair_approximation_prevalence(beta, gamma, alpha, degree=6)
+    theory = sisa_pair_approximation_prevalence(beta, gamma, adoption, degree=6)
     se = estimate["sd_between_runs"] / np.sqrt(estimate["n_runs"])
     assert abs(estimate["prevalence"] - theory) <= 4 * se + 0.01
-    assert abs(estimate["prevalence"] - sisa_mean_field_prevalence(beta, gamma, alpha, 6)) > 0.03
+    assert abs(estimate["prevalence"] - sisa_mean_field_prevalence(beta, gamma, adoption, 6)) > 0.03
 
 
 def reference_threshold(graph, seeds, threshold, rounds):
@@ -219,8 +219,8 @@ def test_threshold_matches_plain_loop(threshold):
 def test_runs_are_seeded_and_counts_conserved():
     graph = nx.barabasi_albert_graph(300, 3, seed=0)
     for engine in ("discrete", "gillespie"):
-        a = simulate(graph, "SISa", 5, seed=3, engine=engine, beta=0.2, gamma=1, alpha=0.1)
-        b = simulate(graph, "SISa", 5, seed=3, engine=engine, beta=0.2, gamma=1, alpha=0.1)
+        a = simulate(graph, "SISa", 5, seed=3, engine=engine, beta=0.2, gamma=1, adoption=0.1)
+        b = simulate(graph, "SISa", 5, seed=3, engine=engine, beta=0.2, gamma=1, adoption=0.1)
         assert a.equals(b)
         assert (a["S"] + a["I"] == 300).all()
         assert a["t"].iloc[-1] == pytest.approx(5)
@@ -230,7 +230,7 @@ def test_runs_are_seeded_and_counts_conserved():
 
 def test_equilibrium_prevalence_interval():
     graph = nx.path_graph(10)
-    runs = [simulate(graph, "SISa", 3, seed=s, beta=0.5, gamma=1, alpha=0.5) for s in range(3)]
+    runs = [simulate(graph, "SISa", 3, seed=s, beta=0.5, gamma=1, adoption=0.5) for s in range(3)]
     result = equilibrium_prevalence(runs, burn_in=1)
     averages = [r.loc[r["t"] >= 1, "I"].mean() / 10 for r in runs]
     assert result["prevalence"] == pytest.approx(np.mean(averages))
@@ -251,7 +251,8 @@ def test_equilibrium_prevalence_interval():
         (("SIS", 0), {"beta": 1, "gamma": 1}, ValueError, "t_max"),
         (("SIS", "10"), {"beta": 1, "gamma": 1}, ValueError, "t_max"),
         (("SIS", 5), {"beta": 1}, ValueError, "missing \\['gamma'\\]"),
-        (("SIS", 5), {"beta": 1, "gamma": 1, "alpha": 1}, ValueError, "unknown \\['alpha'\\]"),
+        (("SIS", 5), {"beta": 1, "gamma": 1, "adoption": 1}, ValueError, "unknown \\['adoption'\\]"),
+        (("SISa", 5), {"beta": 1, "gamma": 1, "alpha": 1}, ValueError, "'alpha' is now 'adoption'"),
         (("SIS", 5), {"beta": -1, "gamma": 1}, ValueError, "beta must be a finite number >= 0"),
         (("threshold", 5), {"threshold": 1.5}, ValueError, "threshold is a fraction"),
         (("threshold", 5), {"threshold": 0.5, "engine": "gillespie"}, ValueError, "rounds"),
@@ -270,9 +271,9 @@ def test_mean_field_closed_forms():
     assert sisa_mean_field_prevalence(0.5, 1.0, 0.0, 4) == pytest.approx(0.5)
     assert sisa_mean_field_prevalence(0.1, 1.0, 0.0, 4) == 0.0
     assert sisa_mean_field_prevalence(0.0, 1.0, 0.25, 4) == pytest.approx(0.2)
-    beta, gamma, alpha, k = 0.3, 1.0, 0.2, 5
-    i = sisa_mean_field_prevalence(beta, gamma, alpha, k)
-    assert (alpha + beta * k * i) * (1 - i) - gamma * i == pytest.approx(0, abs=1e-12)
+    beta, gamma, adoption, k = 0.3, 1.0, 0.2, 5
+    i = sisa_mean_field_prevalence(beta, gamma, adoption, k)
+    assert (adoption + beta * k * i) * (1 - i) - gamma * i == pytest.approx(0, abs=1e-12)
     # pair approximation, SIS: q = 1 - gamma / (beta (k - 1)), i = beta k q / (beta k q + gamma)
     q = 1 - 1 / (0.4 * 5)
     assert sisa_pair_approximation_prevalence(0.4, 1.0, 0.0, 6) == pytest.approx(2.4 * q / (2.4 * q + 1))
@@ -281,20 +282,20 @@ def test_mean_field_closed_forms():
 
 def test_pair_approximation_is_steady_state_of_pair_equations():
     """Integrate the pair-approximation ODEs (Keeling 1999) to equilibrium."""
-    beta, gamma, alpha, k = 0.25, 1.0, 0.05, 6
+    beta, gamma, adoption, k = 0.25, 1.0, 0.05, 6
 
     def rhs(_, y):
         i, ss, ii = y  # per node: prevalence, ordered [SS] and [II] pairs
         s, si = 1 - i, (k - ss - ii) / 2
         q = si / (k * s)
         return [
-            alpha * s + beta * si - gamma * i,
-            2 * gamma * si - 2 * ss * (alpha + beta * (k - 1) * q),
-            2 * si * (alpha + beta + beta * (k - 1) * q) - 2 * gamma * ii,
+            adoption * s + beta * si - gamma * i,
+            2 * gamma * si - 2 * ss * (adoption + beta * (k - 1) * q),
+            2 * si * (adoption + beta + beta * (k - 1) * q) - 2 * gamma * ii,
         ]
 
     solution = solve_ivp(rhs, (0, 400), [0.01, k * 0.98, 0.0], rtol=1e-10, atol=1e-12)
-    assert solution.y[0, -1] == pytest.approx(sisa_pair_approximation_prevalence(beta, gamma, alpha, k), rel=1e-6)
+    assert solution.y[0, -1] == pytest.approx(sisa_pair_approximation_prevalence(beta, gamma, adoption, k), rel=1e-6)
 
 
 def test_mean_field_bad_input():
@@ -307,10 +308,10 @@ def test_mean_field_bad_input():
 
 
 def test_spontaneous_only_sisa_is_independent_two_state_chain():
-    """beta = 0: nodes flip independently, equilibrium alpha / (alpha + gamma) exactly."""
+    """beta = 0: nodes flip independently, equilibrium adoption / (adoption + gamma) exactly."""
     graph = nx.path_graph(500)
     runs = [
-        simulate(graph, "SISa", 20, seed=s, engine="gillespie", initial=0, dt=0.5, beta=0.0, gamma=1.0, alpha=0.5)
+        simulate(graph, "SISa", 20, seed=s, engine="gillespie", initial=0, dt=0.5, beta=0.0, gamma=1.0, adoption=0.5)
         for s in range(4)
     ]
     estimate = equilibrium_prevalence(runs, burn_in=5)
@@ -319,7 +320,7 @@ def test_spontaneous_only_sisa_is_independent_two_state_chain():
 
 
 def test_mean_field_trajectory_matches_logistic_solution():
-    """alpha = 0: i(t) = i* / (1 + (i*/i0 - 1) exp(-(beta k - gamma) t))."""
+    """adoption = 0: i(t) = i* / (1 + (i*/i0 - 1) exp(-(beta k - gamma) t))."""
     beta, gamma, k, i0 = 0.5, 1.0, 4, 0.01
     times = np.linspace(0, 10, 21)
     star = 1 - gamma / (beta * k)
@@ -337,7 +338,7 @@ def test_equilibrium_sweep_and_replicate():
     sweep = equilibrium_sweep(
         graph,
         "SISa",
-        "alpha",
+        "adoption",
         [0.5, 2.0],
         t_max=10,
         burn_in=3,
@@ -349,14 +350,14 @@ def test_equilibrium_sweep_and_replicate():
         gamma=1.0,
         initial=0,
     )
-    assert list(sweep.columns) == ["alpha", "prevalence", "ci_low", "ci_high", "sd_between_runs", "n_runs"]
-    for _, row in sweep.iterrows():  # beta = 0: independent nodes, alpha / (alpha + gamma)
-        exact = row["alpha"] / (row["alpha"] + 1)
+    assert list(sweep.columns) == ["adoption", "prevalence", "ci_low", "ci_high", "sd_between_runs", "n_runs"]
+    for _, row in sweep.iterrows():  # beta = 0: independent nodes, adoption / (adoption + gamma)
+        exact = row["adoption"] / (row["adoption"] + 1)
         assert abs(row["prevalence"] - exact) <= 4 * row["sd_between_runs"] / np.sqrt(3)
     again = equilibrium_sweep(
         graph,
         "SISa",
-        "alpha",
+        "adoption",
         [0.5, 2.0],
         t_max=10,
         burn_in=3,
@@ -374,7 +375,9 @@ def test_equilibrium_sweep_and_replicate():
     with pytest.raises(ValueError, match="n_runs"):
         replicate(graph, "SIS", 2, 0, beta=0.5, gamma=1.0)
     with pytest.raises(ValueError, match="parameter must be a rate"):
-        equilibrium_sweep(graph, "SIS", "alpha", [0.1], 5, 1, 2, beta=0.5, gamma=1.0)
+        equilibrium_sweep(graph, "SIS", "adoption", [0.1], 5, 1, 2, beta=0.5, gamma=1.0)
+    with pytest.raises(ValueError, match="'alpha' is now 'adoption'"):
+        equilibrium_sweep(graph, "SISa", "alpha", [0.1], 5, 1, 2, beta=0.5, gamma=1.0, adoption=0.1)
 
 
 @pytest.mark.parametrize(
@@ -382,7 +385,7 @@ def test_equilibrium_sweep_and_replicate():
     [
         ("SIS", {"beta": 0.4, "gamma": 1.0}, 0.1),
         ("SIR", {"beta": 0.8, "gamma": 1.0}, [0, 1, 2]),
-        ("SISa", {"beta": 0.3, "gamma": 1.0, "alpha": 0.2}, 0),
+        ("SISa", {"beta": 0.3, "gamma": 1.0, "adoption": 0.2}, 0),
     ],
 )
 def test_compiled_gillespie_equals_reference_loop(model, rates, initial):

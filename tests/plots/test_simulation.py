@@ -12,7 +12,7 @@ from kinship_research.plots.simulation import prevalence_figure, sweep_figure  #
 
 
 def test_prevalence_figure_draws_runs_means_and_theory():
-    runs = replicate(nx.path_graph(50), "SISa", 4, 3, seed=0, beta=0.5, gamma=1.0, alpha=0.2)
+    runs = replicate(nx.path_graph(50), "SISa", 4, 3, seed=0, beta=0.5, gamma=1.0, adoption=0.2)
     theory = pd.DataFrame({"t": [0, 4], "prevalence": [0.5, 0.5], "label": "mean field"})
     fig = prevalence_figure({"path": runs}, theory, caption="simulated")
     ax = fig.axes[0]
