@@ -5,12 +5,15 @@ All fits run on :mod:`linearmodels` (Sheppard) and take a long DataFrame with an
 used column are dropped, and the fit reports how many observations, entities and periods remain.
 
 * :func:`pooled_ols` -- :math:`y_{it} = a + b x_{it} + e_{it}`, all country-years pooled.
-* :func:`between_ols` -- OLS on entity means, :math:`\bar y_i = a + b \bar x_i + e_i`.
+* :func:`between_ols` -- OLS on entity means, :math:`\bar y_i = a + b \bar x_i + e_i`, by default of
+  year-demeaned data (:math:`z_{it} - \bar z_t`), so that countries observed in different years are
+  not compared across a common trend.
 * :func:`two_way_fe` -- :math:`y_{it} = \alpha_i + \lambda_t + b x_{it} + e_{it}`: only change within
   countries, net of common year shocks, identifies ``b``. Standard errors clustered by country
   (Liang & Zeger 1986; with the G/(G-1)·(N-1)/(N-K) small-sample factor, as statsmodels) or
   Driscoll & Kraay (1998), robust to cross-country correlation and serial correlation up to
-  ``bandwidth`` years (Bartlett kernel).
+  ``bandwidth`` years (Bartlett kernel; default :func:`driscoll_kraay_bandwidth`,
+  :math:`\lfloor 4 (T/100)^{2/9} \rfloor` for T periods, Newey & West 1994).
 * :func:`difference_ols` -- :math:`\Delta_k y_{it} = \lambda_t + b \Delta_k x_{it} + \Delta_k e_{it}` with
   :math:`\Delta_k z_{it} = z_{it} - z_{i,t-k}`: ``gap=1`` first differences (consecutive years),
   ``gap=10`` long differences over non-overlapping decades.
@@ -27,6 +30,10 @@ Mundlak Y (1978) On the pooling of time series and cross section data. Econometr
 Driscoll JC, Kraay AC (1998) Consistent covariance matrix estimation with spatially dependent
 panel data. Review of Economics and Statistics 80:549-560.
 Bell A, Jones K (2015) Explaining fixed effects. Political Science Research and Methods 3:133-153.
+Newey WK, West KD (1994) Automatic lag selection in covariance matrix estimation. Review of
+Economic Studies 61:631-653.
+Hoechle D (2007) Robust standard errors for panel regressions with cross-sectional dependence.
+Stata Journal 7:281-312.
 Rubin DB (1987) Multiple Imputation for Nonresponse in Surveys. Wiley.
 Barnard J, Rubin DB (1999) Small-sample degrees of freedom with multiple imputation. Biometrika 86:948-955.
 Solt F (2020) The Standardized World Income Inequality Database. Social Science Quarterly 101:1183-1199.
@@ -58,6 +65,7 @@ __all__ = [
     "WithinBetweenFit",
     "between_ols",
     "difference_ols",
+    "driscoll_kraay_bandwidth",
     "lag_profile",
     "lagged",
     "measurement_error_fits",
@@ -80,7 +88,9 @@ class PanelFit:
     """One panel regression: coefficients with intervals and the sample it used.
 
     ``n`` counts the observations in the fit (country-years; countries for the between
-    estimator; differences for :func:`difference_ols`), ``n_entities`` the countries.
+    estimator; differences for :func:`difference_ols`), ``n_entities`` the countries. ``df`` is
+    the degrees of freedom of the t distribution behind the intervals and p-values (``inf``:
+    normal, as for Driscoll-Kraay); ``bandwidth`` the Driscoll-Kraay lag truncation (else None).
     """
 
     specification: str
@@ -92,6 +102,8 @@ class PanelFit:
     n_periods: int
     r_squared: float
     level: float
+    df: float = np.inf
+    bandwidth: int | None = None
 
     def coefficient(self, term: str) -> pd.Series:
         """The row of ``term`` (estimate, std_error, ci_low, ci_high, p_value)."""
@@ -105,7 +117,9 @@ class PanelFit:
         out = self.coefficients.copy()
         for name in ("specification", "outcome", "cov_type"):
             out.insert(0, name, getattr(self, name))
-        return out.assign(n=self.n, n_entities=self.n_entities, n_periods=self.n_periods, r_squared=self.r_squared)
+        return out.assign(
+            n=self.n, n_entities=self.n_entities, n_periods=self.n_periods, r_squared=self.r_squared, df=self.df
+        )
 
     def summary(self) -> str:
         """Plain-text table of the coefficients."""
@@ -172,15 +186,26 @@ def _prepare(df: pd.DataFrame, columns: Sequence[str], entity: str, time: str) -
     return data.set_index([entity, time]).sort_index().astype(float)
 
 
-def _fit_options(cov_type: str, bandwidth: int | None) -> dict:
+def driscoll_kraay_bandwidth(n_periods: int) -> int:
+    r"""Default Bartlett-kernel lag truncation for Driscoll-Kraay standard errors with ``n_periods``
+    periods: :math:`\lfloor 4 (T/100)^{2/9} \rfloor` (Newey & West 1994; the rule of Hoechle's
+    2007 ``xtscc`` and of linearmodels' kernel covariance), e.g. 3 lags for 20 to 60 years, and
+    never more than :math:`T - 1`."""
+    n_periods = check_positive_int("n_periods", n_periods, minimum=2)
+    return min(int(np.floor(4 * (n_periods / 100) ** (2 / 9))), n_periods - 1)
+
+
+def _fit_options(cov_type: str, bandwidth: int | None, n_periods: int | None = None) -> dict:
     check_choice("cov_type", cov_type, COV_TYPES)
     if cov_type == "clustered":
         return {"cov_type": "clustered", "cluster_entity": True, "debiased": True, "group_debias": True}
     if cov_type == "driscoll_kraay":
-        options = {"cov_type": "kernel", "kernel": "bartlett"}
-        if bandwidth is not None:
-            options["bandwidth"] = check_positive_int("bandwidth", bandwidth, minimum=0)
-        return options
+        if bandwidth is None:
+            bandwidth = driscoll_kraay_bandwidth(n_periods)
+        bandwidth = check_positive_int("bandwidth", bandwidth, minimum=0)
+        if n_periods is not None and bandwidth >= n_periods:
+            raise ValueError(f"bandwidth must be below the number of periods ({n_periods}), got {bandwidth}")
+        return {"cov_type": "kernel", "kernel": "bartlett", "bandwidth": bandwidth}
     if bandwidth is not None:
         raise ValueError("bandwidth applies only to cov_type='driscoll_kraay'")
     return {"cov_type": cov_type, "debiased": True}
@@ -197,6 +222,7 @@ def _result(
     n_entities: int,
     n_periods: int,
     r_squared: float,
+    bandwidth: int | None = None,
 ) -> PanelFit:
     ci = result.conf_int(level=level)
     table = pd.DataFrame(
@@ -219,7 +245,23 @@ def _result(
         int(n_periods),
         float(r_squared),
         level,
+        np.inf if cov_type == "driscoll_kraay" else float(result.df_resid),
+        bandwidth,
     )
+
+
+def _remove_period_effects(data: pd.DataFrame) -> pd.DataFrame:
+    r"""Every column :math:`z` minus its period effects :math:`\hat d_t` from the additive two-way
+    least-squares fit :math:`z_{it} = a_i + d_t + r_{it}` (:math:`d` of the first period 0).
+
+    The period effects are identified by change within entities, so they are the common trend
+    even when the entities present change over time; on a balanced panel
+    :math:`\hat d_t = \bar z_{\cdot t} - \bar z_{\cdot 1}`, i.e. plain year-demeaning.
+    """
+    entities = pd.get_dummies(data.index.get_level_values(0), dtype=float).to_numpy()
+    periods = pd.get_dummies(data.index.get_level_values(1), dtype=float).to_numpy()[:, 1:]
+    coef = np.linalg.lstsq(np.hstack([entities, periods]), data.to_numpy(), rcond=None)[0]
+    return data - periods @ coef[entities.shape[1] :]
 
 
 def _counts(data: pd.DataFrame) -> tuple[int, int]:
@@ -241,7 +283,7 @@ def pooled_ols(
     level, controls = check_level(level), _as_list(controls)
     data = _prepare(df, [y, x, *controls], entity, time)
     exog = data[[x, *controls]].assign(const=1.0)
-    result = PooledOLS(data[y], exog).fit(**_fit_options(cov_type, None))
+    result = PooledOLS(data[y], exog).fit(**_fit_options(cov_type, None, _counts(data)[1]))
     return _result(
         result,
         specification="pooled",
@@ -263,14 +305,28 @@ def between_ols(
     controls=None,
     entity: str = "iso3",
     time: str = "year",
+    time_effects: bool = True,
     cov_type: str = "robust",
     level: float = 0.95,
 ) -> PanelFit:
     r"""Between estimator: OLS of entity means :math:`\bar y_i` on :math:`\bar x_i` (one row per
-    entity; ``robust`` = HC1). ``n`` is the number of entities."""
+    entity; ``robust`` = HC1). ``n`` is the number of entities.
+
+    With ``time_effects`` (default) every variable is first de-trended,
+    :math:`\tilde z_{it} = z_{it} - \hat d_t` with :math:`\hat d_t` the year effects of the additive
+    fit :math:`z_{it} = a_i + d_t + r_{it}` (identified by change within countries), and the
+    between regression runs on the entity means of :math:`\tilde z`. In an unbalanced panel the
+    raw means mix the comparison across countries with the common trend (a country observed only
+    in later years has higher life expectancy because everyone's rose); plain year-demeaning
+    would instead remove part of the cross-country difference when the set of countries changes
+    over time. On a balanced panel all three give the same slope (de-trending shifts every
+    entity mean by the same constant).
+    """
     level, controls = check_level(level), _as_list(controls)
     check_choice("cov_type", cov_type, ("robust", "unadjusted"))
     data = _prepare(df, [y, x, *controls], entity, time)
+    if time_effects:
+        data = _remove_period_effects(data)
     result = BetweenOLS(data[y], data[[x, *controls]].assign(const=1.0)).fit(**_fit_options(cov_type, None))
     return _result(
         result,
@@ -300,15 +356,16 @@ def two_way_fe(
 ) -> PanelFit:
     r"""Two-way fixed effects :math:`y_{it} = \alpha_i + \lambda_t + b x_{it} + c'z_{it} + e_{it}`.
 
-    ``cov_type='clustered'`` clusters by entity; ``'driscoll_kraay'`` uses a Bartlett kernel over
-    time with ``bandwidth`` lags (default: linearmodels' automatic choice). ``r_squared`` is the
-    within R².
+    ``cov_type='clustered'`` clusters by entity (t with the residual df); ``'driscoll_kraay'`` uses
+    a Bartlett kernel over the sums of the scores of each year with ``bandwidth`` lags (default
+    :func:`driscoll_kraay_bandwidth` of the number of years; normal reference distribution; the
+    kernel covariance is scaled by n/(n - k), k counting the absorbed effects). ``r_squared`` is
+    the within R².
     """
     level, controls = check_level(level), _as_list(controls)
     data = _prepare(df, [y, x, *controls], entity, time)
-    result = PanelOLS(data[y], data[[x, *controls]], entity_effects=True, time_effects=True).fit(
-        **_fit_options(cov_type, bandwidth)
-    )
+    options = _fit_options(cov_type, bandwidth, _counts(data)[1])
+    result = PanelOLS(data[y], data[[x, *controls]], entity_effects=True, time_effects=True).fit(**options)
     return _result(
         result,
         specification=specification,
@@ -319,6 +376,7 @@ def two_way_fe(
         n_entities=_counts(data)[0],
         n_periods=_counts(data)[1],
         r_squared=result.rsquared_within,
+        bandwidth=options.get("bandwidth"),
     )
 
 
@@ -361,7 +419,8 @@ def difference_ols(
     data = _differences(_prepare(df, [y, x, *controls], entity, time), gap)
     if data.index.get_level_values(0).nunique() < 2:
         raise ValueError(f"fewer than 2 {entity} values have {gap}-year differences in {[y, x, *controls]}")
-    result = PanelOLS(data[y], data[[x, *controls]], time_effects=time_effects).fit(**_fit_options(cov_type, bandwidth))
+    options = _fit_options(cov_type, bandwidth, _counts(data)[1])
+    result = PanelOLS(data[y], data[[x, *controls]], time_effects=time_effects).fit(**options)
     name = "first_difference" if gap == 1 else f"long_difference_{gap}"
     return _result(
         result,
@@ -373,6 +432,7 @@ def difference_ols(
         n_entities=_counts(data)[0],
         n_periods=_counts(data)[1],
         r_squared=result.rsquared,
+        bandwidth=options.get("bandwidth"),
     )
 
 
@@ -433,22 +493,25 @@ def within_between_re(
 
     :math:`y_{it} = a + b_W (x_{it} - \bar x_i) + b_B \bar x_i + \lambda_t + u_i + e_{it}`, GLS
     random effects (linearmodels ``RandomEffects``) with year dummies when ``time_effects``; each
-    control enters the same way (``<c>_within`` and ``<c>_between``). On a balanced panel
-    :math:`b_W` equals the two-way FE slope and :math:`b_B` the between-OLS slope; unlike two
+    control enters the same way (``<c>_within`` and ``<c>_between``). With ``time_effects`` the
+    regressors are de-trended before the split (as in :func:`between_ols`), so that
+    :math:`\bar x_i` does not carry the years a country happens to be observed in. On a balanced
+    panel :math:`b_W` equals the two-way FE slope and :math:`b_B` the between-OLS slope; unlike two
     separate fits, one model gives both with intervals and the interval of :math:`b_B - b_W`.
     """
     level, controls = check_level(level), _as_list(controls)
     data = _prepare(df, [y, x, *controls], entity, time)
+    regressors = _remove_period_effects(data[[x, *controls]]) if time_effects else data[[x, *controls]]
     exog, terms = pd.DataFrame(index=data.index), []
     for column in (x, *controls):
-        mean = data[column].groupby(level=0).transform("mean")
-        exog[f"{column}_within"], exog[f"{column}_between"] = data[column] - mean, mean
+        mean = regressors[column].groupby(level=0).transform("mean")
+        exog[f"{column}_within"], exog[f"{column}_between"] = regressors[column] - mean, mean
         terms += [f"{column}_within", f"{column}_between"]
     exog["const"] = 1.0
     if time_effects:
         years = pd.get_dummies(data.index.get_level_values(1), prefix="year", drop_first=True, dtype=float)
         exog = pd.concat([exog, years.set_axis(data.index)], axis=1)
-    result = RandomEffects(data[y], exog).fit(**_fit_options(cov_type, None))
+    result = RandomEffects(data[y], exog).fit(**_fit_options(cov_type, None, _counts(data)[1]))
     fit = _result(
         result,
         specification="within_between_re",
@@ -640,10 +703,12 @@ def measurement_error_fits(
     normal, AR(1) with correlation ``autocorrelation`` across a country's consecutive years
     (0: independent years; near 1: a country-level shift, which fixed effects absorb), refits
     ``fit`` (a function of the data returning a :class:`PanelFit`) and combines the ``term``
-    coefficients with :func:`rubin_combine`. This treats the point values and standard errors as a
-    normal posterior (SWIID's means and SDs of its 100 draws; Solt 2020 recommends refitting on the
-    draws); it shows how much the uncertainty widens intervals and attenuates slopes, it does not
-    correct attenuation that is already in the point values.
+    coefficients with :func:`rubin_combine`, with Barnard & Rubin's small-sample degrees of
+    freedom from the complete-data fit's ``df`` (so that when the draws agree the combined interval
+    is the naive one, and :attr:`MeasurementErrorResult.widening` is 1). This treats the point
+    values and standard errors as a normal posterior (SWIID's means and SDs of its 100 draws;
+    Solt 2020 recommends refitting on the draws); it shows how much the uncertainty widens
+    intervals and attenuates slopes, it does not correct attenuation already in the point values.
     """
     n_draws = check_positive_int("n_draws", n_draws, minimum=2)
     rho = check_finite("autocorrelation", autocorrelation)
@@ -666,5 +731,6 @@ def measurement_error_fits(
         row = refit.coefficient(term)
         rows.append({"draw": j, "estimate": row["estimate"], "std_error": row["std_error"]})
     draws = pd.DataFrame(rows)
-    combined = rubin_combine(draws["estimate"], draws["std_error"] ** 2, level=level)
+    df_complete = base.df if np.isfinite(base.df) else None
+    combined = rubin_combine(draws["estimate"], draws["std_error"] ** 2, df_complete=df_complete, level=level)
     return MeasurementErrorResult(term, naive, combined, draws, rho)

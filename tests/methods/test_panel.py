@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from linearmodels.panel import FirstDifferenceOLS
+from linearmodels.panel import FirstDifferenceOLS, PanelOLS
 
 from kinship_research.methods import panel
 
@@ -56,6 +56,68 @@ def test_driscoll_kraay_equals_statsmodels_groupsum_up_to_the_dof_factor(df):
     # linearmodels scales the kernel covariance by n / (n - k), k counting the absorbed effects.
     k = 1 + 29 + 19 + 1
     assert fit.coefficient("x")["std_error"] == pytest.approx(ref.bse["x"] * np.sqrt(600 / (600 - k)), rel=1e-8)
+
+
+def test_driscoll_kraay_default_bandwidth_is_the_documented_rule_and_linearmodels_default():
+    assert [panel.driscoll_kraay_bandwidth(t) for t in (2, 10, 20, 52, 60, 100, 400)] == [1, 2, 2, 3, 3, 4, 5]
+    small = constructed_panel(n_entities=8, n_years=12, seed=5)
+    fit = panel.two_way_fe(small, "y", "x", cov_type="driscoll_kraay")
+    assert fit.bandwidth == 2 and fit.df == np.inf
+    data = small.set_index(["iso3", "year"])
+    ref = PanelOLS(data["y"], data[["x"]], entity_effects=True, time_effects=True).fit(cov_type="kernel")
+    assert fit.coefficient("x")["std_error"] == pytest.approx(ref.std_errors["x"], rel=1e-10)
+
+
+def test_driscoll_kraay_equals_a_hand_computation_on_a_balanced_panel():
+    small = constructed_panel(n_entities=6, n_years=10, seed=6)
+    bandwidth = 2
+    fit = panel.two_way_fe(small, "y", "x", cov_type="driscoll_kraay", bandwidth=bandwidth)
+    wide = small.pivot(index="iso3", columns="year")
+    x, y = (wide[v].to_numpy() for v in ("x", "y"))
+    demean = lambda m: m - m.mean(1, keepdims=True) - m.mean(0, keepdims=True) + m.mean()  # noqa: E731
+    xd, yd = demean(x), demean(y)
+    slope = (xd * yd).sum() / (xd**2).sum()
+    scores = (xd * (yd - slope * xd)).sum(0)  # one sum per year
+    s = scores @ scores
+    for j in range(1, bandwidth + 1):
+        s += 2 * (1 - j / (bandwidth + 1)) * scores[j:] @ scores[:-j]
+    n, k = x.size, 6 + 10 - 1 + 1  # entity effects, year effects beyond the first, the slope
+    variance = s / (xd**2).sum() ** 2 * n / (n - k)
+    assert fit.coefficient("x")["estimate"] == pytest.approx(slope, rel=1e-10)
+    assert fit.coefficient("x")["std_error"] == pytest.approx(np.sqrt(variance), rel=1e-8)
+    with pytest.raises(ValueError, match="below the number of periods"):
+        panel.two_way_fe(small, "y", "x", cov_type="driscoll_kraay", bandwidth=10)
+
+
+def unbalanced_trending_panel(seed, n_entities=40, n_years=40, window=15):
+    """Entities with higher x are observed later, and y trends up by 0.5 a year: the raw means
+    confound the between slope (3, attenuated to about 2.96 by the noise in a 15-year mean of x)
+    with the trend."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    centres = np.sort(2 * rng.normal(size=n_entities))
+    for i, centre in enumerate(centres):
+        start = int(i * (n_years - window) / (n_entities - 1))
+        x = centre + rng.normal(size=n_years)
+        for t in range(start, start + window):
+            y = (BETWEEN - WITHIN) * centre + 0.5 * t + WITHIN * x[t] + 0.5 * rng.normal()
+            rows.append((f"c{i:02d}", 1990 + t, x[t], y))
+    return pd.DataFrame(rows, columns=["iso3", "year", "x", "y"])
+
+
+def test_between_on_detrended_data_removes_the_trend_an_unbalanced_panel_mixes_in(df):
+    balanced = [panel.between_ols(df, "y", "x", time_effects=flag).coefficient("x") for flag in (True, False)]
+    assert balanced[0]["estimate"] == pytest.approx(balanced[1]["estimate"], rel=1e-10)
+    estimates = np.array(
+        [
+            [panel.between_ols(d, "y", "x", time_effects=flag).coefficient("x")["estimate"] for flag in (True, False)]
+            for d in map(unbalanced_trending_panel, range(10))
+        ]
+    )
+    reliability = 4 / (4 + 1 / 15)  # var(centre) / var(15-year mean of x)
+    # Monte Carlo SD of one estimate is about 0.09, so of the mean of 10 about 0.03
+    assert estimates[:, 0].mean() == pytest.approx((BETWEEN - WITHIN) * reliability + WITHIN, abs=0.12)
+    assert estimates[:, 1].mean() > 4, "the raw means must show the trend bias this option removes"
 
 
 def test_pooled_and_between_equal_statsmodels(df):
@@ -163,6 +225,23 @@ def test_country_level_errors_are_absorbed_by_fixed_effects():
         df, fit, column="x", se_column="x_se", n_draws=3, autocorrelation=0.999999, seed=0
     )
     assert result.draws["estimate"].to_numpy() == pytest.approx(result.naive["estimate"], abs=1e-3)
+    # draws that agree add no uncertainty: with the complete-data df (Barnard & Rubin) the combined
+    # interval is the naive one, not a normal interval narrower than the naive t interval
+    # (a normal interval would be 1.96 / t(63) quantile 2.00 = 0.98 of the naive width)
+    assert result.widening == pytest.approx(1.0, abs=0.005)
+    assert 0.9 * fit(df).df < result.combined.df <= fit(df).df
+
+
+def test_rubin_with_complete_data_df_matches_barnard_rubin_by_hand():
+    q, u = np.array([1.0, 1.2, 0.8, 1.1]), np.array([0.04, 0.05, 0.03, 0.04])
+    m, nu_com = 4, 20.0
+    b, u_bar = q.var(ddof=1), u.mean()
+    total = u_bar + (1 + 1 / m) * b
+    gamma = (1 + 1 / m) * b / total
+    nu_old = (m - 1) / gamma**2
+    nu_obs = (nu_com + 1) / (nu_com + 3) * nu_com * (1 - gamma)
+    out = panel.rubin_combine(q, u, df_complete=nu_com)
+    assert out.df == pytest.approx(1 / (1 / nu_old + 1 / nu_obs))
 
 
 def test_bad_input_is_named():
