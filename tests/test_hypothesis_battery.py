@@ -155,15 +155,11 @@ KNOWN = {  # case/argument: why it still fails; the module's owner fixes it and 
     f"floats get numpy's SeedSequence TypeError; {_MODULE}",
     "control_for_income/2": "studies/spirit_level._as_list takes a number for ys and fails with "
     f"'float object is not iterable'; {_MODULE}",
-    "distance_clustering/egos": "networks/distance_clustering._choose_egos: a float or nested list as egos "
-    f"gives 'not iterable' / 'unhashable type'; {_MODULE}",
 }
 
 
 # seen only with the fixed values below (the few hypothesis examples do not draw them)
 KNOWN_FIXED = KNOWN | {
-    "distance_clustering/n_permutations": "networks/distance_clustering: n_permutations=True reaches numpy's "
-    f"random generator; {_MODULE}",
 }
 FIXED = [
     "",

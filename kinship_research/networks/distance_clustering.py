@@ -8,17 +8,15 @@ that statistic for every distance at once with sparse linear algebra.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from statistics import NormalDist
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
 
-from kinship_research.methods.checks import check_level
-from kinship_research.networks.adjacency import graph_adjacency
+from kinship_research.methods.checks import check_level, check_positive_int, random_generator
+from kinship_research.networks.adjacency import _kind, graph_adjacency
 
 __all__ = ["distance_clustering", "distance_shells", "shell_permutation_moments", "trait_vector"]
 
@@ -33,19 +31,22 @@ def trait_vector(graph, trait, nodes: Sequence | None = None) -> np.ndarray:
     node in node order. Nodes absent from the mapping or lacking the attribute are missing; a
     mapping key that is not a node raises KeyError.
     """
+    networkx_graph = _kind(graph) == "networkx"
     if nodes is None:
-        nodes = graph_adjacency(graph)[0] if not isinstance(graph, nx.Graph) else list(graph.nodes())
+        nodes = list(graph.nodes()) if networkx_graph else graph_adjacency(graph)[0]
     nodes = list(nodes)
     if isinstance(trait, np.ndarray):
         if trait.shape != (len(nodes),):
             raise ValueError(f"a trait array needs one value per node ({len(nodes)}), got shape {trait.shape}")
         keys, raw = nodes, trait
     elif isinstance(trait, str):
-        if not isinstance(graph, nx.Graph):
+        if not networkx_graph:
             raise ValueError(
                 "a trait attribute name needs a networkx graph; for igraph or "
                 "scipy input give an array or a mapping node -> 0/1"
             )
+        import networkx as nx  # the graph is a networkx graph: already imported
+
         found = nx.get_node_attributes(graph, trait)
         if not found:
             raise KeyError(
@@ -169,8 +170,15 @@ def _choose_egos(egos, known: np.ndarray, nodes: list, rng) -> np.ndarray:
                 f"egos={egos} must be between 1 and the number of nodes with a known trait ({len(known_index)})"
             )
         return np.sort(rng.choice(known_index, size=int(egos), replace=False))
-    position = {node: i for i, node in enumerate(nodes)}
+    if isinstance(egos, (str, bytes)) or not isinstance(egos, Iterable):
+        raise TypeError(
+            f"egos must be None, a positive int or a list of nodes, got {type(egos).__name__} {egos!r:.80}"
+        )
     listed = list(egos)
+    unhashable = [node for node in listed if not isinstance(node, Hashable)]
+    if unhashable:
+        raise TypeError(f"egos must list nodes (hashable values), got {unhashable[:3]!r:.80}")
+    position = {node: i for i, node in enumerate(nodes)}
     missing = [node for node in listed if node not in position]
     if missing:
         raise KeyError(f"egos not in the graph: {missing[:3]!r}")
@@ -299,7 +307,7 @@ def _ratio_moments(
     mean = eq / ed - m["cov_qd"] / ed**2 + eq * m["var_d"] / ed**3
     var = (eq / ed) ** 2 * (m["var_q"] / eq**2 - 2 * m["cov_qd"] / (eq * ed) + m["var_d"] / ed**2)
     sd = float(np.sqrt(max(var, 0.0)))
-    p_value = float(stats.norm.sf((observed - mean) / sd)) if sd > 0 else np.nan
+    p_value = NormalDist().cdf((mean - observed) / sd) if sd > 0 else np.nan
     return float(mean), sd, p_value
 
 
@@ -362,10 +370,8 @@ def distance_clustering(
     Christakis NA, Fowler JH (2007) N Engl J Med 357:370-379 (distance analysis).
     Mantel N (1967) Cancer Res 27:209-220; Cliff AD, Ord JK (1981) Spatial Processes (moments).
     """
-    if not isinstance(max_distance, (int, np.integer)) or max_distance < 1:
-        raise ValueError(f"max_distance must be an int >= 1, got {max_distance!r}")
-    if not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
-        raise ValueError(f"n_permutations must be an int >= 1, got {n_permutations!r}")
+    max_distance = check_positive_int("max_distance", max_distance)
+    n_permutations = check_positive_int("n_permutations", n_permutations)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     level = check_level(level)
@@ -383,7 +389,7 @@ def distance_clustering(
             f"trait is constant over the {n_known} nodes with known values "
             f"({n_ones} carriers); it needs carriers and non-carriers"
         )
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     ego_index = _choose_egos(egos, known, nodes, rng)
     if len(ego_index) == 0:
         raise ValueError("none of the given egos has a known trait")
