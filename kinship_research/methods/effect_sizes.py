@@ -11,8 +11,8 @@ study, ready for :func:`kinship_research.methods.meta.random_effects`:
 
 Zero cells (metafor's defaults ``add=1/2, to="only0", drop00=FALSE``): ``add`` is added to all four
 cells of every table with a zero cell; the other tables are left alone. A *double-zero* table (no events
-in either group, or only events in both) carries no information on a ratio; by default it is kept with
-the correction (log RR = log OR = RD = 0 with a large variance, as ``escalc``); with
+in either group, or only events in both) carries almost no information on a ratio; by default it is kept
+with the correction (a log ratio near 0 with a large variance, as ``escalc``); with
 ``drop_double_zero=True`` its ``yi`` and ``vi`` are NaN and it is flagged ``dropped`` (``drop00=TRUE``,
 what ``rma.mh`` and ``rma.peto`` do for their heterogeneity test).
 
