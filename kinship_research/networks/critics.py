@@ -1,9 +1,11 @@
 """The critics' checks of network-contagion estimates.
 
 * Placebo outcome (Cohen-Cole & Fletcher 2008, BMJ 337:a2533): the induction model applied to a
-  trait that cannot spread. Here the trait is permuted among the pupils of each wave (same
-  prevalence, no link to the network), so the alter coefficient should be null; the rejection
-  rate over permutations checks the calibration of the clustered GEE test at this sample size.
+  trait that cannot spread. ``permute="trajectories"`` gives every pupil another pupil's whole
+  trajectory (within strata such as sex), which keeps persistence and the homophily that runs
+  through the strata but cannot spread along the observed ties: the critics' check.
+  ``permute="within_wave"`` permutes the trait among the pupils of each wave, which also destroys
+  persistence and homophily, so it checks only the calibration of the standard errors.
   A fixed trait (sex, age rank) cannot serve: ego_t predicts ego_{t+1} perfectly.
 * Lagged-alter model: alter_t in place of alter_{t+1}.
 * Shuffle test (Anagnostopoulos, Kumar & Mahdian 2008, KDD): permute the timing of each pupil's
@@ -106,7 +108,17 @@ class _FocalRefits:
                 x[:, column] = values[wave[rows], node[rows]]
             wave, node = self.sources["ego_next"]
             beta, cov = logistic_cluster_fit(x, values[wave[rows], node[rows]], ego, alter)
-            out[tie_type] = (beta[focal], np.sqrt(cov[focal, focal]))
+            variance = cov[focal, focal]
+            out[tie_type] = (beta[focal], np.sqrt(variance) if variance > 0 else np.nan)
+        return out
+
+    def similarity(self, values: np.ndarray) -> dict[str, float]:
+        """Correlation of ego_t and alter_t over each tie type's rows (homophily of ``values``)."""
+        (wave, ego), (_, alter) = self.sources["ego_t"], self.sources["alter_t"]
+        out = {}
+        for tie_type, (rows, *_) in self.blocks.items():
+            a, b = values[wave[rows], ego[rows]], values[wave[rows], alter[rows]]
+            out[tie_type] = float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else np.nan
         return out
 
 
@@ -121,8 +133,84 @@ def _permute_observed(values: np.ndarray, axis: int, rng: np.random.Generator) -
     return out
 
 
-def _placebo_fit(_, child, *, refits, values) -> dict:
-    return refits.fit(_permute_observed(values, 1, np.random.default_rng(child)))
+def _trajectory_strata(network: LongitudinalNetwork, values: np.ndarray, strata: tuple[str, ...]) -> np.ndarray:
+    """Stratum code per pupil: the missing pattern of ``values`` and each fixed ``strata`` attribute."""
+    keys = {f"missing_{k}": np.isnan(values[k]) for k in range(values.shape[0])}
+    for name in strata:
+        attribute = network.attribute(name)
+        observed = ~np.isnan(attribute)
+        low = np.where(observed, attribute, np.inf).min(axis=0)
+        high = np.where(observed, attribute, -np.inf).max(axis=0)
+        if np.any(observed.any(axis=0) & (low != high)):
+            raise ValueError(f"stratum attribute {name!r} changes across waves; strata must be fixed traits")
+        keys[name] = np.where(observed.any(axis=0), low, np.nan)
+    return pd.DataFrame(keys).groupby(list(keys), dropna=False, sort=True).ngroup().to_numpy()
+
+
+def _permute_trajectories(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Donor per pupil: pupil i receives the whole trajectory of pupil ``donor[i]``, a random pupil
+    of the same stratum (a uniformly random permutation within each stratum)."""
+    donor = np.empty(len(codes), dtype=int)
+    donor[np.argsort(codes, kind="stable")] = np.lexsort((rng.random(len(codes)), codes))
+    return donor
+
+
+def _homophilous_trajectories(
+    values: np.ndarray, codes: np.ndarray, pairs: tuple, target: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Trajectories permuted within strata, then swapped until friends are as alike as observed.
+
+    Starting from :func:`_permute_trajectories`, two pupils of one stratum exchange trajectories
+    when that moves the correlation of ego_t and alter_t over the panel's ``pairs`` (wave, ego,
+    alter) closer to ``target``; it stops within 0.01 of the target or after 50 proposals per
+    pupil (greedy, so the draw is random but not uniform among permutations with that similarity).
+    """
+    wave, ego, alter = pairs
+    donor = _permute_trajectories(codes, rng)
+    movable = np.flatnonzero(np.bincount(codes)[codes] > 1)
+    if len(movable) == 0:
+        return donor
+
+    def gap(d):
+        return abs(np.corrcoef(values[wave, d[ego]], values[wave, d[alter]])[0, 1] - target)
+
+    current = gap(donor)
+    for _ in range(50 * len(codes)):
+        if current <= 0.01:
+            break
+        i = rng.choice(movable)
+        mates = np.flatnonzero(codes == codes[i])
+        j = mates[rng.integers(len(mates))]
+        donor[[i, j]] = donor[[j, i]]
+        proposed = gap(donor)
+        if proposed < current:
+            current = proposed
+        else:
+            donor[[i, j]] = donor[[j, i]]
+    return donor
+
+
+PERMUTATIONS = ("trajectories", "homophilous_trajectories", "within_wave")
+
+
+def _placebo_fit(_, child, *, refits, values, codes, pairs, target) -> tuple[dict, dict]:
+    rng = np.random.default_rng(child)
+    if codes is None:
+        placebo = _permute_observed(values, 1, rng)
+    elif pairs is None:
+        placebo = values[:, _permute_trajectories(codes, rng)]
+    else:
+        placebo = values[:, _homophilous_trajectories(values, codes, pairs, target, rng)]
+    return refits.fit(placebo), refits.similarity(placebo)
+
+
+def _two_sided_permutation_p(draws: np.ndarray, observed: float) -> float:
+    """(1 + #{|draw - m| >= |observed - m|}) / (1 + n) over the finite draws, m their mean."""
+    draws = draws[np.isfinite(draws)]
+    if not np.isfinite(observed) or len(draws) == 0:
+        return np.nan
+    centre = draws.mean()
+    return float((1 + np.sum(np.abs(draws - centre) >= abs(observed - centre))) / (1 + len(draws)))
 
 
 def placebo_permutations(
@@ -134,66 +222,106 @@ def placebo_permutations(
     tie_types: tuple[str, ...] = TIE_TYPES,
     transition_effects: bool = True,
     cluster: str = "ego",
+    permute: str = "within_wave",
+    strata: tuple[str, ...] = (),
     alpha: float = 0.05,
     level: float = 0.95,
     seed: int | None = None,
     client=None,
 ) -> pd.DataFrame:
-    """Induction model on a placebo trait: the trait permuted among the pupils of each wave.
+    """Induction model on a placebo trait that cannot spread along the observed ties.
 
-    Each permutation keeps every wave's prevalence and missingness but breaks any link between
-    the trait and the network, so the alter_{t+1} coefficient has true value 0. Returns, per tie
-    type, the mean and central ``level`` range of the placebo estimates and the share of permutations
-    in which the test rejects at ``alpha`` (with a Clopper-Pearson ``level`` interval); a rate well
-    above ``alpha`` means the model's p-values are too small. ``cluster`` chooses the standard
-    errors as in :func:`~kinship_research.networks.induction.fit_induction` ("ego" or "dyadic").
-    The placebo estimates also give a two-sided permutation p-value of the observed coefficient
-    that needs no standard error, ``(1 + #{|placebo - m| >= |observed - m|}) / (1 + n_permutations)``
-    with ``m`` the mean placebo estimate (not exactly 0: the logistic MLE is biased in small samples).
-    Permutation i is drawn from the i-th ``SeedSequence(seed).spawn`` child
-    (:func:`kinship_research.parallel.map_seeded`), so the numbers are the same serially and with a
-    ``dask.distributed`` ``client`` (one task per permutation, the panel scattered once).
+    ``permute`` chooses the placebo:
+
+    * ``"within_wave"``: the trait permuted among the pupils of each wave. Each wave's prevalence
+      and missingness are kept, but persistence (ego_t -> ego_{t+1}) and homophily are destroyed, so
+      this checks only the **calibration of the standard errors**: a rejection rate above
+      ``alpha`` means the model's p-values are too small for rows that share pupils.
+    * ``"trajectories"``: every pupil receives the whole trajectory of another pupil of the same
+      stratum (same missing pattern and the same value of each fixed attribute in ``strata``, e.g.
+      sex). Persistence is kept exactly, and so is the homophily that runs through the strata; the
+      trait cannot spread along the ties (Cohen-Cole & Fletcher's placebo logic). A rejection rate
+      above ``alpha`` is then the false-positive rate of the model for a persistent trait.
+    * ``"homophilous_trajectories"``: as ``"trajectories"``, then pupils of a stratum exchange
+      trajectories until friends' trait values (ego_t, alter_t over all panel rows) correlate as much
+      as observed (:func:`_homophilous_trajectories`): a persistent, homophilous trait that
+      cannot spread, the closest permutation analogue of the critics' acne and height.
+
+    In both the alter_{t+1} coefficient has no causal content. Returns, per tie type: the mean and
+    central ``level`` range of the placebo estimates, the share of permutations in which the test
+    rejects at ``alpha`` (Clopper-Pearson ``level`` interval), the observed coefficient with its
+    z and model p-value under this ``cluster`` ("ego" or "dyadic", as in
+    :func:`~kinship_research.networks.induction.fit_induction`), and two calibrated p-values that
+    come from the placebo distribution: ``permutation_p_value`` of the estimate (needs no standard
+    error) and ``calibrated_p_value`` of the z-statistic, both two-sided,
+    ``(1 + #{|placebo - m| >= |observed - m|}) / (1 + n_permutations)`` with ``m`` the mean placebo
+    value (not exactly 0: the logistic MLE is biased in small samples). ``similarity_observed`` and
+    ``similarity_placebo`` are the correlation of ego_t and alter_t (homophily) in the data and on
+    average in the placebos. A dyadic sandwich need not be positive: permutations whose variance is
+    not (``n_undefined_se``) are left out of the rejection rate and of ``calibrated_p_value``.
+    Permutation i is drawn from the i-th ``SeedSequence(seed).spawn``
+    child (:func:`kinship_research.parallel.map_seeded`): the same numbers serially and with a
+    ``dask.distributed`` ``client``, and the same permutations for either ``cluster``.
     """
     from scipy import stats
 
     check_choice("cluster", cluster, CLUSTERS)
+    check_choice("permute", permute, PERMUTATIONS)
+    if strata and permute == "within_wave":
+        raise ValueError("strata apply to the trajectory permutations only, not permute='within_wave'")
     alpha, level = check_alpha(alpha), check_level(level)
     tail = 50 * (1 - level)
     if n_permutations < 20:
         raise ValueError(f"n_permutations must be at least 20, got {n_permutations}")
     panel = induction_panel(network, trait, covariates, tie_types)
     values = network.attribute(trait)
+    codes = _trajectory_strata(network, values, tuple(strata)) if permute != "within_wave" else None
+    pairs, target = None, None
+    if permute == "homophilous_trajectories":
+        position = {node: k for k, node in enumerate(network.nodes)}
+        pairs = (
+            panel["transition"].map(network.waves.index).to_numpy(int),
+            panel["ego"].map(position).to_numpy(int),
+            panel["alter"].map(position).to_numpy(int),
+        )
+        target = float(np.corrcoef(panel["ego_t"], panel["alter_t"])[0, 1])
     refits = _FocalRefits(
         network, panel, ("ego_t", *ALTER_TERMS, *covariates), "alter_next", transition_effects, cluster
     )
-    observed = refits.fit(values)
-    estimates = {t: [] for t in tie_types}
-    rejected = {t: 0 for t in tie_types}
+    observed, observed_similarity = refits.fit(values), refits.similarity(values)
     z_crit = stats.norm.ppf(1 - alpha / 2)
-    fits = map_seeded(
-        _placebo_fit, range(n_permutations), seed=seed, client=client, shared={"refits": refits, "values": values}
+    results = map_seeded(
+        _placebo_fit,
+        range(n_permutations),
+        seed=seed,
+        client=client,
+        shared={"refits": refits, "values": values, "codes": codes, "pairs": pairs, "target": target},
     )
-    for fit in fits:
-        for tie_type, (b, se) in fit.items():
-            estimates[tie_type].append(b)
-            rejected[tie_type] += abs(b / se) > z_crit
     rows = []
     for tie_type in tie_types:
-        draws = np.asarray(estimates[tie_type])
-        b = observed[tie_type][0]
+        draws = np.array([fit[tie_type] for fit, _ in results])
+        b, se = observed[tie_type]
+        z = draws[:, 0] / draws[:, 1]  # NaN where a dyadic sandwich variance is not positive
+        defined = np.isfinite(z)
         rows.append(
             {
                 "tie_type": tie_type,
                 "term": "alter_next",
-                "observed": b,
-                "permutation_p_value": (1 + np.sum(np.abs(draws - draws.mean()) >= abs(b - draws.mean())))
-                / (1 + len(draws)),
-                "placebo_mean": draws.mean(),
-                "placebo_low": np.percentile(draws, tail),
-                "placebo_high": np.percentile(draws, 100 - tail),
-                "alpha": alpha,
+                "permute": permute,
                 "cluster": cluster,
-                **_rate_row(rejected[tie_type], n_permutations, level),
+                "observed": b,
+                "observed_z": b / se,
+                "model_p_value": 2 * stats.norm.sf(abs(b / se)),
+                "permutation_p_value": _two_sided_permutation_p(draws[:, 0], b),
+                "calibrated_p_value": _two_sided_permutation_p(z, b / se),
+                "placebo_mean": draws[:, 0].mean(),
+                "placebo_low": np.percentile(draws[:, 0], tail),
+                "placebo_high": np.percentile(draws[:, 0], 100 - tail),
+                "similarity_observed": observed_similarity[tie_type],
+                "similarity_placebo": float(np.nanmean([sim[tie_type] for _, sim in results])),
+                "alpha": alpha,
+                **_rate_row(int(np.sum(np.abs(z[defined]) > z_crit)), int(defined.sum()), level),
+                "n_undefined_se": int((~defined).sum()),
                 "n_obs": int((panel["tie_type"] == tie_type).sum()),
             }
         )

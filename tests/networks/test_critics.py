@@ -8,6 +8,8 @@ from scipy import stats
 
 from kinship_research.networks.critics import (
     _permute_observed,
+    _permute_trajectories,
+    _trajectory_strata,
     confounder_bias_table,
     contagion_detection_study,
     e_value,
@@ -34,6 +36,28 @@ def test_permute_observed_keeps_values_and_missing_pattern():
             line = np.take(values, k, axis=1 - axis)
             permuted = np.take(out, k, axis=1 - axis)
             assert sorted(line[~np.isnan(line)]) == sorted(permuted[~np.isnan(permuted)])
+
+
+def test_permute_trajectories_moves_whole_trajectories_within_strata():
+    rng = np.random.default_rng(1)
+    codes = np.array([0, 1, 0, 1, 1, 2, 0])
+    for _ in range(20):
+        donor = _permute_trajectories(codes, rng)
+        assert sorted(donor) == list(range(7)) and np.array_equal(codes[donor], codes)
+    seen = {tuple(_permute_trajectories(codes, rng)) for _ in range(1000)}  # all 36: P(miss) < 1e-10
+    assert len(seen) == 6 * 6  # every within-stratum permutation occurs (3! 3!)
+
+
+def test_trajectory_strata_use_missing_pattern_and_fixed_attributes():
+    net = simulate_homophily_contagion(n_nodes=30, out_degree=3, seed=1)
+    values = net.attribute("trait")
+    values[1, :5] = np.nan
+    net = net.with_attribute("group", np.tile((np.arange(30) % 2).astype(float), (3, 1)))
+    codes = _trajectory_strata(net, values, ("group",))
+    assert len(np.unique(codes)) == 4
+    assert len(np.unique(codes[:5])) == 2 and not set(codes[:5]) & set(codes[5:])
+    with pytest.raises(ValueError, match="changes across waves"):
+        _trajectory_strata(net, values, ("trait",))
 
 
 def test_simulation_shapes_and_validation():
@@ -99,6 +123,31 @@ def test_placebo_is_calibrated():
         placebo_permutations(net, "trait", n_permutations=5)
     with pytest.raises(ValueError, match="cluster"):
         placebo_permutations(net, "trait", cluster="class")
+
+
+def test_trajectory_placebos_keep_persistence_and_optionally_homophily():
+    """A persistent trait with no influence and no homophily: the trajectory placebo's test rejects
+    about alpha (120 permutations: > 16 rejections has P < 0.001 at a true 5%). Under latent
+    homophily the observed coefficient lies outside the trajectory placebo; the homophilous
+    variant matches the observed friend similarity (stops within 0.01) and moves the placebo up."""
+    null = simulate_homophily_contagion(n_nodes=150, latent_effect=1.5, seed=8)
+    row = placebo_permutations(
+        null, "trait", n_permutations=120, tie_types=("ego_nominated",), permute="trajectories", seed=9
+    ).iloc[0]
+    assert row["rejections"] <= stats.binom.ppf(0.999, 120, 0.05) and row["n_undefined_se"] == 0
+    net = simulate_homophily_contagion(**HOMOPHILY, seed=4)
+    plain, homophilous = (
+        placebo_permutations(net, "trait", n_permutations=40, tie_types=("ego_nominated",), permute=p, seed=5).iloc[0]
+        for p in ("trajectories", "homophilous_trajectories")
+    )
+    assert plain["observed"] > plain["placebo_high"] and plain["permutation_p_value"] == pytest.approx(1 / 41)
+    assert abs(plain["similarity_placebo"]) < 0.1 < plain["similarity_observed"]
+    assert homophilous["similarity_placebo"] == pytest.approx(homophilous["similarity_observed"], abs=0.03)
+    assert homophilous["placebo_mean"] > plain["placebo_mean"]
+    with pytest.raises(ValueError, match="permute"):
+        placebo_permutations(net, "trait", permute="waves")
+    with pytest.raises(ValueError, match="strata"):
+        placebo_permutations(net, "trait", strata=("latent",))
 
 
 def test_dyadic_errors_calibrate_the_placebo_for_mutual_ties(mirror):
