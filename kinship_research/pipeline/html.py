@@ -4,15 +4,26 @@ What reaches the page from data is sanitised: markdown cells and HTML/markdown o
 nbconvert's ``SanitizeHTML`` (bleach) with a list of allowed tags that keeps tables, images and
 formatting, and no ``<script>``, ``<iframe>``, ``on*=`` handlers or ``javascript:`` URLs. Outputs of
 other types that could run code (``application/javascript``, widgets, SVG) are dropped; PNG/JPEG
-images and LaTeX text (rendered by the template's MathJax) are kept. The template itself is trusted.
+images and LaTeX text are kept. The template itself is trusted.
+
+The page works offline: math is typeset by a MathJax 2.7 copy taken from the ``jupyter_server_mathjax``
+package into ``reports/assets/mathjax/`` (once per reports folder; the report links
+``../assets/mathjax/MathJax.js``), progress-bar widgets and their saved state are left out (they need
+scripts from the network and mean nothing once the run is over), and a table of contents
+(``<nav id="kinship-toc">``) lists the report's section headings. Figures and tables are exported with
+:mod:`kinship_research.pipeline.exports` before the page is written.
 """
 
 from __future__ import annotations
 
+import html
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
-from kinship_research.reporting.escape import markdown_text
+from kinship_research.pipeline.exports import DOWNLOADS_CLASS, export_outputs
+from kinship_research.reporting.escape import html_text, markdown_text
 
 ALLOWED_TAGS = (
     "a",
@@ -77,6 +88,32 @@ ALLOWED_ATTRIBUTES = {
     "style": ["scoped", "type"],
 }
 SAFE_OUTPUTS = ("text/plain", "text/latex", "application/json", "image/png", "image/jpeg")
+WIDGET_OUTPUT = "application/vnd.jupyter.widget-view+json"
+ASSETS = "assets"
+MATHJAX_URL = f"../{ASSETS}/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+# Parts of the jupyter_server_mathjax copy a report never loads (other languages, accessibility
+# explorer): 6 of its 12 MB.
+_MATHJAX_UNUSED = ("localization/[!e]*", "localization/e[!n]*", "extensions/a11y")
+# nbconvert's lab template without the two scripts it loads from a CDN (require.js for widgets,
+# mermaid for diagrams): the reports have neither.
+OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}"""
+TOC_ID = "kinship-toc"
+REPORT_STYLE = """<style>
+#kinship-toc{border:1px solid #d0d7de;border-radius:6px;background:#f6f8fa;padding:.6em 1.2em;
+  margin:1em 0 1.5em;max-width:46em;font-size:95%}
+#kinship-toc h2{font-size:105%;margin:.2em 0 .4em}
+#kinship-toc ul{margin:0;padding-left:1.4em}
+#kinship-toc li.toc-h3,#kinship-toc li.toc-export{margin-left:1.2em;list-style:circle}
+#kinship-toc a{text-decoration:none}
+table.kinship-table{border-collapse:collapse;margin:.5em 0;font-variant-numeric:tabular-nums}
+table.kinship-table caption{caption-side:top;text-align:left;font-weight:600;padding:.3em 0}
+table.kinship-table th{border-bottom:2px solid #555;padding:.3em .7em;text-align:left}
+table.kinship-table td{border-bottom:1px solid #ddd;padding:.25em .7em}
+table.kinship-table td.num{text-align:right;white-space:nowrap}
+p.kinship-downloads{font-size:85%;color:#555;margin:.2em 0 1.2em}
+</style>"""
 
 
 def _provenance_cell(results: dict) -> dict:
@@ -117,6 +154,7 @@ def sanitize_notebook(nb) -> None:
     def markdown(text: str) -> str:
         return _restore_ampersands(clean(_protect_math(text)))
 
+    drop_widgets(nb)
     for cell in nb.cells:
         if cell.cell_type in ("markdown", "raw"):
             cell.source = markdown(cell.source)
@@ -132,20 +170,120 @@ def sanitize_notebook(nb) -> None:
                 elif key not in SAFE_OUTPUTS:
                     del data[key]
         if cell.get("outputs"):
-            cell.outputs = [o for o in cell.outputs if "data" not in o or o["data"]]
+            cell.outputs = [o for o in cell.outputs if ("data" not in o or o["data"]) and not _is_path_value(o)]
 
 
-def export_html(executed: Path, html: Path, results: dict | None) -> None:
-    """Sanitised HTML of an executed notebook with the code hidden, plus a data-sources section."""
+def _is_path_value(output) -> bool:
+    """A cell's value that is only a file path (``save_results`` returns one as the last cell's value):
+    it names the staging folder, not the report, so the page leaves it out."""
+    data = output.get("data", {})
+    text = data.get("text/plain", "")
+    return (
+        output.get("output_type") == "execute_result"
+        and set(data) == {"text/plain"}
+        and bool(_PATH_REPR.match("".join(text) if isinstance(text, list) else text))
+    )
+
+
+def drop_widgets(nb) -> None:
+    """Remove widget outputs (tqdm progress bars under ipywidgets) and the saved widget state, in place."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.get("outputs"):
+            cell.outputs = [o for o in cell.outputs if WIDGET_OUTPUT not in o.get("data", {})]
+
+
+def install_mathjax(reports_dir: Path) -> Path:
+    """Copy MathJax from the ``jupyter_server_mathjax`` package to ``reports_dir/assets/mathjax`` unless
+    a copy of the same package version is there; return that folder."""
+    from importlib import metadata
+
+    import jupyter_server_mathjax
+
+    version = metadata.version("jupyter_server_mathjax")
+    target = Path(reports_dir) / ASSETS / "mathjax"
+    stamp = target / ".version"
+    if stamp.exists() and stamp.read_text().strip() == version:
+        return target
+    source = Path(jupyter_server_mathjax.__file__).parent / "static"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".mathjax-"))
+    try:
+        copy = staging / "mathjax"
+        shutil.copytree(source, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+        for pattern in _MATHJAX_UNUSED:
+            for unused in copy.glob(pattern):
+                shutil.rmtree(unused) if unused.is_dir() else unused.unlink()
+        (copy / ".version").write_text(version + "\n")
+        if not (stamp.exists() and stamp.read_text().strip() == version):  # another run may have won
+            shutil.rmtree(target, ignore_errors=True)
+            try:
+                copy.replace(target)
+            except OSError:  # a concurrent run installed its copy in between
+                if not stamp.exists():
+                    raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)</h\1>', re.S)
+_DOWNLOADS = re.compile(rf'<p class="{DOWNLOADS_CLASS}">(Figure|Table) (\d+):')
+_EXPORT_ANCHOR = re.compile(rf'<p class="{DOWNLOADS_CLASS}" id="((?:figure|table)-\d+)">((?:Figure|Table) \d+):')
+_TAG = re.compile(r"<[^>]+>")
+_PATH_REPR = re.compile(r"^(Posix|Windows)Path\('[^']*'\)$")
+
+
+def _anchor_exports(body: str) -> str:
+    """An id (``figure-1``, ``table-2``) on each exported figure's and table's links line."""
+    return _DOWNLOADS.sub(
+        lambda m: f'<p class="{DOWNLOADS_CLASS}" id="{m.group(1).lower()}-{m.group(2)}">{m.group(1)} {m.group(2)}:',
+        body,
+    )
+
+
+def table_of_contents(body: str) -> str:
+    """``body`` with a ``<nav id="kinship-toc">`` listing its h2/h3 headings, figures and tables (in page
+    order) put after the first h1 (before the first entry when there is no h1), and the report's CSS
+    added to its head."""
+    body = _anchor_exports(body).replace("</head>", f"{REPORT_STYLE}\n</head>", 1)
+    entries = [(m.start(), f"h{m.group(1)}", m.group(2), m.group(3)) for m in _HEADING.finditer(body)]
+    entries += [(m.start(), "export", m.group(1), m.group(2)) for m in _EXPORT_ANCHOR.finditer(body)]
+    items = []
+    for _, level, anchor, inner in sorted(entries):
+        text = html.unescape(_TAG.sub("", inner)).replace("¶", "").strip()
+        items.append(f'<li class="toc-{level}"><a href="#{anchor}">{html_text(text)}</a></li>')
+    if not items:
+        return body
+    nav = f'<nav id="{TOC_ID}" class="{TOC_ID}"><h2 class="toc-title">Contents</h2><ul>{"".join(items)}</ul></nav>'
+    end_h1 = body.find("</h1>")
+    at = end_h1 + len("</h1>") if end_h1 >= 0 else min(e[0] for e in entries)
+    return body[:at] + nav + body[at:]
+
+
+def export_html(executed: Path, html_path: Path, results: dict | None) -> None:
+    """Sanitised HTML of an executed notebook with the code hidden, plus a data-sources section;
+    figures and tables exported beside it (see the module docstring)."""
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
 
     from kinship_research.pipeline.atomic import write_text_atomic
 
     nb = nbformat.read(executed, as_version=4)
+    drop_widgets(nb)
+    export_outputs(nb, Path(html_path).parent)
     if results:
         nb.cells.append(_provenance_cell(results))
     sanitize_notebook(nb)
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    install_mathjax(Path(html_path).parent.parent)
+    exporter = HTMLExporter(
+        extra_loaders=[jinja2.DictLoader({"kinship_report.html.j2": OFFLINE_TEMPLATE})],
+        template_file="kinship_report.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        mathjax_url=MATHJAX_URL,
+    )
     body, _ = exporter.from_notebook_node(nb)
-    write_text_atomic(html, body)
+    write_text_atomic(html_path, table_of_contents(body))

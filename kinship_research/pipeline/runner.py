@@ -37,6 +37,7 @@ from pathlib import Path
 
 from kinship_research.pipeline import parameters as notebooks
 from kinship_research.pipeline.atomic import exchange_folder, hold_lock, make_staging, recover_folder
+from kinship_research.pipeline.exports import KERNEL_FIGURE_FORMATS
 from kinship_research.pipeline.html import export_html
 from kinship_research.pipeline.paths import reports_dir as default_reports_dir
 from kinship_research.pipeline.results import write_json
@@ -51,7 +52,8 @@ _PAPERMILL_NOISE = ("Passed unknown parameter", "Unable to parse line")
 # shutdown_kernel always sends SIGINT before the shutdown request, and "[IPKernelApp] WARNING |
 # Kernel is running over TCP without encryption" (the kernel listens on 127.0.0.1 only). Cell output
 # and cell errors travel as messages and are recorded in the executed notebook, not in this log.
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+# Every figure is also recorded as SVG, for the figures/ exports (see pipeline.exports).
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", KERNEL_FIGURE_FORMATS]
 
 
 class _PapermillNoise(logging.Filter):
