@@ -30,9 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import optimize, stats
-from statsmodels.stats.meta_analysis import effectsize_2proportions
 
 from kinship_research.methods.checks import as_float_array, check_choice, check_finite, check_level
 
@@ -135,6 +132,8 @@ def _score(y, v, X, tau2, restricted: bool) -> float:
 
 def _decreasing_root(f, start: float, what: str) -> float:
     """Root of ``f`` on ``(0, inf)`` given ``f(0) > 0``: bracket by doubling, then Brent."""
+    from scipy import optimize
+
     upper = max(start, 1e-8)
     for _ in range(200):
         if f(upper) < 0:
@@ -201,6 +200,8 @@ def _likelihood_maximum(y, v, X, restricted: bool) -> float:
     score is negative), and the boundary 0 when the score there is not positive, are candidates; each
     crossing is refined by Brent's method and the candidate with the largest likelihood wins.
     """
+    from scipy import optimize
+
     f = lambda t: _score(y, v, X, t, restricted)  # noqa: E731
     what = "REML" if restricted else "ML"
     upper = 10.0 * (np.var(y) + v.max())
@@ -360,6 +361,8 @@ def equal_effects(effect, variance, *, labels=None, level: float = 0.95) -> Rand
 
 
 def _pooled(y, v, X, tau2, tau2_method, names, level, test, prediction) -> RandomEffectsResult:
+    from scipy import stats
+
     k = y.size
     w = 1.0 / (v + tau2)
     estimate = float(np.sum(w * y) / w.sum())
@@ -616,6 +619,8 @@ def three_level(effect, variance, cluster, *, level: float = 0.95) -> ThreeLevel
     (Sherman-Morrison). ``mu`` by generalised least squares with model-based and cluster-robust
     standard errors (:func:`cluster_robust_se`). Reference: Konstantopoulos (2011).
     """
+    from scipy import optimize, stats
+
     y, v = _effects(effect, variance, min_k=3)
     level = check_level(level)
     codes, n_clusters = _cluster_codes(cluster, y.size)
@@ -719,6 +724,8 @@ def egger_test(effect, variance, level: float = 0.95) -> EggerResult:
     ``y_i/se_i = b0 + b1 (1/se_i) + e_i``; ``b0 != 0`` indicates funnel-plot asymmetry (small-study
     effects). Needs ``k >= 3``; the test has low power for k < 10 (Sterne et al. 2011, BMJ 343:d4002).
     """
+    import statsmodels.api as sm
+
     y, v = _effects(effect, variance, min_k=3)
     level = check_level(level)
     se = np.sqrt(v)
@@ -857,6 +864,8 @@ def meta_regression(
     estimate with the moderators in the model (moderators centred internally). ``QE`` uses weights
     ``1/v_i``; ``R^2 = (tau^2_0 - tau^2) / tau^2_0`` (Raudenbush 2009).
     """
+    from scipy import stats
+
     y, v = _effects(effect, variance, min_k=3)
     level = check_level(level)
     check_choice("test", test, ("z", "knha"))
@@ -929,6 +938,8 @@ def log_ratio_from_ci(ratio, ci_low, ci_high, level: float = 0.95) -> tuple[np.n
     ``y = log(ratio)``, ``se = (log(ci_high) - log(ci_low)) / (2 z_{(1+level)/2})``, variance ``se^2``
     (Cochrane Handbook, section 6.3.2). Assumes the interval is symmetric on the log scale.
     """
+    from scipy import stats
+
     level = check_level(level)
     r, lo, hi = (
         np.atleast_1d(as_float_array(what, a, ndim=None)).ravel()
@@ -980,6 +991,9 @@ def risk_ratios(events_treated, n_treated, events_control, n_control, labels=Non
     statistic "risk-ratio"). Returns study, effect (RR), ci_low, ci_high, log_effect, variance.
     Studies with zero events need a continuity correction, which is not applied here.
     """
+    from scipy import stats
+    from statsmodels.stats.meta_analysis import effectsize_2proportions
+
     level = check_level(level)
     a, n1, c, n2 = (np.asarray(x, dtype=float).ravel() for x in (events_treated, n_treated, events_control, n_control))
     if not (a.size == n1.size == c.size == n2.size):
@@ -1063,6 +1077,8 @@ def study_log_effects(table: pd.DataFrame, per_unit: float = 0.05, level: float 
     ``per_unit / table.per_unit`` (:func:`rescale`); adds ``log_effect``, ``variance`` and the ratio
     with its CI per ``per_unit`` (``effect_rescaled``, ``ci_low_rescaled``, ``ci_high_rescaled``).
     """
+    from scipy import stats
+
     if not np.isfinite(per_unit) or per_unit <= 0:
         raise ValueError(f"per_unit must be a positive number (e.g. 0.05 Gini points), got {per_unit!r}")
     y, v = log_ratio_from_ci(table["effect"], table["ci_low"], table["ci_high"], level=level)
@@ -1105,6 +1121,8 @@ def trim_and_fill(
     slope on the standard error is positive (metafor's default rule). Filled studies are the mirror
     images ``2 mu - y_i`` of the ``L0`` most extreme studies around the trimmed estimate ``mu``.
     """
+    from scipy import stats
+
     y, v = _effects(effect, variance, min_k=3)
     level = check_level(level)
     if side is None:
