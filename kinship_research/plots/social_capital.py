@@ -92,25 +92,6 @@ def state_choropleths(geo, columns: dict[str, str], source: str):
     return fig
 
 
-def labelled_scatter(
-    data: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, source: str, label: str = "iso3", ax=None
-):
-    """Scatter with a text label per point and the OLS line; returns the Figure."""
-    own = ax is None
-    fig, ax = plt.subplots(figsize=(5.5, 4.5)) if own else (ax.figure, ax)
-    pair = data[[x, y, label]].dropna()
-    ax.scatter(pair[x], pair[y], s=18)
-    for _, row in pair.iterrows():
-        ax.annotate(row[label], (row[x], row[y]), fontsize=6, xytext=(2, 2), textcoords="offset points")
-    slope, intercept = np.polyfit(pair[x], pair[y], 1)
-    grid = np.linspace(pair[x].min(), pair[x].max(), 50)
-    ax.plot(grid, intercept + slope * grid, color="crimson", lw=1)
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=f"n = {len(pair)}")
-    if own:
-        style.caption(fig, f"Source: {source}")
-    return fig
-
-
 def mediation_diagram(result, labels: dict[str, str], units: str, source: str):
     """Path diagram X → M → Y with a, b, c' and a·b (bootstrap CIs) from a MediationResult."""
     est, lo, hi = result.estimates, result.ci_low, result.ci_high

@@ -22,28 +22,6 @@ def close_figures():
     plt.close("all")
 
 
-def test_forest_plot_rows_pooled_diamond_and_caption():
-    res = meta.random_effects(Y, V, tau2_method="DL", labels=NAMES)
-    s = res.studies
-    fig = meta_plots.forest_plot(
-        s.study, s.effect, s.ci_low, s.ci_high, s.weight_pct, pooled=res, caption="Data: test", xlabel="Risk ratio"
-    )
-    ax = fig.axes[0]
-    assert ax.get_xscale() == "log" and ax.get_xlabel() == "Risk ratio"
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[:5] == NAMES and labels[5].startswith("Random effects (DL), k = 5")
-    squares = ax.collections[1].get_offsets()
-    np.testing.assert_allclose(squares[:, 0], np.exp(Y))
-    diamond = ax.patches[0].get_xy()[:, 0]
-    np.testing.assert_allclose([diamond.min(), diamond.max()], np.exp([res.ci_low, res.ci_high]))
-    assert any(t.get_text() == "Data: test" for t in fig.texts)
-
-
-def test_forest_plot_rejects_mismatched_lengths():
-    with pytest.raises(ValueError, match="same length"):
-        meta_plots.forest_plot(NAMES, Y, Y[:3], Y)
-
-
 def test_funnel_plot_pseudo_limits():
     fig = meta_plots.funnel_plot(Y, V, center=-0.2, labels=NAMES, caption="Data: test")
     ax = fig.axes[0]
@@ -76,13 +54,3 @@ def test_contour_funnel_shades_significance_regions():
     se_max = darkest[:, 1].max()
     inner = darkest[np.isclose(darkest[:, 1], se_max), 0].min()
     assert inner == pytest.approx(2.5758293 * se_max, rel=1e-6)
-
-
-def test_forest_plot_by_group_lists_estimates_under_their_study():
-    groups = ["s2", "s1", "s2", "s3", "s1"]
-    fig = meta_plots.forest_plot_by_group(groups, NAMES, Y, Y - 0.1, Y + 0.1, ratio=False, xlabel="log RR")
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert labels == ["s2: A", "   C", "s1: B", "   E", "s3: D"]
-    np.testing.assert_allclose(fig.axes[0].collections[1].get_offsets()[:, 0], Y[[0, 2, 1, 4, 3]])
-    with pytest.raises(ValueError, match="same length"):
-        meta_plots.forest_plot_by_group(groups[:2], NAMES, Y, Y, Y)

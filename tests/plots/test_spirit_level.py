@@ -6,10 +6,10 @@ import pytest
 from kinship_research.studies import spirit_level as sl
 
 
-def test_scatter_with_fit_labels_every_country(countries):
-    from kinship_research.plots.spirit_level import scatter_with_fit
+def test_labelled_scatter_labels_every_country(countries):
+    from kinship_research.plots.scatter import labelled_scatter
 
-    fig = scatter_with_fit(
+    fig = labelled_scatter(
         countries,
         "ineq",
         "good",
@@ -25,8 +25,8 @@ def test_scatter_with_fit_labels_every_country(countries):
     assert f"r = {r:.2f}" in ax.get_title() and "n = 28" in ax.get_title()
 
 
-def test_partial_and_forest_plots(countries):
-    from kinship_research.plots.spirit_level import forest_plot, partial_regression_plot
+def test_partial_regression_plot(countries):
+    from kinship_research.plots.spirit_level import partial_regression_plot
 
     result = sl.control_for_income(countries, "ineq", "bad", income="gdp")
     coef = result.coefficients.set_index("term").loc["ineq"]
@@ -34,10 +34,6 @@ def test_partial_and_forest_plots(countries):
     assert f"{coef['estimate']:.3g}" in fig.axes[0].texts[-1].get_text()
     with pytest.raises(KeyError, match="no partial-regression rows"):
         partial_regression_plot(result.partial, "good", "x", "y")
-    table = sl.exclude(countries, "ineq", "bad", groups=["usa"])
-    assert len(forest_plot(table, "excluded").axes[0].get_yticklabels()) == 2
-    with pytest.raises(KeyError, match="needs column"):
-        forest_plot(table.drop(columns="n"), "excluded")
 
 
 def test_ranked_dot_plot_orders_countries(countries):
