@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from kinship_research.methods.checks import check_choice, check_level, require_columns
 from kinship_research.methods.correlation import correlate
@@ -424,6 +423,8 @@ def control_for_income(
     ----------
     Leigh, Jencks & Smeeding (2009). MacKinnon JG, White H (1985) J Econometrics 29:305-325.
     """
+    import statsmodels.api as sm
+
     ys = _as_list(ys, "ys")
     require_columns(df, [x, income, *ys], numeric=True)
     if label not in df.columns:
