@@ -109,16 +109,18 @@ def _finite(arrays: dict[str, np.ndarray]) -> None:
     for name, a in arrays.items():
         bad = np.flatnonzero(~np.isfinite(a))
         if bad.size:
-            raise ValueError(f"{name} has missing or infinite values at positions {bad.tolist()}; drop those studies")
+            raise ValueError(f"{name} has missing or infinite values at positions {bad.tolist()}; drop them")
 
 
 def _whole(name: str, a: np.ndarray, minimum: int) -> None:
     bad = np.flatnonzero(a != np.round(a))
     if bad.size:
-        raise ValueError(f"{name} must be whole numbers (counts); got {a[bad][:5].tolist()} at positions {bad.tolist()}")
+        raise ValueError(
+            f"{name} must be whole numbers (counts); got {a[bad][:5].tolist()} at positions {bad.tolist()}"
+        )
     bad = np.flatnonzero(a < minimum)
     if bad.size:
-        raise ValueError(f"{name} must be at least {minimum}; got {a[bad][:5].tolist()} at positions {bad.tolist()}")
+        raise ValueError(f"{name} must be at least {minimum}; got {a[bad][:5].tolist()} at {bad.tolist()}")
 
 
 def check_tables(ai, bi, ci, di) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -133,7 +135,7 @@ def check_tables(ai, bi, ci, di) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     a, b, c, d = cells.values()
     empty = np.flatnonzero(a + b + c + d == 0)
     if empty.size:
-        raise ValueError(f"tables at positions {empty.tolist()} have no participants (all four cells zero); drop them")
+        raise ValueError(f"tables at positions {empty.tolist()} have no participants (all four cells zero)")
     empty = np.flatnonzero((a + b == 0) | (c + d == 0))
     if empty.size:
         raise ValueError(
@@ -181,7 +183,7 @@ def binary_effects(
     add_to = check_choice("add_to", add_to, ADD_TO)
     add = check_finite("add", add)
     if add < 0:
-        raise ValueError(f"add is the zero-cell correction and must be >= 0 (metafor's default 0.5), got {add}")
+        raise ValueError(f"add is the zero-cell correction and must be >= 0 (metafor: 0.5), got {add}")
     if not isinstance(drop_double_zero, (bool, np.bool_)):
         raise TypeError(f"drop_double_zero must be True or False, got {drop_double_zero!r}")
     level = check_level(level)
@@ -238,11 +240,11 @@ def hedges_g(m1, sd1, n1, m2, sd2, n2, *, labels=None, level: float = 0.95) -> E
     _whole("n2", n2, 1)
     small = np.flatnonzero(n1 + n2 < 4)
     if small.size:
-        raise ValueError(f"need n1 + n2 >= 4 for the small-sample correction; violated at positions {small.tolist()}")
+        raise ValueError(f"need n1 + n2 >= 4 for the small-sample correction; violated at {small.tolist()}")
     for name, sd in (("sd1", sd1), ("sd2", sd2)):
         bad = np.flatnonzero(sd < 0)
         if bad.size:
-            raise ValueError(f"{name} must be non-negative standard deviations; negative at positions {bad.tolist()}")
+            raise ValueError(f"{name} must be non-negative standard deviations; negative at {bad.tolist()}")
     df = n1 + n2 - 2
     pooled_sd = np.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / df)
     bad = np.flatnonzero(pooled_sd == 0)
@@ -266,7 +268,9 @@ def fisher_z(r, n, *, labels=None, level: float = 0.95) -> EffectSizes:
     r, n = values.values()
     bad = np.flatnonzero(np.abs(r) >= 1)
     if bad.size:
-        raise ValueError(f"r must be a correlation strictly between -1 and 1; got {r[bad][:5].tolist()} at {bad.tolist()}")
+        raise ValueError(
+            f"r must be a correlation strictly between -1 and 1; got {r[bad][:5].tolist()} at {bad.tolist()}"
+        )
     _whole("n", n, 4)
     none = np.zeros(k, bool)
     return EffectSizes("ZCOR", np.arctanh(r), 1 / (n - 3), tuple(_labels(labels, k)), none, none, level)

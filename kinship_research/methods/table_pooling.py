@@ -171,7 +171,8 @@ def _odds_ratio_tests(a, b, c, d, odds_ratio: float, continuity_correction: bool
     informative = events * non_events > 0
     hyper_var = np.where(informative, n1 * n2 * events * non_events / (n**2 * np.where(n > 1, n - 1, 1)), 0.0)
     cmh = (abs(np.sum(a - n1 * events / n)) - (0.5 if continuity_correction else 0.0)) ** 2 / hyper_var.sum()
-    # expected a under the common OR: the root in [0, min(n1, events)] of N11 (n2 - events + N11) = psi (n1 - N11)(events - N11)
+    # expected a under the common OR psi: the root in [0, min(n1, events)] of
+    # N11 (n2 - events + N11) = psi (n1 - N11) (events - N11)
     if odds_ratio == 1:
         expected = n1 * events / n
     else:
@@ -180,7 +181,8 @@ def _odds_ratio_tests(a, b, c, d, odds_ratio: float, continuity_correction: bool
         expected = (quad_b - root) / (2 * (odds_ratio - 1))
     pos = (expected > 0) & informative
     e11 = expected[pos]
-    info = 1 / (1 / e11 + 1 / (n1[pos] - e11) + 1 / (events[pos] - e11) + 1 / (e11 - n1[pos] - events[pos] + n[pos]))
+    e12, e21, e22 = n1[pos] - e11, events[pos] - e11, e11 - n1[pos] - events[pos] + n[pos]
+    info = 1 / (1 / e11 + 1 / e12 + 1 / e21 + 1 / e22)
     resid = a[pos] - e11
     breslow_day = max(0.0, float(np.sum(resid**2 / info)))
     tarone = max(0.0, breslow_day - float(np.sum(resid)) ** 2 / float(np.sum(info)))
@@ -241,7 +243,7 @@ def mantel_haenszel(
         tests = _odds_ratio_tests(a, b, c, d, rs / ss, bool(continuity_correction))
     elif measure == "RR":
         if a.sum() == 0 or c.sum() == 0:
-            raise ValueError("the Mantel-Haenszel risk ratio is undefined: one group has no events in any table")
+            raise ValueError("the Mantel-Haenszel risk ratio is undefined: a group has no events at all")
         rs, ss = np.sum(a * n2 / n), np.sum(c * n1 / n)
         estimate = np.log(rs / ss)
         var = np.sum(n1 * n2 * (a + c) / n**2 - a * c / n) / (rs * ss)
