@@ -9,56 +9,128 @@ from kinship_research.data.loaders import glasgow
 from kinship_research.data.registry import entry
 from kinship_research.networks.longitudinal import LongitudinalNetwork
 from kinship_research.networks.saom import Effect, estimate_saom, saom_data, simulate_network_period
-from kinship_research.networks.saom.effects import covariate_arrays, network_statistics
-from kinship_research.networks.saom.simulation import _contributions
+from kinship_research.networks.saom.effects import (
+    behaviour_statistics,
+    gwesp_weight,
+    kernel_arrays,
+    network_statistics,
+)
+from kinship_research.networks.saom.simulation import _behaviour_deltas, _network_deltas
 
-EFFECTS = ["outdegree", "reciprocity", "transitive_triplets", "three_cycles", "similarity:v", "ego:v", "alter:v"]
+EFFECTS = [
+    "outdegree",
+    "reciprocity",
+    "transitive_triplets",
+    "three_cycles",
+    "similarity:v",
+    "ego:v",
+    "alter:v",
+    "indegree_popularity",
+    "outdegree_popularity",
+    "outdegree_activity",
+    "gwesp",
+    "similarity:z",
+    "alter:z",
+]
+BEHAVIOUR = ["linear", "quadratic", "average_alter", "average_similarity", "total_similarity", "effect_from:v"]
 
 
-def _brute_actor_statistics(x, v):
-    """s_ik(x) by the definitions, looping over j and h."""
+def _brute_actor_statistics(x, v, z, z_mean, z_range, z_sim_mean):
+    """s_ik(x) of EFFECTS by the definitions, looping over j and h (v centred here, z centred at z_mean)."""
     n = len(x)
-    v_bar = v.mean()
     sim = 1 - np.abs(v[:, None] - v[None, :]) / (v.max() - v.min())
     sim_bar = sim[~np.eye(n, dtype=bool)].mean()
-    out = np.zeros((n, 7))
+    zsim = 1 - np.abs(z[:, None] - z[None, :]) / z_range - z_sim_mean
+    vc = v - v.mean()
+    out = np.zeros((n, len(EFFECTS)))
     for i in range(n):
         for j in range(n):
             if x[i, j]:
-                out[i, 0] += 1
-                out[i, 1] += x[j, i]
-                out[i, 4] += sim[i, j] - sim_bar
-                out[i, 5] += v[i] - v_bar
-                out[i, 6] += v[j] - v_bar
-                for h in range(n):
-                    out[i, 2] += x[j, h] * x[i, h]
-                    out[i, 3] += x[j, h] * x[h, i]
+                shared = sum(x[i, h] * x[h, j] for h in range(n))
+                out[i] += [
+                    1,
+                    x[j, i],
+                    sum(x[j, h] * x[i, h] for h in range(n)),
+                    sum(x[j, h] * x[h, i] for h in range(n)),
+                    sim[i, j] - sim_bar,
+                    vc[i],
+                    vc[j],
+                    x[:, j].sum(),
+                    x[j].sum(),
+                    0,
+                    2 * (1 - 0.5**shared),
+                    zsim[i, j],
+                    z[j] - z_mean,
+                ]
+        out[i, 9] = x[i].sum() ** 2
+    return out
+
+
+def _brute_behaviour_statistics(x, v, z, z_mean, z_range, z_sim_mean):
+    n = len(x)
+    zc = z - z_mean
+    zsim = 1 - np.abs(z[:, None] - z[None, :]) / z_range - z_sim_mean
+    out = np.zeros((n, len(BEHAVIOUR)))
+    for i in range(n):
+        degree = x[i].sum()
+        alters = [j for j in range(n) if x[i, j]]
+        total_sim = sum(zsim[i, j] for j in alters)
+        out[i] = [
+            zc[i],
+            zc[i] ** 2,
+            zc[i] * sum(zc[j] for j in alters) / degree if degree else 0.0,
+            total_sim / degree if degree else 0.0,
+            total_sim,
+            zc[i] * (v[i] - v.mean()),
+        ]
     return out
 
 
 @pytest.fixture
-def small_network():
+def small_panel():
     rng = np.random.default_rng(5)
     n = 9
     x = (rng.random((n, n)) < 0.35).astype(float)
     np.fill_diagonal(x, 0)
-    return x, rng.integers(1, 4, n).astype(float)
+    x[0] = 0  # an isolate: average alter and similarity are 0
+    v = rng.integers(1, 4, n).astype(float)
+    z = rng.integers(1, 6, (2, n)).astype(float)
+    z[:, :2] = [[1, 5], [5, 1]]
+    data = saom_data(np.stack([x, x]), covariates={"v": v}, behaviour=("z", z))
+    return x, v, data
 
 
-def test_statistics_and_change_contributions_match_definitions(small_network):
-    x, v = small_network
+def test_statistics_and_change_contributions_match_definitions(small_panel):
+    x, v, data = small_panel
+    beh = data.behaviour
+    z = beh.values[0]
+    scale = (beh.mean, beh.range, beh.sim_mean)
     effects = [Effect.parse(e) for e in EFFECTS]
-    data = saom_data(np.stack([x, x]), covariates={"v": v})
-    arrays = covariate_arrays(effects, data)
-    brute = _brute_actor_statistics(x, v)
-    np.testing.assert_allclose(network_statistics(x, effects, *arrays), brute.sum(axis=0))
-    codes = np.array([e.code for e in effects])
-    delta = np.zeros(len(effects))
-    for i, j in [(0, 1), (2, 5), (4, 3), (8, 0), (6, 7)]:
-        _contributions(x, i, j, codes, *arrays, delta)
-        toggled = x.copy()
-        toggled[i, j] = 1 - toggled[i, j]
-        np.testing.assert_allclose(delta, _brute_actor_statistics(toggled, v)[i] - brute[i], atol=1e-12)
+    behaviour_effects = [Effect.parse(e, "z") for e in BEHAVIOUR]
+    arrays, barrays = kernel_arrays(effects, data), kernel_arrays(behaviour_effects, data)
+    brute = _brute_actor_statistics(x, v, z, *scale)
+    np.testing.assert_allclose(network_statistics(x, arrays, z - beh.mean), brute.sum(axis=0))
+    n = len(x)
+    deltas = np.zeros((n + 1, len(effects)))
+    work = np.zeros(n)
+    weights = gwesp_weight(np.arange(n + 2))
+    for i in [0, 2, 4, 8]:
+        _network_deltas(x, i, ~np.eye(n, dtype=bool), *arrays, z - beh.mean, x.sum(0), x.sum(1), weights, work, deltas)
+        for j in set(range(n)) - {i}:
+            toggled = x.copy()
+            toggled[i, j] = 1 - toggled[i, j]
+            expected = _brute_actor_statistics(toggled, v, z, *scale)[i] - brute[i]
+            np.testing.assert_allclose(deltas[j], expected, atol=1e-12, err_msg=f"tie {i}->{j}")
+    brute_b = _brute_behaviour_statistics(x, v, z, *scale)
+    np.testing.assert_allclose(behaviour_statistics(x, z, barrays, beh), brute_b.sum(axis=0))
+    bdeltas = np.zeros((3, len(behaviour_effects)))
+    for i in range(n):
+        _behaviour_deltas(x, i, z, beh.mean, beh.range, barrays.codes, barrays.values, x.sum(1), bdeltas)
+        for row, step in enumerate((-1, 0, 1)):
+            moved = z.copy()
+            moved[i] += step
+            expected = _brute_behaviour_statistics(x, v, moved, *scale)[i] - brute_b[i]
+            np.testing.assert_allclose(bdeltas[row], expected, atol=1e-12, err_msg=f"actor {i} step {step}")
 
 
 def test_bad_input():
@@ -115,7 +187,16 @@ def test_s50_reproduces_rsiena_manual(s50):
     )
     np.testing.assert_array_equal(again.estimate, result.estimate)
     frame = result.to_frame()
-    assert list(frame.columns[:7]) == ["effect", "kind", "estimate", "std_error", "t_convergence", "ci_low", "ci_high"]
+    assert list(frame.columns[:8]) == [
+        "effect",
+        "kind",
+        "variable",
+        "estimate",
+        "std_error",
+        "t_convergence",
+        "ci_low",
+        "ci_high",
+    ]
     assert "Overall maximum convergence ratio" in result.summary()
 
 

@@ -14,9 +14,20 @@ micro-step simulator), :mod:`.estimation` (phases 1-3, delta-method standard err
 
 from __future__ import annotations
 
-from kinship_research.networks.saom.effects import EFFECTS, Effect, SaomData, saom_data
+from kinship_research.networks.saom.effects import BEHAVIOUR_EFFECTS, EFFECTS, Behaviour, Effect, SaomData, saom_data
 from kinship_research.networks.saom.estimation import estimate_saom
 from kinship_research.networks.saom.results import SaomResult
-from kinship_research.networks.saom.simulation import simulate_network_period
+from kinship_research.networks.saom.simulation import simulate_coevolution, simulate_network_period
 
-__all__ = ["EFFECTS", "Effect", "SaomData", "SaomResult", "estimate_saom", "saom_data", "simulate_network_period"]
+__all__ = [
+    "BEHAVIOUR_EFFECTS",
+    "EFFECTS",
+    "Behaviour",
+    "Effect",
+    "SaomData",
+    "SaomResult",
+    "estimate_saom",
+    "saom_data",
+    "simulate_coevolution",
+    "simulate_network_period",
+]

@@ -1,33 +1,62 @@
-"""Network effects of a SAOM: actor statistics ``s_ik(x)``, their sums and change contributions.
+"""Effects of a SAOM: actor statistics ``s_ik``, their sums (target statistics) and the kernel's codes.
 
-For actor ``i`` and directed 0/1 ties ``x`` (RSiena's definitions, Ripley et al. 2024, RSiena
-manual section 12.1; ``v`` a constant actor covariate centred at its mean ``v_bar``):
+Network effects, for actor ``i`` and directed 0/1 ties ``x`` (RSiena's definitions, Ripley et al.,
+RSiena manual section 12.1; ``v`` an actor covariate centred at its mean; ``x_+j`` indegree,
+``x_j+`` outdegree):
 
-============================  =======================================  ==========================
-effect (RSiena shortName)     ``s_ik(x)``                              contribution ``c_ij`` of
-                                                                       the tie ``i -> j``
-============================  =======================================  ==========================
-``outdegree`` (density)       ``sum_j x_ij``                           ``1``
-``reciprocity`` (recip)       ``sum_j x_ij x_ji``                      ``x_ji``
-``transitive_triplets``       ``sum_{j,h} x_ij x_jh x_ih``             ``sum_h x_ih (x_hj + x_jh)``
-``three_cycles`` (cycle3)     ``sum_{j,h} x_ij x_jh x_hi``             ``sum_h x_jh x_hi``
-``similarity`` (simX)         ``sum_j x_ij (sim_ij - sim_bar)``        ``sim_ij - sim_bar``
-``ego`` (egoX)                ``sum_j x_ij (v_i - v_bar)``             ``v_i - v_bar``
-``alter`` (altX)              ``sum_j x_ij (v_j - v_bar)``             ``v_j - v_bar``
-============================  =======================================  ==========================
+=============================  =============================================  ===========================
+effect (RSiena shortName)      ``s_ik(x)``                                    contribution ``c_ij`` of
+                                                                              the tie ``i -> j``
+=============================  =============================================  ===========================
+``outdegree`` (density)        ``sum_j x_ij``                                 ``1``
+``reciprocity`` (recip)        ``sum_j x_ij x_ji``                            ``x_ji``
+``transitive_triplets``        ``sum_{j,h} x_ij x_jh x_ih``                   ``sum_h x_ih (x_hj + x_jh)``
+``three_cycles`` (cycle3)      ``sum_{j,h} x_ij x_jh x_hi``                   ``sum_h x_jh x_hi``
+``indegree_popularity``        ``sum_j x_ij x_+j`` (inPop)                    ``x_+j - x_ij + 1``
+``outdegree_popularity``       ``sum_j x_ij x_j+`` (outPop)                   ``x_j+``
+``outdegree_activity``         ``x_i+^2`` (outAct)                            ``2 (x_i+ - x_ij) + 1``
+``gwesp`` (gwespFF, 69)        ``sum_j x_ij w(sum_h x_ih x_hj)``              by difference (kernel)
+``similarity`` (simX)          ``sum_j x_ij (sim_ij - sim_bar)``              ``sim_ij - sim_bar``
+``ego`` (egoX)                 ``sum_j x_ij v_i``                             ``v_i``
+``alter`` (altX)               ``sum_j x_ij v_j``                             ``v_j``
+=============================  =============================================  ===========================
 
-with ``sim_ij = 1 - |v_i - v_j| / range(v)`` and ``sim_bar`` its mean over ordered pairs ``i != j``.
-Toggling ``x_ij`` changes ``s_ik`` by ``(1 - 2 x_ij) c_ij`` (``c_ij`` does not involve ``x_ij``).
-The target statistic of effect ``k`` in a period is ``sum_i s_ik(x(t_end))``.
+with ``w(t) = e^a (1 - (1 - e^-a)^t)``, ``a = log 2`` (RSiena's parameter 69),
+``sim_ij = 1 - |v_i - v_j| / range(v)`` and ``sim_bar`` its mean over ordered pairs ``i != j``.
+Toggling ``x_ij`` changes ``s_ik`` by ``(1 - 2 x_ij) c_ij``. When the covariate of
+``similarity``/``ego``/``alter`` is the behaviour variable, its current (simulated) value is used:
+these are the *selection* effects.
+
+Behaviour effects (``z`` the behaviour centred at its observed mean; RSiena's linear, quad, avAlt,
+avSim, totSim, effFrom):
+
+======================  ==================================================================
+``linear``              ``z_i``
+``quadratic``           ``z_i^2``
+``average_alter``       ``z_i sum_j x_ij z_j / x_i+`` (0 if ``x_i+ = 0``): *influence*
+``average_similarity``  ``sum_j x_ij (sim_ij - sim_bar) / x_i+`` (0 if ``x_i+ = 0``): *influence*
+``total_similarity``    ``sum_j x_ij (sim_ij - sim_bar)``: *influence*
+``effect_from``         ``z_i v_i``
+======================  ==================================================================
+
+The target statistic of an effect in period ``m`` is ``sum_i s_ik`` at the period's end; as in
+RSiena, network statistics take the behaviour at the start of the period and behaviour statistics
+the network at the start (Snijders, Steglich & Schweinberger 2007, in *Longitudinal Models in the
+Behavioral and Related Sciences*, 41-71; Steglich, Snijders & Pearson 2010, Sociological
+Methodology 40:329-393).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from kinship_research.methods.checks import check_choice
+
+GWESP_ALPHA = float(np.log(2.0))
+"""GWESP weight parameter ``a`` (RSiena's default parameter 69, i.e. ``a = 0.69``)."""
 
 EFFECTS = {
     "outdegree": (0, "outdegree (density)", False),
@@ -37,55 +66,112 @@ EFFECTS = {
     "similarity": (4, "{} similarity", True),
     "ego": (5, "{} ego", True),
     "alter": (6, "{} alter", True),
+    "indegree_popularity": (10, "indegree - popularity", False),
+    "outdegree_popularity": (11, "outdegree - popularity", False),
+    "outdegree_activity": (12, "outdegree - activity", False),
+    "gwesp": (13, "GWESP I -> K -> J (69)", False),
 }
-"""name -> (kernel code, RSiena-style label, needs a covariate)."""
+"""Network effects: name -> (kernel code, RSiena-style label, needs a covariate)."""
+
+BEHAVIOUR_OFFSET = 3
+"""similarity/ego/alter whose covariate is the behaviour get codes 7/8/9 (current behaviour values)."""
+
+BEHAVIOUR_EFFECTS = {
+    "linear": (0, "{b} linear shape", False),
+    "quadratic": (1, "{b} quadratic shape", False),
+    "average_alter": (2, "{b} average alter", False),
+    "average_similarity": (3, "{b} average similarity", False),
+    "total_similarity": (4, "{b} total similarity", False),
+    "effect_from": (5, "{b}: effect from {c}", True),
+}
+"""Behaviour effects: name -> (kernel code, RSiena-style label, needs a covariate)."""
 
 
 @dataclass(frozen=True)
 class Effect:
-    """One network effect, e.g. ``Effect("similarity", "smoke1")``."""
+    """One effect: network ``Effect("similarity", "smoke1")`` or behaviour
+    ``Effect("average_alter", behaviour="alcohol")`` (``behaviour`` names the behaviour variable)."""
 
     name: str
     covariate: str | None = None
+    behaviour: str | None = None
 
     def __post_init__(self):
-        check_choice("effect", self.name, EFFECTS)
-        needs = EFFECTS[self.name][2]
+        table = EFFECTS if self.behaviour is None else BEHAVIOUR_EFFECTS
+        check_choice("network effect" if self.behaviour is None else "behaviour effect", self.name, table)
+        needs = table[self.name][2]
         if needs and self.covariate is None:
-            raise ValueError(f"effect {self.name!r} needs a covariate name, e.g. Effect({self.name!r}, 'smoke1')")
+            raise ValueError(f"effect {self.name!r} needs a covariate name, e.g. '{self.name}:smoke1'")
         if not needs and self.covariate is not None:
             raise ValueError(f"effect {self.name!r} takes no covariate (got {self.covariate!r})")
 
     @property
     def code(self) -> int:
-        return EFFECTS[self.name][0]
+        return (EFFECTS if self.behaviour is None else BEHAVIOUR_EFFECTS)[self.name][0]
 
     @property
     def label(self) -> str:
-        return EFFECTS[self.name][1].format(self.covariate)
+        if self.behaviour is None:
+            return EFFECTS[self.name][1].format(self.covariate)
+        return BEHAVIOUR_EFFECTS[self.name][1].format(b=self.behaviour, c=self.covariate)
 
     @classmethod
-    def parse(cls, spec: str | Effect) -> Effect:
-        """``"reciprocity"`` or ``"similarity:smoke1"`` -> Effect."""
+    def parse(cls, spec: str | Effect, behaviour: str | None = None) -> Effect:
+        """``"reciprocity"``, ``"similarity:smoke1"``; with ``behaviour``: ``"linear"``, ``"effect_from:age"``."""
         if isinstance(spec, Effect):
+            if spec.behaviour != behaviour:
+                raise ValueError(f"{spec} is not an effect of {'the network' if behaviour is None else behaviour}")
             return spec
         if not isinstance(spec, str):
             raise TypeError(f"an effect is a name like 'reciprocity' or 'similarity:smoke1', got {spec!r}")
         name, _, covariate = spec.partition(":")
-        return cls(name, covariate or None)
+        return cls(name, covariate or None, behaviour)
+
+
+@dataclass(frozen=True, eq=False)
+class Behaviour:
+    """An ordinal behaviour variable prepared for estimation (built by :func:`saom_data`).
+
+    ``values`` (W x n, NaN missing or absent); ``start[m]`` carries missing values forward (first
+    wave: the observed mean, rounded); ``end[m]`` replaces missing end values by the start;
+    ``changeable[m]`` actors present at both waves of period ``m`` (others keep their value);
+    ``counted[m]`` actors observed at both waves. ``mean`` (centring) and ``sim_mean`` (mean
+    similarity over pairs of distinct actors observed at the same wave) use all observations.
+    """
+
+    name: str
+    values: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    changeable: np.ndarray
+    counted: np.ndarray
+    minimum: float
+    maximum: float
+    mean: float
+    sim_mean: float
+
+    @property
+    def range(self) -> float:
+        return self.maximum - self.minimum
+
+    def distance(self, period: int) -> float:
+        """Observed amount of change ``sum_i |z_i(t_m+1) - z_i(t_m)|`` over actors observed at both waves."""
+        change = np.abs(self.values[period + 1] - self.values[period])
+        return float(np.sum(np.where(self.counted[period], change, 0.0)))
 
 
 @dataclass(frozen=True, eq=False)
 class SaomData:
-    """Panel of directed networks prepared for estimation (built by :func:`saom_data`).
+    """Panel of directed networks (and optionally one behaviour) prepared for estimation.
 
-    ``ties[w]`` are 0/1/NaN (NaN = missing or absent); ``start[m]`` the period-``m`` starting
-    network (missing cells carried forward from the last observation, else 0; ties of actors not
-    present at both ends of the period set to 0); ``end[m]`` the observed end network with missing
-    cells replaced by ``start[m]``; ``changeable[m]`` pairs whose tie may change in period ``m``
-    (both actors present at both waves: other pairs are structural zeros); ``counted[m]`` pairs
-    observed at both waves (they define the observed distance). ``covariates`` are constant actor
-    covariates (NaN replaced by the mean, as RSiena does).
+    Built by :func:`saom_data`. ``ties[w]`` are 0/1/NaN (NaN = missing or absent); ``start[m]`` the
+    period-``m`` starting network (missing cells carried forward from the last observation, else 0;
+    ties of actors not present at both ends of the period set to 0); ``end[m]`` the observed end
+    network with missing cells replaced by ``start[m]``; ``changeable[m]`` pairs whose tie may
+    change in period ``m`` (both actors present at both waves: other pairs are structural zeros,
+    which is how composition change, Glasgow code 10, is treated); ``counted[m]`` pairs observed at
+    both waves (they define the observed distance). ``covariates`` are constant actor covariates
+    (NaN replaced by the mean, as RSiena does).
     """
 
     ties: np.ndarray
@@ -94,6 +180,7 @@ class SaomData:
     changeable: np.ndarray
     counted: np.ndarray
     covariates: dict[str, np.ndarray] = field(default_factory=dict)
+    behaviour: Behaviour | None = None
 
     @property
     def n_actors(self) -> int:
@@ -109,11 +196,53 @@ class SaomData:
         return int(np.sum((first != second) & self.counted[period]))
 
 
-def saom_data(ties, *, present=None, covariates=None) -> SaomData:
-    """Prepare waves of directed ties (W x n x n, 0/1/NaN) and constant covariates for estimation.
+def _prepare_behaviour(name: str, values, present: np.ndarray) -> Behaviour:
+    values = np.asarray(values, dtype=float)
+    if values.shape != present.shape:
+        raise ValueError(f"behaviour {name!r} must have shape {present.shape} (waves x actors), got {values.shape}")
+    values = np.where(present, values, np.nan)
+    observed = values[~np.isnan(values)]
+    if observed.size == 0 or observed.min() == observed.max():
+        raise ValueError(f"behaviour {name!r} must take at least two observed values")
+    if not np.allclose(observed, np.round(observed)):
+        raise ValueError(f"behaviour {name!r} must be integer-coded (ordinal), got e.g. {observed[:3]}")
+    low, high = float(observed.min()), float(observed.max())
+    pair_sims = []
+    for wave in values:
+        v = wave[~np.isnan(wave)]
+        sim = 1.0 - np.abs(v[:, None] - v[None, :]) / (high - low)
+        pair_sims.append(sim[~np.eye(len(v), dtype=bool)])
+    sim_mean = float(np.concatenate(pair_sims).mean())
+    carried = np.full(values.shape[1], float(np.round(observed.mean())))
+    starts, ends, changeable, counted = [], [], [], []
+    for m in range(values.shape[0] - 1):
+        carried = np.where(np.isnan(values[m]), carried, values[m])
+        both = present[m] & present[m + 1]
+        starts.append(carried.copy())
+        ends.append(np.where(np.isnan(values[m + 1]) | ~both, carried, values[m + 1]))
+        changeable.append(both)
+        counted.append(both & ~np.isnan(values[m]) & ~np.isnan(values[m + 1]))
+    return Behaviour(
+        name,
+        values,
+        np.array(starts),
+        np.array(ends),
+        np.array(changeable),
+        np.array(counted),
+        low,
+        high,
+        float(observed.mean()),
+        sim_mean,
+    )
+
+
+def saom_data(ties, *, present=None, covariates=None, behaviour=None) -> SaomData:
+    """Prepare waves of directed ties (W x n x n, 0/1/NaN), covariates and a behaviour for estimation.
 
     ``present`` (W x n bool, default all True) marks composition change: pairs involving an actor
-    absent at either end of a period are structural zeros in that period.
+    absent at either end of a period are structural zeros in that period, and the actor's behaviour
+    stays fixed. ``covariates``: ``{name: n values}`` (constant). ``behaviour``: ``(name, W x n
+    integer codes, NaN missing)``.
     """
     ties = np.asarray(ties, dtype=float)
     if ties.ndim != 3 or ties.shape[1] != ties.shape[2] or ties.shape[0] < 2:
@@ -150,41 +279,79 @@ def saom_data(ties, *, present=None, covariates=None) -> SaomData:
         if np.isnan(values).all():
             raise ValueError(f"covariate {name!r} is missing for every actor")
         prepared[name] = np.where(np.isnan(values), np.nanmean(values), values)
-    return SaomData(ties, np.array(starts), np.array(ends), np.array(changeable), np.array(counted), prepared)
+    prepared_behaviour = None
+    if behaviour is not None:
+        name, values = behaviour
+        if name in prepared:
+            raise ValueError(f"behaviour name {name!r} is also a covariate name")
+        prepared_behaviour = _prepare_behaviour(name, values, present)
+    return SaomData(
+        ties, np.array(starts), np.array(ends), np.array(changeable), np.array(counted), prepared, prepared_behaviour
+    )
 
 
-def covariate_arrays(effects: list[Effect], data: SaomData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-effect centred covariate values (p x n), ranges and similarity means for the kernel."""
+class KernelArrays(NamedTuple):
+    """Per-effect inputs of the compiled simulator: codes, centred covariates (p x n), ranges, similarity means."""
+
+    codes: np.ndarray
+    values: np.ndarray
+    ranges: np.ndarray
+    sim_means: np.ndarray
+
+
+def _covariate(data: SaomData, effect: Effect) -> np.ndarray:
+    if effect.covariate not in data.covariates:
+        raise KeyError(
+            f"effect {effect.label!r} names covariate {effect.covariate!r}; available: {sorted(data.covariates)}"
+            + (f" and the behaviour {data.behaviour.name!r}" if data.behaviour is not None else "")
+        )
+    v = data.covariates[effect.covariate]
+    if v.max() == v.min():
+        raise ValueError(f"covariate {effect.covariate!r} is constant; its effects are not identified")
+    return v
+
+
+def kernel_arrays(effects: list[Effect], data: SaomData) -> KernelArrays:
+    """Codes and covariate arrays of network effects (or of behaviour effects) for the simulator."""
     n = data.n_actors
+    codes = np.array([e.code for e in effects], dtype=np.int64)
     values = np.zeros((len(effects), n))
     ranges = np.ones(len(effects))
     sim_means = np.zeros(len(effects))
+    behaviour = data.behaviour
     for k, effect in enumerate(effects):
         if effect.covariate is None:
             continue
-        if effect.covariate not in data.covariates:
-            raise KeyError(
-                f"effect {effect.label!r} names covariate {effect.covariate!r}; available: {sorted(data.covariates)}"
-            )
-        v = data.covariates[effect.covariate]
+        if effect.behaviour is None and behaviour is not None and effect.covariate == behaviour.name:
+            codes[k] += BEHAVIOUR_OFFSET
+            ranges[k], sim_means[k] = behaviour.range, behaviour.sim_mean
+            continue
+        v = _covariate(data, effect)
         values[k] = v - v.mean()
-        spread = v.max() - v.min()
-        if spread == 0:
-            raise ValueError(f"covariate {effect.covariate!r} is constant; its effects are not identified")
-        ranges[k] = spread
-        sim = 1.0 - np.abs(v[:, None] - v[None, :]) / spread
+        ranges[k] = v.max() - v.min()
+        sim = 1.0 - np.abs(v[:, None] - v[None, :]) / ranges[k]
         sim_means[k] = sim[~np.eye(n, dtype=bool)].mean()
-    return values, ranges, sim_means
+    return KernelArrays(codes, values, ranges, sim_means)
 
 
-def network_statistics(
-    x: np.ndarray, effects: list[Effect], values: np.ndarray, ranges: np.ndarray, sim_means: np.ndarray
-) -> np.ndarray:
-    """Target statistics ``sum_i s_ik(x)`` of a 0/1 network for each effect."""
-    out = np.empty(len(effects))
+def gwesp_weight(t: np.ndarray | float, alpha: float = GWESP_ALPHA) -> np.ndarray:
+    """GWESP weight of ``t`` shared partners: ``e^a (1 - (1 - e^-a)^t)``."""
+    return np.exp(alpha) * (1.0 - (1.0 - np.exp(-alpha)) ** np.asarray(t, dtype=float))
+
+
+def network_statistics(x: np.ndarray, arrays: KernelArrays, z_centred: np.ndarray | None = None) -> np.ndarray:
+    """Target statistics ``sum_i s_ik(x)`` of a 0/1 network for each network effect.
+
+    ``z_centred``: behaviour values (centred) for similarity/ego/alter on the behaviour.
+    """
+    codes, values, ranges, sim_means = arrays
+    out = np.empty(len(codes))
     two_paths = x @ x
-    for k, effect in enumerate(effects):
-        code = effect.code
+    indegree, outdegree = x.sum(axis=0), x.sum(axis=1)
+    for k, code in enumerate(codes):
+        v = values[k]
+        if 7 <= code <= 9:
+            v, code = z_centred, code - BEHAVIOUR_OFFSET
         if code == 0:
             out[k] = x.sum()
         elif code == 1:
@@ -194,11 +361,42 @@ def network_statistics(
         elif code == 3:
             out[k] = (two_paths * x.T).sum()
         elif code == 4:
-            v = values[k]
             sim = 1.0 - np.abs(v[:, None] - v[None, :]) / ranges[k] - sim_means[k]
             out[k] = (x * sim).sum()
         elif code == 5:
-            out[k] = x.sum(axis=1) @ values[k]
+            out[k] = outdegree @ v
+        elif code == 6:
+            out[k] = indegree @ v
+        elif code == 10:
+            out[k] = indegree @ indegree
+        elif code == 11:
+            out[k] = indegree @ outdegree
+        elif code == 12:
+            out[k] = outdegree @ outdegree
         else:
-            out[k] = x.sum(axis=0) @ values[k]
+            out[k] = (x * gwesp_weight(two_paths)).sum()
+    return out
+
+
+def behaviour_statistics(x: np.ndarray, z: np.ndarray, arrays: KernelArrays, behaviour: Behaviour) -> np.ndarray:
+    """Target statistics ``sum_i s_ik(x, z)`` of the behaviour effects (``z`` uncentred codes)."""
+    codes, values = arrays.codes, arrays.values
+    centred = z - behaviour.mean
+    outdegree = x.sum(axis=1)
+    safe = np.where(outdegree > 0, outdegree, 1.0)
+    sim = 1.0 - np.abs(z[:, None] - z[None, :]) / behaviour.range - behaviour.sim_mean
+    out = np.empty(len(codes))
+    for k, code in enumerate(codes):
+        if code == 0:
+            out[k] = centred.sum()
+        elif code == 1:
+            out[k] = (centred**2).sum()
+        elif code == 2:
+            out[k] = (centred * (x @ centred) / safe).sum()
+        elif code == 3:
+            out[k] = ((x * sim).sum(axis=1) / safe).sum()
+        elif code == 4:
+            out[k] = (x * sim).sum()
+        else:
+            out[k] = (centred * values[k]).sum()
     return out

@@ -1,14 +1,21 @@
-"""Method-of-moments estimation of a network SAOM by Robbins-Monro stochastic approximation.
+"""Method-of-moments estimation of a SAOM by Robbins-Monro stochastic approximation.
 
-Parameters ``theta = (rho_1..rho_P, beta_1..beta_p)``. Each simulation runs every period
-conditionally on its observed number of changes (RSiena's ``cond=TRUE``) and returns the statistics
-``S = (T_1..T_P, sum_m s(x_sim(t_m+1)))`` with targets ``(1..1, sum_m s(x_obs(t_m+1)))``, where
-``T_m ~ Gamma(M_m, n rho_m)`` is the simulated duration of period ``m`` (``M_m`` micro-steps), and
-the score ``U = (M_m / rho_m - n T_m, d log P / d beta)``. As in RSiena (Snijders 2001,
-Sociological Methodology 31:361-395, section 7; RSiena manual, section 6.3):
+Parameters ``theta = (rho_1..rho_P, beta, lambda_1..lambda_P, gamma)``: network rates and effects,
+then (with a behaviour) behaviour rates and effects, one rate per period. Without a behaviour each
+simulation runs every period conditionally on its observed number of changes (RSiena's
+``cond=TRUE``) and returns ``S = (T_1..T_P, sum_m s(x_sim(t_m+1)))`` with targets ``(1..1, sum_m
+s(x_obs(t_m+1)))``, ``T_m ~ Gamma(M_m, n rho_m)`` the simulated duration of period ``m`` and the
+rate score ``M_m / rho_m - n T_m``. With a behaviour (RSiena's default then, ``cond=FALSE``)
+periods have length 1; the rate statistics are the simulated network distance (Hamming, pairs
+observed at both waves) and behaviour distance ``sum_i |z_i(t_m+1) - z_i(t_m)|``, with targets the
+observed distances and scores ``M_m / rho_m - n``; network statistics use the behaviour at the
+start of the period, behaviour statistics the network at the start (Snijders, Steglich &
+Schweinberger 2007). As in RSiena (Snijders 2001, Sociological Methodology 31:361-395, section 7;
+RSiena manual, section 6.3):
 
-* phase 1: ``n1 = 7 + 3 q`` simulations at the starting values; derivative matrix
-  ``D = cov(S, U)`` (score-function estimator); one Newton step.
+* phase 1: ``n1 = 7 + 3 q`` simulations at the starting values (doubled, up to 3 times, while a
+  diagonal element of the estimated derivative has the wrong sign); derivative matrix ``D = cov(S, U)``
+  (score-function estimator); one partial Newton step ``theta - 0.2 D^-1 (mean S - target)``.
 * phase 2: 4 subphases, gain ``a_k = 0.2 / 2^(k-1)``, updates
   ``theta <- theta - a_k D~^-1 (S - target)`` with ``D~ = 0.8 D + 0.2 diag(D)``; subphase ``k``
   lasts between ``n2min_k = (7 + q) 2.52^(k-1)`` and ``n2min_k + 200`` iterations (stops once every
@@ -30,7 +37,8 @@ from kinship_research.methods.checks import check_level, check_positive_int
 from kinship_research.networks.saom.effects import (
     Effect,
     SaomData,
-    covariate_arrays,
+    behaviour_statistics,
+    kernel_arrays,
     network_statistics,
 )
 from kinship_research.networks.saom.results import SaomResult
@@ -42,51 +50,119 @@ FIRST_GAIN = 0.2
 DIAGONALIZE = 0.2
 N_SUBPHASES = 4
 MAX_STEP = 1.0
+PHASE1_EXTENSIONS = 3
 
 
 class _Model:
-    """Data, effects and the simulate-one-panel function for given theta."""
+    """Data, effects and the simulate-one-panel function for given theta.
 
-    def __init__(self, data: SaomData, effects: list[Effect]):
+    ``theta = (network rates, beta, behaviour rates, gamma)``; index arrays say which is which.
+    """
+
+    def __init__(self, data: SaomData, effects: list[Effect], behaviour_effects: list[Effect], conditional: bool):
         self.data = data
-        self.effects = effects
-        self.arrays = covariate_arrays(effects, data)
-        self.n_periods = data.n_periods
-        self.distances = [data.distance(m) for m in range(self.n_periods)]
+        self.effects, self.behaviour_effects = effects, behaviour_effects
+        self.conditional = conditional
+        self.arrays = kernel_arrays(effects, data)
+        self.behaviour = data.behaviour
+        periods = self.n_periods = data.n_periods
+        self.distances = [data.distance(m) for m in range(periods)]
         for m, d in enumerate(self.distances):
             if d == 0:
                 raise ValueError(f"period {m + 1} has no observed tie change; its rate is not identified")
-        observed = sum(network_statistics(data.end[m], effects, *self.arrays) for m in range(self.n_periods))
-        self.target = np.concatenate([np.ones(self.n_periods), observed])
+        p, q = len(effects), len(behaviour_effects)
+        self.rate = np.arange(periods)
+        self.beta = periods + np.arange(p)
+        self.behaviour_rate = periods + p + np.arange(periods if self.behaviour is not None else 0)
+        self.gamma = periods + p + len(self.behaviour_rate) + np.arange(q)
+        self.size = periods + p + len(self.behaviour_rate) + q
+        self.rates = np.concatenate([self.rate, self.behaviour_rate])
+        target = np.zeros(self.size)
+        target[self.rate] = 1.0 if conditional else self.distances
+        beh = self.behaviour
+        target[self.beta] = sum(
+            network_statistics(data.end[m], self.arrays, None if beh is None else beh.start[m] - beh.mean)
+            for m in range(periods)
+        )
+        if beh is not None:
+            self.behaviour_arrays = kernel_arrays(behaviour_effects, data)
+            self.behaviour_distances = [beh.distance(m) for m in range(periods)]
+            for m, d in enumerate(self.behaviour_distances):
+                if d == 0:
+                    raise ValueError(f"period {m + 1} has no observed change of {beh.name}; its rate is not identified")
+            target[self.behaviour_rate] = self.behaviour_distances
+            target[self.gamma] = sum(
+                behaviour_statistics(data.start[m], beh.end[m], self.behaviour_arrays, beh) for m in range(periods)
+            )
+        self.target = target
 
     def simulate(self, theta: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        n, periods = self.data.n_actors, self.n_periods
-        rates, beta = theta[:periods], theta[periods:]
-        statistics = np.zeros(len(theta))
-        score = np.zeros(len(theta))
-        for m in range(periods):
-            x, steps, beta_score = run_kernel(
-                self.data.start[m],
-                self.data.changeable[m],
-                self.data.counted[m],
-                self.distances[m],
-                self.effects,
-                self.arrays,
-                beta,
-                int(rng.integers(2**31 - 1)),
-            )
-            duration = rng.gamma(steps, 1.0 / (n * rates[m]))
-            statistics[m] = duration
-            score[m] = steps / rates[m] - n * duration
+        data, beh = self.data, self.behaviour
+        n = data.n_actors
+        beta, gamma = theta[self.beta], theta[self.gamma]
+        statistics = np.zeros(self.size)
+        score = np.zeros(self.size)
+        for m in range(self.n_periods):
+            rate = theta[self.rate[m]]
+            kernel_seed = int(rng.integers(2**31 - 1))
+            if beh is None:
+                options = {"target": self.distances[m]} if self.conditional else {"n_steps": int(rng.poisson(n * rate))}
+                x, _, steps, _, beta_score, _ = run_kernel(
+                    data.start[m], data.changeable[m], data.counted[m], self.arrays, beta, kernel_seed, **options
+                )
+            else:
+                behaviour_rate = theta[self.behaviour_rate[m]]
+                x, z, steps, behaviour_steps, beta_score, gamma_score = run_kernel(
+                    data.start[m],
+                    data.changeable[m],
+                    data.counted[m],
+                    self.arrays,
+                    beta,
+                    kernel_seed,
+                    n_steps=int(rng.poisson(n * (rate + behaviour_rate))),
+                    behaviour_start=beh.start[m],
+                    behaviour=beh,
+                    behaviour_arrays=self.behaviour_arrays,
+                    gamma=gamma,
+                    active=beh.changeable[m],
+                    network_share=rate / (rate + behaviour_rate),
+                )
+                k = self.behaviour_rate[m]
+                statistics[k] = np.abs(z - beh.start[m])[beh.counted[m]].sum()
+                score[k] = behaviour_steps / behaviour_rate - n
+                score[self.gamma] += gamma_score
+                z_end = np.where(beh.changeable[m] & ~np.isnan(beh.values[m + 1]), z, beh.end[m])
+                statistics[self.gamma] += behaviour_statistics(data.start[m], z_end, self.behaviour_arrays, beh)
+            if self.conditional:
+                duration = rng.gamma(steps, 1.0 / (n * rate))
+                statistics[m] = duration
+                score[m] = steps / rate - n * duration
+            else:
+                statistics[m] = np.sum((x != data.start[m]) & data.counted[m])
+                score[m] = steps / rate - n
             # cells missing at the end of the period count at their starting value, as observed
-            end = np.where(self.data.changeable[m] & ~np.isnan(self.data.ties[m + 1]), x, self.data.end[m])
-            statistics[periods:] += network_statistics(end, self.effects, *self.arrays)
-            score[periods:] += beta_score
+            end = np.where(data.changeable[m] & ~np.isnan(data.ties[m + 1]), x, data.end[m])
+            z_start = None if beh is None else beh.start[m] - beh.mean
+            statistics[self.beta] += network_statistics(end, self.arrays, z_start)
+            score[self.beta] += beta_score
         return statistics, score
 
     def batch(self, theta, n_sims, rng):
         runs = [self.simulate(theta, rng) for _ in range(n_sims)]
         return np.array([r[0] for r in runs]), np.array([r[1] for r in runs])
+
+    def labels(self) -> tuple[list[str], list[str], list[str]]:
+        """Parameter labels, kinds (rate / eval) and dependent variables (network / behaviour name)."""
+        periods = range(1, self.n_periods + 1)
+        labels = [f"rate period {m}" for m in periods] + [e.label for e in self.effects]
+        kinds = ["rate"] * self.n_periods + ["eval"] * len(self.effects)
+        variables = ["network"] * len(labels)
+        if self.behaviour is not None:
+            name = self.behaviour.name
+            labels += [f"{name} rate period {m}" for m in periods] + [e.label for e in self.behaviour_effects]
+            kinds += ["rate"] * self.n_periods + ["eval"] * len(self.behaviour_effects)
+            variables += [name] * (self.n_periods + len(self.behaviour_effects))
+        return labels, kinds, variables
 
 
 def _derivative(statistics: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -97,7 +173,8 @@ def _derivative(statistics: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 def _starting_values(model: _Model) -> np.ndarray:
     data = model.data
-    rates = [model.distances[m] / data.n_actors for m in range(model.n_periods)]
+    theta = np.zeros(model.size)
+    theta[model.rate] = [model.distances[m] / data.n_actors for m in range(model.n_periods)]
     # outdegree: balance of tie creation and dissolution, exp(2 beta) (1 - d) / d = n01 / n10
     created = dissolved = 0
     for m in range(model.n_periods):
@@ -107,18 +184,29 @@ def _starting_values(model: _Model) -> np.ndarray:
     density = np.mean([data.start[m][data.changeable[m]].mean() for m in range(model.n_periods)])
     density = np.clip(density, 0.01, 0.99)
     outdegree = 0.5 * np.log((created + 1) * density / ((dissolved + 1) * (1 - density)))
-    beta = [outdegree if e.name == "outdegree" else 0.0 for e in model.effects]
-    return np.array(rates + beta, dtype=float)
+    theta[model.beta] = [outdegree if e.name == "outdegree" else 0.0 for e in model.effects]
+    beh = model.behaviour
+    if beh is not None:
+        theta[model.behaviour_rate] = [
+            model.behaviour_distances[m] / max(beh.changeable[m].sum(), 1) for m in range(model.n_periods)
+        ]
+        # linear shape: balance of upward and downward steps, exp(2 gamma) = ups / downs
+        change = np.concatenate([(beh.values[m + 1] - beh.values[m])[beh.counted[m]] for m in range(model.n_periods)])
+        linear = 0.5 * np.log((np.sum(change > 0) + 1) / (np.sum(change < 0) + 1))
+        theta[model.gamma] = [linear if e.name == "linear" else 0.0 for e in model.behaviour_effects]
+    return theta
 
 
-def _step(theta: np.ndarray, change: np.ndarray, n_periods: int) -> np.ndarray:
+def _step(theta: np.ndarray, change: np.ndarray, rates: np.ndarray) -> np.ndarray:
     # truncation as RSiena's: no effect moves by more than MAX_STEP in one update
-    largest = np.abs(change[n_periods:]).max(initial=0.0)
+    others = np.ones(len(theta), bool)
+    others[rates] = False
+    largest = np.abs(change[others]).max(initial=0.0)
     if largest > MAX_STEP:
         change = change * (MAX_STEP / largest)
     new = theta - change
     # rates stay positive: at most a tenfold decrease per step
-    new[:n_periods] = np.maximum(new[:n_periods], theta[:n_periods] / 10)
+    new[rates] = np.maximum(new[rates], theta[rates] / 10)
     return new
 
 
@@ -126,52 +214,92 @@ def estimate_saom(
     data: SaomData,
     effects,
     *,
+    behaviour_effects=None,
+    conditional: bool | None = None,
     n_phase3: int = 1000,
     n_subphases: int = N_SUBPHASES,
     level: float = 0.95,
     seed=None,
     initial=None,
 ) -> SaomResult:
-    """Estimate a network SAOM by the method of moments (RSiena's default algorithm).
+    """Estimate a SAOM (network, or network-behaviour co-evolution) by the method of moments.
 
     Parameters
     ----------
     data : SaomData
         From :func:`~kinship_research.networks.saom.effects.saom_data`.
     effects : list of str or Effect
-        Evaluation effects, e.g. ``["outdegree", "reciprocity", "similarity:smoke1"]``; must include
-        ``"outdegree"``.
+        Network evaluation effects, e.g. ``["outdegree", "reciprocity", "similarity:smoke1"]``; must
+        include ``"outdegree"``. A similarity/ego/alter effect naming the behaviour is a selection effect.
+    behaviour_effects : list of str or Effect
+        Behaviour evaluation effects when ``data`` has a behaviour, e.g. ``["linear", "quadratic",
+        "average_alter"]``; must include ``"linear"``.
+    conditional : bool or None
+        Simulate conditionally on the observed network distance (RSiena's default, and ours, without
+        a behaviour) or unconditionally over periods of length 1 (RSiena's default, and the only
+        option here, with a behaviour).
     n_phase3 : int
         Phase-3 simulations for standard errors and convergence (RSiena's default 1000).
+    n_subphases : int
+        Robbins-Monro phase-2 subphases (RSiena's default 4).
     level : float
         Confidence-interval coverage (Wald intervals ``estimate ± z se``).
     seed : int, Generator or None
         Seed of ``numpy.random.default_rng``; the same seed gives the same estimates.
     initial : array or None
-        Starting values (rates then betas); default: ``distance / n`` and logit(density).
+        Starting values in the order of the result's parameters; default: ``distance / n``,
+        logit(density), the balance of upward and downward behaviour steps, else 0.
     """
     level = check_level(level)
     n_phase3 = check_positive_int("n_phase3", n_phase3, minimum=10)
     n_subphases = check_positive_int("n_subphases", n_subphases)
+    if not isinstance(data, SaomData):
+        raise TypeError(f"data must be a SaomData (see saom_data), got {type(data).__name__}")
     effects = [Effect.parse(e) for e in effects]
-    if len({e for e in effects}) != len(effects):
+    if len(set(effects)) != len(effects):
         raise ValueError(f"effects repeat: {[e.label for e in effects]}")
     if not any(e.name == "outdegree" for e in effects):
         raise ValueError("the model needs the 'outdegree' effect (RSiena includes it always)")
-    if not isinstance(data, SaomData):
-        raise TypeError(f"data must be a SaomData (see saom_data), got {type(data).__name__}")
+    if data.behaviour is None:
+        if behaviour_effects:
+            raise ValueError("behaviour_effects given but the data have no behaviour (saom_data(..., behaviour=...))")
+        behaviour_effects = []
+        conditional = True if conditional is None else bool(conditional)
+    else:
+        if conditional:
+            raise ValueError("with a behaviour only unconditional estimation is implemented (conditional=False)")
+        conditional = False
+        behaviour_effects = [Effect.parse(e, data.behaviour.name) for e in (behaviour_effects or ["linear"])]
+        if len(set(behaviour_effects)) != len(behaviour_effects):
+            raise ValueError(f"behaviour effects repeat: {[e.label for e in behaviour_effects]}")
+        if not any(e.name == "linear" for e in behaviour_effects):
+            raise ValueError("the behaviour model needs the 'linear' shape effect (RSiena includes it always)")
     rng = np.random.default_rng(seed)
-    model = _Model(data, effects)
-    periods, q = model.n_periods, model.n_periods + len(effects)
+    model = _Model(data, effects, behaviour_effects, conditional)
+    q = model.size
     theta = _starting_values(model) if initial is None else np.asarray(initial, dtype=float).copy()
     if theta.shape != (q,):
-        raise ValueError(f"initial must have {q} values (rates then effects), got shape {theta.shape}")
+        raise ValueError(f"initial must have {q} values (in the order of the result's parameters), got {theta.shape}")
 
-    # phase 1
+    # phase 1 (more simulations while the derivative estimate has a diagonal of the wrong sign: the
+    # durations of conditional simulation fall with the rate, every other statistic rises with its parameter)
+    sign = np.ones(q)
+    if conditional:
+        sign[model.rate] = -1.0
     statistics, scores = model.batch(theta, 7 + 3 * q, rng)
-    derivative = _derivative(statistics, scores)
+    for _ in range(PHASE1_EXTENSIONS):
+        derivative = _derivative(statistics, scores)
+        if (sign * np.diag(derivative) > 0).all():
+            break
+        more = model.batch(theta, len(statistics), rng)
+        statistics, scores = np.vstack([statistics, more[0]]), np.vstack([scores, more[1]])
+    if not (sign * np.diag(derivative) > 0).all():
+        raise RuntimeError(
+            f"phase 1 derivative has a diagonal of the wrong sign {np.diag(derivative)}; an effect does not move its "
+            "statistic at the starting values (collinear effects or bad starting values)"
+        )
     deviation = statistics.mean(axis=0) - model.target
-    theta = _step(theta, np.linalg.solve(derivative, deviation), periods)
+    theta = _step(theta, FIRST_GAIN * np.linalg.solve(derivative, deviation), model.rates)
     logger.info("phase 1 done: theta=%s", theta)
     gain_matrix = np.linalg.inv((1 - DIAGONALIZE) * derivative + DIAGONALIZE * np.diag(np.diag(derivative)))
 
@@ -184,7 +312,7 @@ def estimate_saom(
         for iteration in range(minimum + 200):
             statistics, _ = model.simulate(theta, rng)
             deviation = statistics - model.target
-            theta = _step(theta, gain * gain_matrix @ deviation, periods)
+            theta = _step(theta, gain * gain_matrix @ deviation, model.rates)
             thetas.append(theta)
             if previous is not None:
                 products += deviation * previous
@@ -204,13 +332,13 @@ def estimate_saom(
     max_ratio = float(np.sqrt(deviation @ np.linalg.solve(sigma, deviation)))
     inverse = np.linalg.inv(derivative)
     covariance = inverse @ sigma @ inverse.T
-    labels = tuple([f"rate period {m + 1}" for m in range(periods)] + [e.label for e in effects])
-    kinds = tuple(["rate"] * periods + ["eval"] * len(effects))
+    labels, kinds, variables = model.labels()
     z = stats.norm.ppf(0.5 + level / 2)
     std_error = np.sqrt(np.diag(covariance))
+    beh = data.behaviour
     return SaomResult(
-        effects=labels,
-        kinds=kinds,
+        effects=tuple(labels),
+        kinds=tuple(kinds),
         estimate=theta,
         std_error=std_error,
         t_convergence=t_convergence,
@@ -220,6 +348,9 @@ def estimate_saom(
         ci_high=theta + z * std_error,
         level=level,
         n_actors=data.n_actors,
-        n_periods=periods,
+        n_periods=model.n_periods,
         n_phase3=n_phase3,
+        variables=tuple(variables),
+        conditional=conditional,
+        behaviour_scale=None if beh is None else (beh.minimum, beh.maximum, beh.mean, beh.sim_mean),
     )
