@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from kinship_research.methods.checks import check_choice, check_level
 from kinship_research.methods.effect_sizes import EffectSizes, binary_effects, check_tables
@@ -113,6 +112,8 @@ class TablePoolingResult:
 
 def _heterogeneity(q: float, k_effects: int) -> tuple[float, int, float, float, float]:
     """q, df, p, I2 (fraction), H2 as metafor: with fewer than two effects Q = 0, p = 1, I2 = 0, H2 = 1."""
+    from scipy import stats
+
     if k_effects < 2:
         return 0.0, max(k_effects - 1, 0), 1.0, 0.0, 1.0
     df = k_effects - 1
@@ -122,6 +123,8 @@ def _heterogeneity(q: float, k_effects: int) -> tuple[float, int, float, float, 
 
 
 def _result(method, measure, k, studies, estimate, se, level, q, k_effects, tests=None) -> TablePoolingResult:
+    from scipy import stats
+
     crit = stats.norm.ppf((1 + level) / 2)
     z = estimate / se
     q, q_df, q_p, i2, h2 = _heterogeneity(q, k_effects)
@@ -165,6 +168,8 @@ def _q(studies: EffectSizes, estimate: float) -> tuple[float, int]:
 def _odds_ratio_tests(a, b, c, d, odds_ratio: float, continuity_correction: bool) -> dict:
     """Cochran-Mantel-Haenszel test (hypergeometric variance, optional 1/2 continuity correction) and
     the Breslow-Day / Tarone tests of a common odds ratio ``odds_ratio`` (as metafor ``rma.mh``)."""
+    from scipy import stats
+
     n1, n2 = a + b, c + d
     n = n1 + n2
     events, non_events = a + c, b + d
