@@ -25,13 +25,20 @@ meta-analysis. Res Synth Methods 2:61-76.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from kinship_research.methods.checks import as_float_array, check_choice, check_finite, check_level
+from kinship_research.methods.checks import (
+    as_float_array,
+    check_choice,
+    check_finite,
+    check_level,
+    check_positive_int,
+)
 
 TAU2_METHODS = ("DL", "HE", "HS", "SJ", "PM", "EB", "ML", "REML")
 """tau^2 estimators (metafor's names): DerSimonian-Laird, Hedges, Hunter-Schmidt, Sidik-Jonkman,
@@ -130,6 +137,25 @@ def _score(y, v, X, tau2, restricted: bool) -> float:
     return float(np.sum((w * r) ** 2) - (_trace_p(X, w, A) if restricted else w.sum()))
 
 
+def _score_grid(y, v, X, grid: np.ndarray, restricted: bool) -> np.ndarray:
+    """:func:`_score` at every ``tau^2`` in ``grid`` at once (batched p x p solves; chunks of at most
+    about 2 million weights)."""
+    out = np.empty(grid.size)
+    step = max(1, 2_000_000 // y.size)
+    for start in range(0, grid.size, step):
+        g = grid[start : start + step]
+        W = 1.0 / (v[:, None] + g[None, :])
+        A = np.einsum("ki,kg,kj->gij", X, W, X)
+        b = np.linalg.solve(A, np.einsum("ki,kg,k->gi", X, W, y)[..., None])[..., 0]
+        r = y[:, None] - X @ b.T
+        score = np.sum((W * r) ** 2, axis=0) - W.sum(axis=0)
+        if restricted:
+            B = np.einsum("ki,kg,kj->gij", X, W**2, X)
+            score += np.trace(np.linalg.solve(A, B), axis1=1, axis2=2)
+        out[start : start + step] = score
+    return out
+
+
 def _decreasing_root(f, start: float, what: str) -> float:
     """Root of ``f`` on ``(0, inf)`` given ``f(0) > 0``: bracket by doubling, then Brent."""
     from scipy import optimize
@@ -212,7 +238,7 @@ def _likelihood_maximum(y, v, X, restricted: bool) -> float:
     else:
         raise RuntimeError(f"{what}: the likelihood of tau^2 keeps increasing (no finite maximum)")
     grid = np.concatenate([[0.0], np.geomspace(1e-4 * v.min(), upper, 120)])
-    scores = np.array([f(t) for t in grid])
+    scores = _score_grid(y, v, X, grid, restricted)
     candidates = [0.0] if scores[0] <= 0 else []
     for lo, hi, s_lo, s_hi in zip(grid[:-1], grid[1:], scores[:-1], scores[1:]):
         if s_lo > 0 >= s_hi:
@@ -228,22 +254,82 @@ def reml_tau2(effect, variance, X=None) -> float:
     return tau2_estimate(effect, variance, X, tau2_method="REML")
 
 
-def _tau2_se(v, X, tau2: float, tau2_method: str) -> float:
-    """Standard error of tau^2 from the inverse Fisher information: ``sqrt(2 / tr(PP))`` (REML),
-    ``sqrt(2 / sum w_i^2)`` (ML); for DL the moment formula of metafor,
-    ``sqrt((2(k-p) + 4 tau^2 tr(P_0) + 2 tau^4 tr(P_0 P_0)) / tr(P_0)^2)``. NaN for other estimators."""
+def _p_traces(X: np.ndarray, w: np.ndarray, d: np.ndarray) -> tuple[float, float, float]:
+    """``tr(PD)``, ``tr(PDP)`` and ``tr(PDPD)`` for ``P = W - W X (X'WX)^-1 X'W`` and diagonal ``D``, in
+    O(k p^2): with ``X'WX = L L'`` and ``U = W X L^-T``, ``P = W - U U'``."""
+    L = np.linalg.cholesky((X.T * w) @ X)
+    U = np.linalg.solve(L, (X * w[:, None]).T).T
+    u2 = np.sum(U**2, axis=1)
+    G = U.T @ U
+    tr_pd = float(np.sum(w * d) - np.sum(d * u2))
+    tr_pdp = float(np.sum(d * (w**2 - 2 * w * u2 + np.sum((U @ G) * U, axis=1))))
+    Ud = U * np.sqrt(d)[:, None]
+    tr_pdpd = float(np.sum((w * d) ** 2) - 2 * np.sum(w * d * np.sum(Ud**2, axis=1)) + np.sum((Ud.T @ Ud) ** 2))
+    return tr_pd, tr_pdp, tr_pdpd
+
+
+def _tau2_se(y, v, X, tau2: float, tau2_method: str) -> float:
+    """Standard error of tau^2 as metafor 3.8 reports it (``rma.uni``'s ``se.tau2``).
+
+    ML ``sqrt(2 / sum w_i^2)`` and REML ``sqrt(2 / tr(PP))`` (inverse Fisher information);
+    PM and EB ``sqrt(2 k^2 / (k - p)) / sum w_i``; the moment estimators by the variance of their
+    quadratic forms, with ``V = diag(v_i)``, ``t = tau^2``: DL ``sqrt(2(k-p) + 4t tr(P_0) + 2t^2 tr(P_0P_0))
+    / tr(P_0)``, HS the same over ``sum 1/v_i``, HE ``sqrt(2 tr(P_1VP_1V) + 4t tr(P_1V) + 2t^2 (k-p)) / (k-p)``
+    (``P_1 = I - H`` the OLS residual projection), SJ ``t_0/(k-p) sqrt(2 tr(P_sVP_sV) + 4t tr(P_sVP_s)
+    + 2t^2 tr(P_sP_s))`` (``P_s`` with weights ``1/(v_i + t_0)``, ``t_0`` the SJ starting value).
+    ``P_0`` has weights ``1/v_i``. Reference: Viechtbauer (2005); metafor's source.
+    """
     k, p = X.shape
-    if tau2_method == "DL":
+    if tau2_method in ("DL", "HS"):
         w = 1.0 / v
-        A = (X.T * w) @ X
-        tr = _trace_p(X, w, A)
-        return float(np.sqrt((2 * (k - p) + 4 * tau2 * tr + 2 * tau2**2 * _trace_pp(X, w, A)) / tr**2))
+        tr, _, tr_pp = _p_traces(X, w, np.ones(k))
+        scale = tr if tau2_method == "DL" else w.sum()
+        return float(np.sqrt(2 * (k - p) + 4 * tau2 * tr + 2 * tau2**2 * tr_pp) / scale)
+    if tau2_method == "HE":
+        tr_pv, _, tr_pvpv = _p_traces(X, np.ones(k), v)
+        return float(np.sqrt(2 * tr_pvpv + 4 * tau2 * tr_pv + 2 * tau2**2 * (k - p)) / (k - p))
+    if tau2_method == "SJ":
+        Q, _ = np.linalg.qr(X)
+        t0 = float(np.var(y - Q @ (Q.T @ y)))
+        if t0 == 0:
+            return 0.0
+        w = 1.0 / (v + t0)
+        _, tr_pvp, tr_pvpv = _p_traces(X, w, v)
+        tr_pp = _p_traces(X, w, np.ones(k))[2]
+        return float(t0 / (k - p) * np.sqrt(2 * tr_pvpv + 4 * tau2 * tr_pvp + 2 * tau2**2 * tr_pp))
     w = 1.0 / (v + tau2)
+    if tau2_method in ("PM", "EB"):
+        return float(np.sqrt(2 * k**2 / (k - p)) / w.sum())
     if tau2_method == "REML":
         return float(np.sqrt(2.0 / _trace_pp(X, w, (X.T * w) @ X)))
-    if tau2_method == "ML":
-        return float(np.sqrt(2.0 / np.sum(w**2)))
-    return float("nan")
+    return float(np.sqrt(2.0 / np.sum(w**2)))  # ML
+
+
+def q_profile_interval(effect, variance, X=None, *, level: float = 0.95) -> tuple[float, float]:
+    """Q-profile confidence interval for tau^2 (Viechtbauer 2007, Stat Med 26:37; metafor ``confint``).
+
+    The generalised ``Q(tau^2) = sum w_i (y_i - x_i'b(tau^2))^2``, ``w_i = 1/(v_i + tau^2)``, decreases in
+    ``tau^2`` and is chi^2 with ``k - p`` df at the true value, so the bounds solve ``Q(lo) =
+    chi^2_{(1+level)/2}`` and ``Q(hi) = chi^2_{(1-level)/2}``; a bound is 0 when ``Q(0)`` is already below
+    its quantile. The interval does not depend on the tau^2 estimator. I^2 and H^2 intervals follow by
+    ``I^2 = tau^2 / (tau^2 + s^2)`` and ``H^2 = (tau^2 + s^2) / s^2`` (monotone in tau^2).
+    """
+    y, v = _effects(effect, variance)
+    X = _design(X, y.size)
+    level = check_level(level)
+    return _q_profile(y, v, X @ _centring(X), level)
+
+
+def _q_profile(y, v, X, level: float) -> tuple[float, float]:
+    from scipy import stats
+
+    df = y.size - X.shape[1]
+    bounds = []
+    for quantile in ((1 + level) / 2, (1 - level) / 2):
+        crit = stats.chi2.ppf(quantile, df)
+        f = lambda t, c=crit: _rss(y, v, X, t) - c  # noqa: E731 - decreasing in t
+        bounds.append(0.0 if f(0.0) <= 0 else _decreasing_root(f, np.var(y) + v.mean(), "Q-profile"))
+    return bounds[0], bounds[1]
 
 
 def _typical_variance(v: np.ndarray, X: np.ndarray) -> float:
@@ -265,7 +351,9 @@ class RandomEffectsResult:
     Attributes: ``estimate``, ``std_error``, ``ci_low``/``ci_high`` (``level``; normal, or t with k-1
     df under Knapp-Hartung), ``statistic`` (z or t), ``p_value``, ``pi_low``/``pi_high`` (prediction
     interval for the true effect in a new study, ``sqrt(tau^2 + se^2)`` with quantiles per
-    ``prediction``), ``tau2`` with ``tau2_se``, ``i2`` (fraction, 0-1), ``h2`` (``(tau^2 + s^2)/s^2``),
+    ``prediction``), ``tau2`` with ``tau2_se`` (:func:`_tau2_se`), ``i2`` (fraction, 0-1), ``h2``
+    (``(tau^2 + s^2)/s^2``), each with a Q-profile ``level`` interval (``*_ci_low``/``*_ci_high``,
+    :func:`q_profile_interval`),
     ``q`` (Cochran's Q with fixed-effect weights), ``q_df = k - 1``, ``q_p_value``, ``k``,
     ``tau2_method``, ``test`` ("z" or "knha"), ``prediction``, ``level``, and ``studies`` (one row per
     study: label, effect, variance, CI, relative weight in %).
@@ -283,8 +371,14 @@ class RandomEffectsResult:
     pi_high: float
     tau2: float
     tau2_se: float
+    tau2_ci_low: float
+    tau2_ci_high: float
     i2: float
+    i2_ci_low: float
+    i2_ci_high: float
     h2: float
+    h2_ci_low: float
+    h2_ci_high: float
     q: float
     q_df: int
     q_p_value: float
@@ -310,8 +404,10 @@ class RandomEffectsResult:
             ),
             f"{pct}% prediction interval ({self.prediction}) [{self.pi_low:.4f}, {self.pi_high:.4f}]",
             (
-                f"tau^2 = {self.tau2:.4f} (se {self.tau2_se:.4f}), I^2 = {100 * self.i2:.2f}%, H^2 = {self.h2:.3f}, "
-                f"Q({self.q_df}) = {self.q:.4f}, p = {self.q_p_value:.3g}"
+                f"tau^2 = {self.tau2:.4f} (se {self.tau2_se:.4f}; Q-profile {pct}% CI [{self.tau2_ci_low:.4f}, "
+                f"{self.tau2_ci_high:.4f}]), I^2 = {100 * self.i2:.2f}% [{100 * self.i2_ci_low:.2f}, "
+                f"{100 * self.i2_ci_high:.2f}], H^2 = {self.h2:.3f}, Q({self.q_df}) = {self.q:.4f}, "
+                f"p = {self.q_p_value:.3g}"
             ),
         ]
         if exp:
@@ -395,7 +491,8 @@ def _pooled(y, v, X, tau2, tau2_method, names, level, test, prediction) -> Rando
         }
     )
     s2 = _typical_variance(v, X)
-    tau2_se = 0.0 if tau2_method == "EE" else _tau2_se(v, X, tau2, tau2_method)
+    tau2_se = 0.0 if tau2_method == "EE" else _tau2_se(y, v, X, tau2, tau2_method)
+    lo, hi = _q_profile(y, v, X, level)
     return RandomEffectsResult(
         tau2_method=tau2_method,
         k=k,
@@ -409,8 +506,14 @@ def _pooled(y, v, X, tau2, tau2_method, names, level, test, prediction) -> Rando
         pi_high=float(estimate + half),
         tau2=float(tau2),
         tau2_se=tau2_se,
+        tau2_ci_low=lo,
+        tau2_ci_high=hi,
         i2=float(tau2 / (tau2 + s2)),
+        i2_ci_low=lo / (lo + s2),
+        i2_ci_high=hi / (hi + s2),
         h2=float((tau2 + s2) / s2),
+        h2_ci_low=(lo + s2) / s2,
+        h2_ci_high=(hi + s2) / s2,
         q=q,
         q_df=k - 1,
         q_p_value=float(stats.chi2.sf(q, k - 1)),
@@ -757,16 +860,20 @@ class MetaRegressionResult:
     """Mixed-effects meta-regression on study-level moderators (metafor ``rma(yi, vi, mods=)``).
 
     ``coefficients``: one row per term (term, estimate, std_error, statistic, p_value, ci_low, ci_high,
-    level); ``tau2`` residual between-study variance (``tau2_source`` is the estimator or "given");
+    level); ``tau2`` residual between-study variance (``tau2_source`` is the estimator or "given") with
+    its Q-profile interval ``tau2_ci_low``/``tau2_ci_high`` (:func:`q_profile_interval`);
     ``qe``/``qe_df``/``qe_p_value`` test of residual heterogeneity; ``qm``/``qm_df``/``qm_p_value`` Wald
     test of all moderators (chi^2, or F under Knapp-Hartung); ``r2`` share of the intercept-only tau^2
     explained (0-1, floored at 0); ``i2_residual``; ``k``; ``n_at_or_above`` studies with moderator >=
-    threshold (None without a threshold).
+    threshold (None without a threshold); ``vcov`` the coefficients' covariance matrix. New moderator
+    values: :meth:`predict`.
     """
 
     coefficients: pd.DataFrame = field(repr=False, compare=False)
     tau2: float
     tau2_source: str
+    tau2_ci_low: float
+    tau2_ci_high: float
     k: int
     qe: float
     qe_df: int
@@ -777,8 +884,11 @@ class MetaRegressionResult:
     r2: float
     i2_residual: float
     test: str
+    level: float
     threshold: float | None
     n_at_or_above: int | None
+    vcov: np.ndarray = field(repr=False, compare=False)
+    encoding: _Encoding = field(repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The coefficient table (one row per term)."""
@@ -786,10 +896,11 @@ class MetaRegressionResult:
 
     def summary(self) -> str:
         """Short text report."""
+        pct = round(100 * self.level)
         lines = [
             (
                 f"Mixed-effects meta-regression, k = {self.k}, residual tau^2 = {self.tau2:.4f} "
-                f"({self.tau2_source}), "
+                f"({self.tau2_source}; Q-profile {pct}% CI [{self.tau2_ci_low:.4f}, {self.tau2_ci_high:.4f}]), "
                 f"I^2 = {100 * self.i2_residual:.2f}%, R^2 = {100 * self.r2:.2f}%"
             ),
             (
@@ -804,12 +915,85 @@ class MetaRegressionResult:
             )
         return "\n".join(lines)
 
+    def predict(self, new) -> pd.DataFrame:
+        """Predicted true effect at new moderator values (metafor ``predict(fit, newmods=)``).
+
+        ``new`` has the form of the fitted ``moderator``: a sequence (one moderator; raw values, the
+        ``threshold`` is applied), a 2-D array with one column per moderator, or a DataFrame with the
+        fitted columns (factor levels as in the fit). One row per new point: ``estimate = x'b``,
+        ``std_error = sqrt(x' V_b x)``, ``ci_low``/``ci_high`` (z, or t with ``k - p`` df under
+        Knapp-Hartung) and the prediction interval ``pi_low``/``pi_high`` with ``sqrt(se^2 + tau^2)``
+        and the same quantile, at ``level``.
+        """
+        x = self.encoding.apply(new)
+        X = np.column_stack([np.ones(x.shape[0]), x])
+        estimate = X @ self.coefficients["estimate"].to_numpy()
+        se = np.sqrt(np.einsum("ij,jk,ik->i", X, self.vcov, X))
+        crit = _critical(self.level, self.test, self.qe_df)
+        half_pi = crit * np.sqrt(se**2 + self.tau2)
+        table = pd.DataFrame(x, columns=self.coefficients["term"].iloc[1:].tolist())
+        return table.assign(
+            estimate=estimate,
+            std_error=se,
+            ci_low=estimate - crit * se,
+            ci_high=estimate + crit * se,
+            pi_low=estimate - half_pi,
+            pi_high=estimate + half_pi,
+            level=self.level,
+        )
+
+
+@dataclass(frozen=True)
+class _Encoding:
+    """How moderators became design columns (for :meth:`MetaRegressionResult.predict`)."""
+
+    name: str
+    terms: tuple[str, ...]
+    threshold: float | None = None
+    columns: tuple[str, ...] | None = None  # DataFrame input: its columns
+    categories: dict = field(default_factory=dict)  # DataFrame input: factor column -> levels
+
+    def apply(self, new) -> np.ndarray:
+        """Design columns (without intercept) for ``new`` moderator values."""
+        if self.columns is not None:
+            if not isinstance(new, pd.DataFrame):
+                raise TypeError(f"the model was fitted on a table of moderators; pass a DataFrame with {self.columns}")
+            missing = [c for c in self.columns if c not in new.columns]
+            if missing:
+                raise KeyError(f"new moderator values lack column(s) {missing}; the model has {list(self.columns)}")
+            frame = new[list(self.columns)].copy()
+            for col, levels in self.categories.items():
+                unknown = sorted({str(x) for x in frame[col]} - {str(x) for x in levels})
+                if unknown:
+                    raise ValueError(f"{col}: levels {unknown} were not in the fitted data; allowed: {list(levels)}")
+                frame[col] = pd.Categorical(frame[col], categories=levels)
+            frame = pd.get_dummies(frame, drop_first=True, dtype=float)
+            x = frame.reindex(columns=list(self.terms)).to_numpy(float)
+        else:
+            x = as_float_array(self.name, new, ndim=None)
+            if x.ndim == 0 or (x.ndim == 1 and len(self.terms) > 1):
+                x = x.reshape(1, -1)
+            x = x.reshape(-1, 1) if x.ndim == 1 else x
+            if x.ndim != 2 or x.shape[1] != len(self.terms):
+                raise ValueError(
+                    f"new moderator values need {len(self.terms)} column(s) ({list(self.terms)}), got shape {x.shape}"
+                )
+            if self.threshold is not None:
+                x = (x >= self.threshold).astype(float)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("new moderator values contain missing or infinite values")
+        return x
+
 
 def _moderator_matrix(moderator, k: int, name: str, threshold):
-    """(matrix without intercept, term names, n at or above threshold)."""
+    """(matrix without intercept, encoding, n at or above threshold)."""
+    columns, categories = None, {}
     if isinstance(moderator, pd.DataFrame):
         if threshold is not None:
             raise ValueError("threshold applies to a single moderator, not to a table of moderators")
+        columns = tuple(str(c) for c in moderator.columns)
+        factors = moderator.select_dtypes(include=["object", "category", "string"]).columns
+        categories = {str(c): list(pd.Categorical(moderator[c]).categories) for c in factors}
         frame = pd.get_dummies(moderator, drop_first=True, dtype=float)
         x, terms = frame.to_numpy(float), [str(c) for c in frame.columns]
     else:
@@ -839,7 +1023,51 @@ def _moderator_matrix(moderator, k: int, name: str, threshold):
         terms = [f"{name} >= {threshold:g}"]
     elif np.any(np.ptp(x, axis=0) == 0):
         raise ValueError("a moderator is constant across studies; it cannot explain heterogeneity")
-    return x, terms, n_above
+    encoding = _Encoding(name, tuple(terms), threshold, columns, categories)
+    return x, encoding, n_above
+
+
+def _critical(level: float, test: str, df: int) -> float:
+    """Two-sided quantile: normal (``test="z"``) or t with ``df`` (``"knha"``)."""
+    from scipy import stats
+
+    return float(stats.t.ppf((1 + level) / 2, df) if test == "knha" else stats.norm.ppf((1 + level) / 2))
+
+
+@dataclass(frozen=True)
+class _MixedFit:
+    """Weighted least squares at a given tau^2: coefficients ``b``, covariance ``vb`` (times the
+    Knapp-Hartung factor ``s2w`` under ``test="knha"``, else ``s2w = 1``), residuals ``y - Xb``, weights."""
+
+    b: np.ndarray
+    vb: np.ndarray
+    residuals: np.ndarray
+    w: np.ndarray
+    s2w: float
+
+
+def _mixed_fit(y, v, X, tau2: float, test: str) -> _MixedFit:
+    k, p = X.shape
+    M = _centring(X)
+    w = 1.0 / (v + tau2)
+    b_c, A_c, r = _wls(y, X @ M, w)
+    s2w = float(np.sum(w * r**2) / (k - p)) if test == "knha" else 1.0
+    return _MixedFit(M @ b_c, s2w * (M @ np.linalg.inv(A_c) @ M.T), r, w, s2w)
+
+
+def _wald(fit: _MixedFit, test: str, df: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """z (or t) statistics and p-values per coefficient, and the omnibus QM (F under knha) with p, over
+    the moderators (all coefficients but the intercept; the intercept alone in an intercept-only model)."""
+    from scipy import stats
+
+    se = np.sqrt(np.diag(fit.vb))
+    statistic = fit.b / se
+    idx = slice(1, None) if fit.b.size > 1 else slice(0, 1)
+    m = fit.b[idx].size
+    qm = float(fit.b[idx] @ np.linalg.solve(fit.vb[idx, idx], fit.b[idx]))
+    if test == "knha":
+        return statistic, 2 * stats.t.sf(np.abs(statistic), df), qm / m, float(stats.f.sf(qm / m, m, df))
+    return statistic, 2 * stats.norm.sf(np.abs(statistic)), qm, float(stats.chi2.sf(qm, m))
 
 
 def meta_regression(
@@ -857,77 +1085,369 @@ def meta_regression(
     """Meta-regression of effects on study-level moderators, or on ``moderator >= threshold``.
 
     Model ``y_i = b0 + x_i'b + u_i + e_i``; ``moderator`` is one column (array), several (2-D array) or a
-    DataFrame (categorical columns become 0/1 indicators, first level the reference). Coefficients by
-    weighted least squares with ``w_i = 1/(v_i + tau^2)``; standard errors ``(X'WX)^-1/2`` and normal
-    CIs (metafor's ``test="z"``), or with ``test="knha"`` the Knapp-Hartung factor
-    ``sum w_i r_i^2 / (k - p)`` and t / F with ``k - p`` df. ``tau2`` defaults to the ``tau2_method``
-    estimate with the moderators in the model (moderators centred internally). ``QE`` uses weights
-    ``1/v_i``; ``R^2 = (tau^2_0 - tau^2) / tau^2_0`` (Raudenbush 2009).
+    DataFrame (several moderators; text or categorical columns are factors, coded as 0/1 indicators
+    with the first level, in sorted order as in R, the reference). Coefficients by weighted least squares
+    with ``w_i = 1/(v_i + tau^2)``; standard errors ``(X'WX)^-1/2`` and normal CIs (metafor's
+    ``test="z"``), or with ``test="knha"`` the Knapp-Hartung factor ``sum w_i r_i^2 / (k - p)`` and t / F
+    with ``k - p`` df. ``tau2`` defaults to the ``tau2_method`` estimate with the moderators in the model
+    (moderators centred internally). ``QE`` uses weights ``1/v_i``; ``R^2 = (tau^2_0 - tau^2) / tau^2_0``
+    (Raudenbush 2009). Permutation p-values: :func:`permutation_test`; influence: :func:`influence`.
     """
     from scipy import stats
 
     y, v = _effects(effect, variance, min_k=3)
     level = check_level(level)
     check_choice("test", test, ("z", "knha"))
-    x, terms, n_above = _moderator_matrix(moderator, y.size, name, threshold)
+    x, encoding, n_above = _moderator_matrix(moderator, y.size, name, threshold)
     X = _design(np.column_stack([np.ones(y.size), x]), y.size)
     k, p = X.shape
     if tau2 is None:
         tau2_value, source = tau2_estimate(y, v, X, tau2_method=tau2_method), tau2_method
     else:
-        if not np.isfinite(tau2) or tau2 < 0:
+        tau2_value, source = check_finite("tau2", tau2), "given"
+        if tau2_value < 0:
             raise ValueError(f"tau2 must be a finite number >= 0, got {tau2!r}")
-        tau2_value, source = float(tau2), "given"
-    M = _centring(X)
-    w = 1.0 / (v + tau2_value)
-    b_c, A_c, r = _wls(y, X @ M, w)
-    b, vb = M @ b_c, M @ np.linalg.inv(A_c) @ M.T
-    if test == "knha":
-        vb = vb * float(np.sum(w * r**2) / (k - p))
-    se = np.sqrt(np.diag(vb))
-    statistic = b / se
-    if test == "knha":
-        p_values = 2 * stats.t.sf(np.abs(statistic), k - p)
-        crit = stats.t.ppf((1 + level) / 2, k - p)
-    else:
-        p_values = 2 * stats.norm.sf(np.abs(statistic))
-        crit = stats.norm.ppf((1 + level) / 2)
+    fit = _mixed_fit(y, v, X, tau2_value, test)
+    statistic, p_values, qm, qm_p = _wald(fit, test, k - p)
+    se = np.sqrt(np.diag(fit.vb))
+    crit = _critical(level, test, k - p)
     coefficients = pd.DataFrame(
         {
-            "term": ["intercept", *terms],
-            "estimate": b,
+            "term": ["intercept", *encoding.terms],
+            "estimate": fit.b,
             "std_error": se,
             "statistic": statistic,
             "p_value": p_values,
-            "ci_low": b - crit * se,
-            "ci_high": b + crit * se,
+            "ci_low": fit.b - crit * se,
+            "ci_high": fit.b + crit * se,
             "level": level,
         }
     )
-    qe = _rss(y, v, X @ M, 0.0)
-    m = p - 1
-    qm = float(b[1:] @ np.linalg.solve(vb[1:, 1:], b[1:]))
-    qm_p = stats.f.sf(qm / m, m, k - p) if test == "knha" else stats.chi2.sf(qm, m)
-    if test == "knha":
-        qm = qm / m
+    Xc = X @ _centring(X)
+    qe = _rss(y, v, Xc, 0.0)
     tau2_total = tau2_estimate(y, v, tau2_method=tau2_method if source == "given" else source)
     r2 = max(0.0, (tau2_total - tau2_value) / tau2_total) if tau2_total > 0 else 0.0
+    lo, hi = _q_profile(y, v, Xc, level)
     return MetaRegressionResult(
         coefficients=coefficients,
         tau2=tau2_value,
         tau2_source=source,
+        tau2_ci_low=lo,
+        tau2_ci_high=hi,
         k=k,
         qe=qe,
         qe_df=k - p,
         qe_p_value=float(stats.chi2.sf(qe, k - p)),
         qm=qm,
-        qm_df=m,
-        qm_p_value=float(qm_p),
+        qm_df=p - 1,
+        qm_p_value=qm_p,
         r2=float(r2),
-        i2_residual=_i2(v, X @ M, tau2_value),
+        i2_residual=_i2(v, Xc, tau2_value),
         test=test,
-        threshold=threshold,
+        level=level,
+        threshold=encoding.threshold,
         n_at_or_above=n_above,
+        vcov=fit.vb,
+        encoding=encoding,
+    )
+
+
+# --------------------------------------------------------------------------- permutation test
+@dataclass(frozen=True)
+class PermutationTestResult:
+    """Permutation test of a (meta-regression) model (Higgins & Thompson 2004, Stat Med 23:1663;
+    metafor ``permutest``).
+
+    ``coefficients``: term, estimate, statistic (z or t), p_value (asymptotic), permutation_p_value;
+    ``qm`` with ``qm_p_value`` (asymptotic) and ``qm_permutation_p_value``; ``n_permutations`` used
+    (all distinct ones when ``exact``); ``k``; ``tau2_method``; ``test``; ``seed`` (None when exact).
+    """
+
+    coefficients: pd.DataFrame = field(repr=False, compare=False)
+    qm: float
+    qm_p_value: float
+    qm_permutation_p_value: float
+    n_permutations: int
+    exact: bool
+    k: int
+    tau2_method: str
+    test: str
+    seed: int | None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The coefficient table with permutation p-values (one row per term)."""
+        return self.coefficients.copy()
+
+    def summary(self) -> str:
+        """Short text report."""
+        kind = "exact" if self.exact else "random"
+        lines = [
+            f"Permutation test ({kind}, {self.n_permutations} permutations, {self.tau2_method}, test {self.test}), "
+            f"k = {self.k}: QM = {self.qm:.4f}, permutation p = {self.qm_permutation_p_value:.4g} "
+            f"(asymptotic {self.qm_p_value:.3g})"
+        ]
+        for row in self.coefficients.itertuples():
+            lines.append(
+                f"{row.term}: {row.estimate:.4f}, permutation p = {row.permutation_p_value:.4g} "
+                f"(asymptotic {row.p_value:.3g})"
+            )
+        return "\n".join(lines)
+
+
+def _multiset_permutations(codes: np.ndarray):
+    """Every distinct arrangement of the multiset ``codes`` (lexicographic order), as index arrays into
+    the rows: ``k! / prod(n_g!)`` of them."""
+    values, counts = np.unique(codes, return_counts=True)
+    rows = [list(np.flatnonzero(codes == g)) for g in values]  # a representative row per code is enough
+    counts = counts.tolist()
+    k = codes.size
+    current: list[int] = []
+
+    def recurse():
+        if len(current) == k:
+            yield np.array([rows[g][0] for g in current])
+            return
+        for g in range(len(values)):
+            if counts[g]:
+                counts[g] -= 1
+                current.append(g)
+                yield from recurse()
+                current.pop()
+                counts[g] += 1
+
+    yield from recurse()
+
+
+def permutation_test(
+    effect,
+    variance,
+    moderator=None,
+    *,
+    n_permutations: int = 1000,
+    tau2_method: str = "REML",
+    test: str = "z",
+    name: str = "moderator",
+    seed=None,
+) -> PermutationTestResult:
+    """Permutation p-values for the moderators of a meta-regression, or for the pooled effect of an
+    intercept-only model (``moderator=None``), as metafor ``permutest``.
+
+    With moderators the rows of the moderator matrix are permuted across studies (``y_i``, ``v_i``
+    fixed), tau^2 re-estimated and the model refitted each time; the p-value of a coefficient is the
+    share of permutations with ``|z*| >= |z|`` and that of the omnibus test the share with ``QM* >= QM``
+    (ties within 1e-8 count; the observed arrangement is one of the permutations). Without moderators
+    the signs of the effects are flipped. The test is exact (every distinct permutation, ``k!/prod n_g!``
+    with ``n_g`` studies sharing a moderator row, or ``2^k`` sign flips) when that number is at most
+    ``n_permutations``; otherwise ``n_permutations - 1`` random permutations drawn with ``seed`` plus
+    the observed one. ``moderator``, ``tau2_method``, ``test`` and ``name`` as in :func:`meta_regression`.
+    """
+    from scipy import special
+
+    y, v = _effects(effect, variance, min_k=3)
+    n_permutations = check_positive_int("n_permutations", n_permutations, minimum=2)
+    tau2_method = check_choice("tau2_method", tau2_method, TAU2_METHODS)
+    check_choice("test", test, ("z", "knha"))
+    k = y.size
+    if moderator is None:
+        X = np.ones((k, 1))
+        terms = ["intercept"]
+    else:
+        x, encoding, _ = _moderator_matrix(moderator, k, name, None)
+        X = _design(np.column_stack([np.ones(k), x]), k)
+        terms = ["intercept", *encoding.terms]
+    p = X.shape[1]
+
+    def statistics(yy, XX):
+        fit = _mixed_fit(yy, v, XX, tau2_estimate(yy, v, XX, tau2_method=tau2_method), test)
+        z, pv, qm, qm_p = _wald(fit, test, k - p)
+        return fit.b, z, pv, qm, qm_p
+
+    b, z_obs, p_obs, qm_obs, qm_p_obs = statistics(y, X)
+    if moderator is None:
+        n_exact = 2.0**k
+    else:
+        _, codes, counts = np.unique(X, axis=0, return_inverse=True, return_counts=True)
+        codes = codes.ravel()
+        n_exact = float(np.exp(special.gammaln(k + 1) - special.gammaln(counts + 1).sum()))
+    exact = n_exact <= n_permutations
+    if exact:
+        if moderator is None:
+            draws = (np.array(s) for s in itertools.product((1.0, -1.0), repeat=k))
+        else:
+            draws = _multiset_permutations(codes)
+        n_used = int(round(n_exact))
+    else:
+        rng = np.random.default_rng(seed)
+        if moderator is None:
+            rest = (rng.choice((-1.0, 1.0), size=k) for _ in range(n_permutations - 1))
+        else:
+            rest = (rng.permutation(k) for _ in range(n_permutations - 1))
+        draws = itertools.chain([np.ones(k) if moderator is None else np.arange(k)], rest)
+        n_used = n_permutations
+    z_perm = np.empty((n_used, p))
+    qm_perm = np.empty(n_used)
+    for i, draw in enumerate(draws):
+        yy, XX = (draw * y, X) if moderator is None else (y, X[draw])
+        _, z_perm[i], _, qm_perm[i], _ = statistics(yy, XX)
+    tol = 1e-8
+    coefficients = pd.DataFrame(
+        {
+            "term": terms,
+            "estimate": b,
+            "statistic": z_obs,
+            "p_value": p_obs,
+            "permutation_p_value": np.mean(np.abs(z_perm) >= np.abs(z_obs) - tol, axis=0),
+        }
+    )
+    return PermutationTestResult(
+        coefficients=coefficients,
+        qm=qm_obs,
+        qm_p_value=qm_p_obs,
+        qm_permutation_p_value=float(np.mean(qm_perm >= qm_obs - tol)),
+        n_permutations=n_used,
+        exact=bool(exact),
+        k=k,
+        tau2_method=tau2_method,
+        test=test,
+        seed=None if exact else seed,
+    )
+
+
+# --------------------------------------------------------------------------- influence diagnostics
+@dataclass(frozen=True)
+class InfluenceResult:
+    """Case-deletion influence diagnostics (Viechtbauer & Cheung 2010, Res Synth Methods 1:112; metafor
+    ``influence.rma.uni``).
+
+    ``table``: one row per study with ``study``, ``rstudent`` (externally studentised residual),
+    ``dffits``, ``cooks_distance``, ``cov_ratio``, ``tau2_deleted``, ``qe_deleted``, ``hat``,
+    ``weight`` (%), ``dfbetas_<term>`` per coefficient and ``influential`` (metafor's ``inf`` flag);
+    ``k``, ``p`` coefficients, ``tau2_method``, ``test``.
+    """
+
+    table: pd.DataFrame = field(repr=False, compare=False)
+    k: int
+    p: int
+    tau2_method: str
+    test: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per study."""
+        return self.table.copy()
+
+    def summary(self) -> str:
+        """Short text report naming the influential studies."""
+        flagged = self.table.loc[self.table.influential, "study"].tolist()
+        return (
+            f"Influence diagnostics ({self.tau2_method}, test {self.test}), k = {self.k}: "
+            f"{len(flagged)} influential: {', '.join(flagged) if flagged else 'none'}"
+        )
+
+
+def _design_for(moderator, k: int, name: str) -> tuple[np.ndarray, list[str]]:
+    if moderator is None:
+        return np.ones((k, 1)), ["intercept"]
+    x, encoding, _ = _moderator_matrix(moderator, k, name, None)
+    return _design(np.column_stack([np.ones(k), x]), k), ["intercept", *encoding.terms]
+
+
+def _deletion_fits(y, v, X, tau2_method: str, test: str):
+    """Refit without each study in turn: per study ``(tau2, QE, fit)`` or None when the reduced design
+    is rank-deficient (e.g. the only study at one level of a factor)."""
+    k, p = X.shape
+    out = []
+    for i in range(k):
+        keep = np.arange(k) != i
+        Xi, yi, vi = X[keep], y[keep], v[keep]
+        if k - 1 <= p or np.linalg.matrix_rank(Xi) < p:
+            out.append(None)
+            continue
+        tau2 = tau2_estimate(yi, vi, Xi, tau2_method=tau2_method)
+        out.append((tau2, _rss(yi, vi, Xi @ _centring(Xi), 0.0), _mixed_fit(yi, vi, Xi, tau2, test)))
+    return out
+
+
+def influence(
+    effect, variance, moderator=None, *, tau2_method: str = "REML", test: str = "z", labels=None, name="moderator"
+) -> InfluenceResult:
+    """Influence of each study on a random-effects model or meta-regression (metafor ``influence``).
+
+    With the full fit ``b``, ``V_b``, ``tau^2``, ``w_i = 1/(v_i + tau^2)`` and the fit without study ``i``
+    (subscript ``(i)``, tau^2 re-estimated; ``s_(i)`` its Knapp-Hartung factor, 1 for ``test="z"``):
+    hat ``h_i = w_i x_i'(X'WX)^-1 x_i``; ``rstudent = (y_i - x_i'b_(i)) / sqrt(s_(i)(v_i + tau^2_(i)) +
+    x_i'V_b(i) x_i)``; ``dffits = x_i'(b - b_(i)) / sqrt(s_(i) h_i (tau^2_(i) + v_i))``; Cook's distance
+    ``(b - b_(i))' V_b^-1 (b - b_(i))``; ``cov_ratio = det V_b(i) / det V_b``; ``dfbetas = (b - b_(i)) /
+    sqrt(s_(i) diag (X'W_(i)X)^-1)`` with all k studies and weights ``1/(v_i + tau^2_(i))``. A study is
+    ``influential`` when ``|dffits| > 3 sqrt(p/(k-p))``, ``P(chi^2_p <= Cook) > 0.5``, ``h_i > 3p/k`` or any
+    ``|dfbetas| > 1``. Rows whose reduced design is singular are NaN. Baujat coordinates: :func:`baujat`.
+    """
+    from scipy import stats
+
+    y, v = _effects(effect, variance, min_k=3)
+    tau2_method = check_choice("tau2_method", tau2_method, TAU2_METHODS)
+    check_choice("test", test, ("z", "knha"))
+    k = y.size
+    names = _labels(labels, k)
+    X, terms = _design_for(moderator, k, name)
+    p = X.shape[1]
+    tau2 = tau2_estimate(y, v, X, tau2_method=tau2_method)
+    full = _mixed_fit(y, v, X, tau2, test)
+    vb_inv = np.linalg.inv(full.vb)
+    hat = full.w * np.einsum("ij,jk,ik->i", X, full.vb / full.s2w, X)
+    cols = {
+        c: np.full(k, np.nan)
+        for c in ("rstudent", "dffits", "cooks_distance", "cov_ratio", "tau2_deleted", "qe_deleted")
+    }
+    dfbetas = np.full((k, p), np.nan)
+    for i, deleted in enumerate(_deletion_fits(y, v, X, tau2_method, test)):
+        if deleted is None:
+            continue
+        tau2_i, qe_i, fit = deleted
+        x = X[i]
+        diff = full.b - fit.b
+        cols["tau2_deleted"][i], cols["qe_deleted"][i] = tau2_i, qe_i
+        cols["rstudent"][i] = (y[i] - x @ fit.b) / np.sqrt(fit.s2w * (v[i] + tau2_i) + x @ fit.vb @ x)
+        cols["dffits"][i] = (x @ diff) / np.sqrt(fit.s2w * hat[i] * (tau2_i + v[i]))
+        cols["cooks_distance"][i] = diff @ vb_inv @ diff
+        cols["cov_ratio"][i] = np.linalg.det(fit.vb) / np.linalg.det(full.vb)
+        A_i = (X.T / (v + tau2_i)) @ X
+        dfbetas[i] = diff / np.sqrt(fit.s2w * np.diag(np.linalg.inv(A_i)))
+    table = pd.DataFrame({"study": names, **cols, "hat": hat, "weight": 100 * full.w / full.w.sum()})
+    for j, term in enumerate(terms):
+        table[f"dfbetas_{term}"] = dfbetas[:, j]
+    with np.errstate(invalid="ignore"):
+        table["influential"] = (
+            (np.abs(table.dffits) > 3 * np.sqrt(p / (k - p)))
+            | (stats.chi2.cdf(table.cooks_distance, p) > 0.5)
+            | (hat > 3 * p / k)
+            | (np.abs(dfbetas) > 1).any(axis=1)
+        ).to_numpy(bool)
+    return InfluenceResult(table=table, k=k, p=p, tau2_method=tau2_method, test=test)
+
+
+def baujat(
+    effect, variance, moderator=None, *, tau2_method: str = "REML", test: str = "z", labels=None, name="moderator"
+) -> pd.DataFrame:
+    """Baujat et al. (2002, Stat Med 21:2641) coordinates, as metafor ``baujat``: per study its
+    contribution to heterogeneity ``q_contribution = (y_i - x_i'b)^2 / (v_i + tau^2)`` (b, tau^2 of the full
+    fit) and its influence on the fit ``influence = (x_i'b_(i) - x_i'b)^2 / (x_i'V_b(i) x_i)`` (the fit
+    without study i, tau^2 re-estimated; ``V_b(i)`` with the Knapp-Hartung factor under ``test="knha"``).
+    Returns a DataFrame: study, q_contribution, influence. Plot: :func:`kinship_research.plots.meta.baujat_plot`.
+    """
+    y, v = _effects(effect, variance, min_k=3)
+    tau2_method = check_choice("tau2_method", tau2_method, TAU2_METHODS)
+    check_choice("test", test, ("z", "knha"))
+    k = y.size
+    X, _ = _design_for(moderator, k, name)
+    tau2 = tau2_estimate(y, v, X, tau2_method=tau2_method)
+    full = _mixed_fit(y, v, X, tau2, test)
+    influence_y = np.full(k, np.nan)
+    for i, deleted in enumerate(_deletion_fits(y, v, X, tau2_method, test)):
+        if deleted is not None:
+            fit = deleted[2]
+            influence_y[i] = (X[i] @ (fit.b - full.b)) ** 2 / (X[i] @ fit.vb @ X[i])
+    return pd.DataFrame(
+        {"study": _labels(labels, k), "q_contribution": full.residuals**2 / (v + tau2), "influence": influence_y}
     )
 
 

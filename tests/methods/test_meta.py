@@ -368,6 +368,15 @@ def test_read_study_table_missing_file(tmp_path):
         (lambda: meta.risk_ratios([0, 2], [10, 10], [1, 1], [10, 10]), "continuity correction"),
         (lambda: meta.risk_ratios([11], [10], [1], [10]), "events <= group size"),
         (lambda: meta.study_log_effects(pd.DataFrame(), per_unit=0), "per_unit must be a positive"),
+        (lambda: meta.rescale([0.1], [0.01], 1e308), "not finite"),
+        (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], float("nan")), "one value per study"),
+        (lambda: meta.meta_regression([0.1, 0.2, 0.3], [0.1] * 3, [1, 2, 3], threshold=float("inf")), "finite"),
+        (lambda: meta.permutation_test([0.1, 0.2, 0.3], [0.1] * 3, tau2_method="XX"), "tau2_method must be one of"),
+        (lambda: meta.permutation_test([0.1, 0.2, 0.3], [0.1] * 3, test="t"), "test must be one of"),
+        (lambda: meta.influence([0.1, 0.2, 0.3], [0.1] * 3, tau2_method="XX"), "tau2_method must be one of"),
+        (lambda: meta.influence([0.1, 0.2], [0.1] * 2), "at least 3 studies"),
+        (lambda: meta.baujat([0.1, 0.2, 0.3], [0.1] * 3, [1, 1, 1]), "constant"),
+        (lambda: meta.q_profile_interval([0.1, 0.2], [0.1, 0.1], level=1.5), "level"),
     ],
 )
 def test_bad_input_raises_clear_errors(call, message):
@@ -386,3 +395,86 @@ def test_linear_time_traces_equal_dense_projection():
     A = (X.T * w) @ X
     assert meta._trace_p(X, w, A) == pytest.approx(np.trace(P), rel=1e-10)
     assert meta._trace_pp(X, w, A) == pytest.approx(np.trace(P @ P), rel=1e-10)
+
+
+def test_weighted_traces_equal_dense_projection():
+    """tr(PD), tr(PDP), tr(PDPD) for se(tau^2) (HE, SJ) equal the dense k x k computation."""
+    rng = np.random.default_rng(4)
+    k = 30
+    v = rng.uniform(0.01, 0.2, k)
+    X = np.column_stack([np.ones(k), rng.normal(size=k)])
+    for w in (1 / (v + 0.05), np.ones(k)):
+        W = np.diag(w)
+        P = W - W @ X @ np.linalg.solve(X.T @ W @ X, X.T @ W)
+        D = np.diag(v)
+        expected = (np.trace(P @ D), np.trace(P @ D @ P), np.trace(P @ D @ P @ D))
+        assert meta._p_traces(X, w, v) == pytest.approx(expected, rel=1e-10)
+
+
+def test_score_grid_equals_pointwise_score():
+    rng = np.random.default_rng(5)
+    v = rng.uniform(0.01, 0.2, 25)
+    y = rng.normal(0, 0.3, 25)
+    X = np.column_stack([np.ones(25), rng.normal(size=25)])
+    grid = np.geomspace(1e-4, 2, 15)
+    for restricted in (True, False):
+        pointwise = [meta._score(y, v, X, t, restricted) for t in grid]
+        assert meta._score_grid(y, v, X, grid, restricted) == pytest.approx(pointwise, rel=1e-9, abs=1e-9)
+
+
+def test_q_profile_interval_has_nominal_coverage():
+    """Q(tau^2) at the true tau^2 is exactly chi^2 with k - 1 df, so the Q-profile interval is exact:
+    coverage 0.95 within 4 Monte-Carlo standard errors (400 replicates: 0.044)."""
+    rng = np.random.default_rng(6)
+    k, tau2 = 12, 0.05
+    v = rng.uniform(0.01, 0.1, k)
+    hits = 0
+    for _ in range(400):
+        y = 0.2 + rng.normal(0, np.sqrt(tau2 + v))
+        lo, hi = meta.q_profile_interval(y, v)
+        hits += lo <= tau2 <= hi
+    assert abs(hits / 400 - 0.95) <= 4 * np.sqrt(0.95 * 0.05 / 400)
+
+
+def test_random_permutation_test_is_seeded_and_close_to_exact(rr, bcg):
+    """With fewer permutations than distinct arrangements the p-value is a Monte-Carlo estimate of the
+    exact one (1716 arrangements of 7 random-allocation trials among 13): within 4 standard errors."""
+    y, v = rr["log_effect"], rr["variance"]
+    moderator = (bcg["allocation"] == "random").astype(float)
+    exact = meta.permutation_test(y, v, moderator, tau2_method="DL", n_permutations=2000)
+    first = meta.permutation_test(y, v, moderator, tau2_method="DL", n_permutations=300, seed=11)
+    again = meta.permutation_test(y, v, moderator, tau2_method="DL", n_permutations=300, seed=11)
+    assert exact.exact and not first.exact and first.n_permutations == 300 and first.seed == 11
+    assert first.to_frame().equals(again.to_frame())
+    p = exact.qm_permutation_p_value
+    assert abs(first.qm_permutation_p_value - p) <= 4 * np.sqrt(p * (1 - p) / 300)
+    assert "permutation p" in first.summary()
+
+
+def test_meta_regression_predict_threshold_and_errors(rr, bcg):
+    y, v = rr["log_effect"], rr["variance"]
+    res = meta.meta_regression(y, v, bcg["latitude"], threshold=33, name="latitude")
+    pred = res.predict([20, 40])
+    b = res.coefficients.estimate.to_numpy()
+    assert pred.estimate.tolist() == pytest.approx([b[0], b[0] + b[1]])
+    assert (pred.pi_low < pred.ci_low).all() and (pred.ci_high < pred.pi_high).all()
+    table = meta.meta_regression(y, v, pd.DataFrame({"ablat": bcg["latitude"], "alloc": bcg["allocation"]}))
+    with pytest.raises(ValueError, match="not in the fitted data"):
+        table.predict(pd.DataFrame({"ablat": [10], "alloc": ["cluster"]}))
+    with pytest.raises(KeyError, match="lack column"):
+        table.predict(pd.DataFrame({"ablat": [10]}))
+    with pytest.raises(TypeError, match="DataFrame"):
+        table.predict([10, 1])
+    with pytest.raises(ValueError, match="column"):
+        meta.meta_regression(y, v, bcg["latitude"]).predict(np.ones((2, 2)))
+
+
+def test_influence_marks_rank_deficient_deletions_as_missing(rr, bcg):
+    """Deleting the only study at one factor level leaves a singular design (metafor returns NA)."""
+    y, v = rr["log_effect"].to_numpy(), rr["variance"].to_numpy()
+    alloc = bcg["allocation"].to_numpy(str).copy()
+    alloc[0] = "unique"
+    res = meta.influence(y, v, pd.DataFrame({"alloc": alloc}), tau2_method="DL")
+    table = res.to_frame()
+    assert np.isnan(table.rstudent.iloc[0]) and np.isfinite(table.rstudent.iloc[1:]).all()
+    assert "influential" in res.summary()

@@ -13,7 +13,15 @@ from kinship_research.methods import meta
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "metafor"
 EFFECTS = pd.read_csv(FIXTURES / "effects.csv")
 REFERENCE = pd.read_csv(FIXTURES / "reference.csv")
-DATASETS = ["bcg", "yusuf1985_table9", "nielweise2007", "identical", "hackshaw1998"]
+DATASETS = [
+    "bcg",
+    "yusuf1985_table9",
+    "nielweise2007",
+    "identical",
+    "hackshaw1998",
+    "raudenbush1985",
+    "konstantopoulos2011_two_level",
+]
 
 
 def _ref(dataset: str, model: str) -> dict[str, float]:
@@ -53,8 +61,19 @@ def test_random_effects_matches_metafor(dataset, tau2_method):
     ]:
         _close(getattr(res, ours), ref[theirs], f"{dataset} {tau2_method} {ours}")
     _close(100 * res.i2, ref["I2"], f"{dataset} {tau2_method} I2")
-    if tau2_method in ("DL", "ML", "REML"):
-        _close(res.tau2_se, ref["se_tau2"], f"{dataset} {tau2_method} se(tau2)")
+    _close(res.tau2_se, ref["se_tau2"], f"{dataset} {tau2_method} se(tau2)")
+    # Q-profile intervals (confint.rma.uni)
+    for ours, theirs, scale in [
+        ("tau2_ci_low", "tau2_ci_low", 1),
+        ("tau2_ci_high", "tau2_ci_high", 1),
+        ("i2_ci_low", "I2_ci_low", 100),
+        ("i2_ci_high", "I2_ci_high", 100),
+        ("h2_ci_low", "H2_ci_low", 1),
+        ("h2_ci_high", "H2_ci_high", 1),
+    ]:
+        _close(scale * getattr(res, ours), ref[theirs], f"{dataset} {tau2_method} {ours}")
+    assert res.tau2_ci_low <= res.tau2_ci_high
+    assert meta.q_profile_interval(y, v) == pytest.approx((res.tau2_ci_low, res.tau2_ci_high), abs=1e-12)
 
 
 @pytest.mark.parametrize("dataset", ["yusuf1985_table9", "nielweise2007", "identical"])
@@ -180,3 +199,134 @@ def test_leave_one_group_out_drops_whole_groups():
     first = d["cluster"].iloc[0]
     keep = (d["cluster"] != first).to_numpy()
     assert table.estimate.iloc[0] == pytest.approx(meta.random_effects(y[keep], v[keep]).estimate)
+
+
+def _vector(ref: dict[str, float], quantity: str) -> np.ndarray:
+    n = sum(1 for key in ref if key.rsplit("_", 1)[0] == quantity)
+    assert n, f"no reference vector {quantity}"
+    return np.array([ref[f"{quantity}_{i}"] for i in range(1, n + 1)])
+
+
+def _close_all(actual, expected, what: str) -> None:
+    actual, expected = np.asarray(actual, float), np.asarray(expected, float)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} vs metafor {expected.shape}"
+    for i, (a, e) in enumerate(zip(actual, expected)):
+        _close(a, e, f"{what} [{i}]")
+
+
+def _bcg_moderators() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "ablat": _data("bcg_mods")[2]["mod"].to_numpy(float),
+            "year": _data("bcg_year_mods")[2]["mod"].to_numpy(float),
+            "alloc": _data("bcg_alloc")[2]["mod"].to_numpy(str),
+        }
+    )
+
+
+@pytest.mark.parametrize("test", ["z", "knha"])
+@pytest.mark.parametrize("tau2_method", ["REML", "DL"])
+def test_meta_regression_several_moderators_and_a_factor(tau2_method, test):
+    """rma(yi, vi, mods = ~ ablat + year + factor(alloc), data = dat.bcg) and predict(newmods = ...)."""
+    y, v, _ = _data("bcg_mods")
+    ref = _ref("bcg_mods", f"{tau2_method} {test}")
+    res = meta.meta_regression(y, v, _bcg_moderators(), tau2_method=tau2_method, test=test)
+    coef = res.coefficients
+    assert coef.term.tolist() == ["intercept", "ablat", "year", "alloc_random", "alloc_systematic"]
+    for ours, theirs in [
+        ("estimate", "b"),
+        ("std_error", "se"),
+        ("statistic", "zval"),
+        ("p_value", "pval"),
+        ("ci_low", "ci_low"),
+        ("ci_high", "ci_high"),
+    ]:
+        _close_all(coef[ours], _vector(ref, theirs), ours)
+    for ours, theirs, scale in [
+        ("tau2", "tau2_1", 1),
+        ("qe", "QE_1", 1),
+        ("qm", "QM_1", 1),
+        ("qm_p_value", "QMp_1", 1),
+        ("r2", "R2_1", 100),
+        ("i2_residual", "I2_1", 100),
+        ("tau2_ci_low", "tau2_ci_1", 1),
+        ("tau2_ci_high", "tau2_ci_2", 1),
+    ]:
+        _close(scale * getattr(res, ours), ref[theirs], ours)
+    new = pd.DataFrame(
+        {"ablat": [10, 30, 50], "year": [1950, 1965, 1980], "alloc": ["alternate", "random", "systematic"]}
+    )
+    pred = res.predict(new)
+    for ours, theirs in [
+        ("estimate", "pred"),
+        ("std_error", "pred_se"),
+        ("ci_low", "pred_ci_low"),
+        ("ci_high", "pred_ci_high"),
+        ("pi_low", "pi_low"),
+        ("pi_high", "pi_high"),
+    ]:
+        _close_all(pred[ours], _vector(ref, theirs), f"predict {ours}")
+    assert pred[["alloc_random", "alloc_systematic"]].to_numpy().tolist() == [[0, 0], [1, 0], [0, 1]]
+
+
+@pytest.mark.parametrize(
+    "dataset, model, tau2_method, test, with_moderator, n_permutations",
+    [
+        ("bcg_random", "permutest DL", "DL", "z", True, 2000),
+        ("bcg9", "permutest REML", "REML", "z", True, 1000),
+        ("bcg9", "permutest REML knha", "REML", "knha", True, 1000),
+        ("bcg9", "permutest intercept REML", "REML", "z", False, 1000),
+    ],
+)
+def test_exact_permutation_test_matches_permutest(dataset, model, tau2_method, test, with_moderator, n_permutations):
+    """permutest(fit, iter=...): every distinct permutation (13!/(7!6!) = 1716, 9!/(7!2!) = 36) or every
+    sign flip (2^9 = 512) when that number is at most iter."""
+    y, v, d = _data(dataset)
+    ref = _ref(dataset, model)
+    moderator = d["mod"].to_numpy(float) if with_moderator else None
+    res = meta.permutation_test(
+        y, v, moderator, tau2_method=tau2_method, test=test, n_permutations=n_permutations, seed=1
+    )
+    assert res.exact and res.n_permutations == ref["exact_iter_1"] and res.seed is None
+    _close_all(res.coefficients.statistic, _vector(ref, "zval"), "statistic")
+    _close_all(res.coefficients.permutation_p_value, _vector(ref, "pval"), "permutation p")
+    _close(res.qm, ref["QM_1"], "QM")
+    _close(res.qm_permutation_p_value, ref["QMp_1"], "QM permutation p")
+
+
+INFLUENCE = [
+    ("bcg", "influence REML", "REML", "z", False),
+    ("bcg", "influence DL knha", "DL", "knha", False),
+    ("hackshaw1998", "influence REML", "REML", "z", False),
+    ("raudenbush1985", "influence PM", "PM", "z", False),
+    ("bcg_mods", "influence REML", "REML", "z", True),
+]
+
+
+@pytest.mark.parametrize("dataset, model, tau2_method, test, with_moderator", INFLUENCE)
+def test_influence_matches_metafor(dataset, model, tau2_method, test, with_moderator):
+    """influence.rma.uni: rstudent, DFFITS, Cook's distance, cov.r, tau2.del, QE.del, hat, weight,
+    DFBETAS and the influential flag; baujat.rma coordinates."""
+    y, v, d = _data(dataset)
+    ref = _ref(dataset, model)
+    moderator = d["mod"].to_numpy(float) if with_moderator else None
+    res = meta.influence(y, v, moderator, tau2_method=tau2_method, test=test)
+    table = res.table
+    for ours, theirs in [
+        ("rstudent", "rstudent"),
+        ("dffits", "dffits"),
+        ("cooks_distance", "cook.d"),
+        ("cov_ratio", "cov.r"),
+        ("tau2_deleted", "tau2.del"),
+        ("qe_deleted", "QE.del"),
+        ("hat", "hat"),
+        ("weight", "weight"),
+        ("dfbetas_intercept", "dfbs1"),
+    ]:
+        _close_all(table[ours], _vector(ref, theirs), f"{dataset} {ours}")
+    if with_moderator:
+        _close_all(table["dfbetas_moderator"], _vector(ref, "dfbs2"), "dfbetas slope")
+    assert table.influential.tolist() == _vector(ref, "is_infl").astype(bool).tolist()
+    coords = meta.baujat(y, v, moderator, tau2_method=tau2_method, test=test)
+    _close_all(coords.q_contribution, _vector(ref, "baujat_x"), "Baujat x")
+    _close_all(coords.influence, _vector(ref, "baujat_y"), "Baujat y")
