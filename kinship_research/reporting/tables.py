@@ -1,8 +1,8 @@
 """Tables for reading and for reuse: one helper formats, displays and exports every table a notebook shows.
 
 :func:`format_table` turns a results DataFrame into text for reading: the index is dropped when it is a
-plain row counter (a meaningful index, e.g. country codes, becomes the first column), numbers get
-``digits`` significant digits through :func:`~kinship_research.reporting.findings.fmt_number`,
+row counter, an unnamed integer index (a meaningful index, e.g. country codes, becomes the first column),
+numbers get ``digits`` significant digits through :func:`~kinship_research.reporting.findings.fmt_number`,
 p-values read 'p < 0.001' / '0.036' (:func:`~kinship_research.reporting.findings.fmt_p`), counts are
 whole numbers, and each ``ci_low``/``ci_high`` pair (also ``ci_low_<x>``/``ci_high_<x>``) becomes one
 '95% CI' column reading '0.49 to 0.89'.
@@ -80,12 +80,15 @@ def _kind(name: str, values: pd.Series) -> str:
 
 
 def readable_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with a meaningful index turned into leading column(s) and a plain ``RangeIndex``."""
+    """``df`` with a plain ``RangeIndex``: an unnamed integer index (a row counter, also after filtering)
+    is dropped; any other index (named, text, several levels) becomes the leading column(s)."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"a table must be a pandas DataFrame, got {type(df).__name__}")
     frame = df.copy()
     frame.columns = [str(c) if not isinstance(c, tuple) else " ".join(map(str, c)) for c in frame.columns]
-    if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1:
+    unnamed_counter = frame.index.nlevels == 1 and frame.index.name is None
+    if unnamed_counter and pd.api.types.is_integer_dtype(frame.index.dtype):
+        return frame.reset_index(drop=True)
         return frame
     names = [
         n if n is not None else ("" if frame.index.nlevels == 1 else f"level_{i}")
