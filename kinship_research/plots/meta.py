@@ -150,3 +150,32 @@ def moderator_plot(
         ax.set_title(title)
     style.caption(fig, caption)
     return fig
+
+
+def baujat_plot(
+    coordinates,
+    n_labels: int = 5,
+    title: str | None = None,
+    caption: str | None = None,
+    ax=None,
+) -> Figure:
+    """Baujat plot (Baujat et al. 2002, Stat Med 21:2641): each study's contribution to the heterogeneity
+    statistic against its influence on the pooled result, from
+    :func:`kinship_research.methods.meta.baujat` (columns study, q_contribution, influence). Studies in the
+    top-right corner both drive heterogeneity and move the estimate; the ``n_labels`` studies farthest
+    from the origin (in ranks of both axes) are named.
+    """
+    fig, ax = style.axes(ax, (6.5, 5))
+    x = coordinates["q_contribution"].to_numpy(float)
+    y = coordinates["influence"].to_numpy(float)
+    ax.scatter(x, y, s=30, color="tab:blue", edgecolor="k", alpha=0.7, zorder=3)
+    order = np.argsort(-(stats.rankdata(x) + stats.rankdata(np.nan_to_num(y, nan=-np.inf))))
+    for i in order[: max(0, int(n_labels))]:
+        name = str(coordinates["study"].iloc[i])
+        ax.annotate(name, (x[i], y[i]), xytext=(4, 3), textcoords="offset points", fontsize=7)
+    ax.set_xlabel("Contribution to heterogeneity, (y_i - fit)^2 / (v_i + tau^2)")
+    ax.set_ylabel("Influence on the fit, squared standardised change when omitted")
+    if title:
+        ax.set_title(title)
+    style.caption(fig, caption)
+    return fig

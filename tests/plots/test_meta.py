@@ -54,3 +54,11 @@ def test_contour_funnel_shades_significance_regions():
     se_max = darkest[:, 1].max()
     inner = darkest[np.isclose(darkest[:, 1], se_max), 0].min()
     assert inner == pytest.approx(2.5758293 * se_max, rel=1e-6)
+
+
+def test_baujat_plot_places_studies_at_their_coordinates():
+    coords = meta.baujat(Y, V, labels=NAMES, tau2_method="DL")
+    fig = meta_plots.baujat_plot(coords, n_labels=2, caption="Data: test")
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.collections[0].get_offsets(), coords[["q_contribution", "influence"]].to_numpy())
+    assert len(ax.texts) == 2 and ax.get_xlabel().startswith("Contribution to heterogeneity")
