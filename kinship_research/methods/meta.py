@@ -1060,14 +1060,20 @@ def _wald(fit: _MixedFit, test: str, df: int) -> tuple[np.ndarray, np.ndarray, f
     the moderators (all coefficients but the intercept; the intercept alone in an intercept-only model)."""
     from scipy import stats
 
-    se = np.sqrt(np.diag(fit.vb))
-    statistic = fit.b / se
+    statistic, qm = _wald_statistics(fit, test)
+    m = max(1, fit.b.size - 1)
+    if test == "knha":
+        return statistic, 2 * stats.t.sf(np.abs(statistic), df), qm, float(stats.f.sf(qm, m, df))
+    return statistic, 2 * stats.norm.sf(np.abs(statistic)), qm, float(stats.chi2.sf(qm, m))
+
+
+def _wald_statistics(fit: _MixedFit, test: str) -> tuple[np.ndarray, float]:
+    """The statistics of :func:`_wald` without p-values (z per coefficient; QM, divided by m under knha)."""
+    statistic = fit.b / np.sqrt(np.diag(fit.vb))
     idx = slice(1, None) if fit.b.size > 1 else slice(0, 1)
     m = fit.b[idx].size
     qm = float(fit.b[idx] @ np.linalg.solve(fit.vb[idx, idx], fit.b[idx]))
-    if test == "knha":
-        return statistic, 2 * stats.t.sf(np.abs(statistic), df), qm / m, float(stats.f.sf(qm / m, m, df))
-    return statistic, 2 * stats.norm.sf(np.abs(statistic)), qm, float(stats.chi2.sf(qm, m))
+    return statistic, qm / m if test == "knha" else qm
 
 
 def meta_regression(
@@ -1257,12 +1263,12 @@ def permutation_test(
         terms = ["intercept", *encoding.terms]
     p = X.shape[1]
 
-    def statistics(yy, XX):
-        fit = _mixed_fit(yy, v, XX, tau2_estimate(yy, v, XX, tau2_method=tau2_method), test)
-        z, pv, qm, qm_p = _wald(fit, test, k - p)
-        return fit.b, z, pv, qm, qm_p
+    def refit(yy, XX) -> _MixedFit:
+        return _mixed_fit(yy, v, XX, tau2_estimate(yy, v, XX, tau2_method=tau2_method), test)
 
-    b, z_obs, p_obs, qm_obs, qm_p_obs = statistics(y, X)
+    observed = refit(y, X)
+    b = observed.b
+    z_obs, p_obs, qm_obs, qm_p_obs = _wald(observed, test, k - p)
     if moderator is None:
         n_exact = 2.0**k
     else:
@@ -1288,7 +1294,7 @@ def permutation_test(
     qm_perm = np.empty(n_used)
     for i, draw in enumerate(draws):
         yy, XX = (draw * y, X) if moderator is None else (y, X[draw])
-        _, z_perm[i], _, qm_perm[i], _ = statistics(yy, XX)
+        z_perm[i], qm_perm[i] = _wald_statistics(refit(yy, XX), test)
     tol = 1e-8
     coefficients = pd.DataFrame(
         {
