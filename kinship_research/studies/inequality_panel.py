@@ -14,7 +14,12 @@ slowly moving, noisily measured Gini (Pickett & Wilkinson 2015).
 This module builds the country-year panel (SWIID 9.92 Gini with standard errors, Gapminder life
 expectancy and infant mortality, dslabs Gapminder GDP per head) for the Spirit Level's 23 rich
 countries or an enlarged rich-country sample, lists every unit that could not be matched, and
-fits the between and within specifications of :mod:`kinship_research.methods.panel`.
+fits the between and within specifications of :mod:`kinship_research.methods.panel`. The
+between estimates compare country means of de-trended data (year effects removed, see
+:func:`kinship_research.methods.panel.between_ols`), so that countries whose series start late
+are not credited with the common rise in life expectancy. The dslabs GDP per head ends in
+:data:`GDP_LAST_YEAR` (2011), so every fit controlling for income ends there even when SWIID and
+the Gapminder outcomes run to 2019.
 
 References
 ----------
@@ -50,11 +55,13 @@ __all__ = [
     "OUTCOMES",
     "PanelSample",
     "SAMPLES",
+    "between_within",
     "build_panel",
     "gravelle_artefact",
     "measurement_error",
     "rich_countries_by_income",
     "sample_countries",
+    "sample_coverage",
     "specification_table",
 ]
 
@@ -203,6 +210,33 @@ def _controls(control_income: bool) -> list[str]:
     return ["log_gdp_per_capita"] if control_income else []
 
 
+def sample_coverage(panel_df: pd.DataFrame, outcome: str, *, control_income: bool = True) -> pd.DataFrame:
+    """Per country of ``panel_df``: the years with complete data for a fit of ``outcome`` on the
+    Gini (and log GDP per head with ``control_income``).
+
+    Columns iso3, country, first_year, last_year, n_country_years, included (False: the country
+    has no complete year and drops out of every fit, e.g. no outcome series in Gapminder).
+    """
+    check_choice("outcome", outcome, OUTCOMES)
+    columns = ["gini", outcome, *_controls(control_income)]
+    require_columns(panel_df, ["iso3", "country", "year", *columns], what="panel")
+    complete = panel_df[columns].notna().all(axis=1)
+    rows = []
+    for (code, name), group in panel_df.groupby(["iso3", "country"], sort=True):
+        years = group.loc[complete[group.index], "year"]
+        rows.append(
+            {
+                "iso3": code,
+                "country": name,
+                "first_year": int(years.min()) if len(years) else None,
+                "last_year": int(years.max()) if len(years) else None,
+                "n_country_years": len(years),
+                "included": len(years) > 0,
+            }
+        )
+    return pd.DataFrame(rows).astype({"first_year": "Int64", "last_year": "Int64"})
+
+
 def specification_table(
     panel_df: pd.DataFrame, outcome: str, *, control_income: bool = True, lags=(5, 10), level: float = 0.95
 ) -> pd.DataFrame:
@@ -212,13 +246,16 @@ def specification_table(
     coefficients, two-way FE with country-clustered and Driscoll-Kraay SEs, first differences,
     10-year long differences, and two-way FE on the Gini lagged by each of ``lags`` years.
     Columns: specification, reading (``between``/``within``/``pooled``), cov_type, estimate,
-    std_error, ci_low, ci_high, p_value, n (observations), n_countries. Estimates are in outcome
+    std_error, ci_low, ci_high, p_value, n (observations of the fit: countries for between OLS,
+    differences for the difference models), n_countries, n_country_years (the complete
+    country-years behind the fit; for differences, those of the levels panel). Estimates are in outcome
     units per Gini point. With ``control_income`` log GDP per head enters every fit (and the
     panel ends in :data:`GDP_LAST_YEAR`).
     """
     check_choice("outcome", outcome, OUTCOMES)
     level, controls = check_level(level), _controls(control_income)
     kw = {"controls": controls, "level": level}
+    n_complete = int(panel_df[[outcome, "gini", *controls]].notna().all(axis=1).sum())
     fits = [
         ("pooled", panel.pooled_ols(panel_df, outcome, "gini", **kw)),
         ("between", panel.between_ols(panel_df, outcome, "gini", **kw)),
@@ -235,6 +272,7 @@ def specification_table(
             **fit.coefficient("gini").to_dict(),
             "n": fit.n,
             "n_countries": fit.n_entities,
+            "n_country_years": n_complete,
         }
         for reading, fit in fits
     ]
@@ -248,6 +286,7 @@ def specification_table(
                 **row.to_dict(),
                 "n": hybrid.fit.n,
                 "n_countries": hybrid.fit.n_entities,
+                "n_country_years": hybrid.fit.n,
             }
         )
     for lag in lags:
@@ -261,6 +300,47 @@ def specification_table(
                 **fit.coefficient(f"gini_lag{lag}").to_dict(),
                 "n": fit.n,
                 "n_countries": fit.n_entities,
+                "n_country_years": fit.n,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def between_within(
+    table: pd.DataFrame, errors: dict[str, panel.MeasurementErrorResult], *, within: str = "two_way_fe"
+) -> pd.DataFrame:
+    """The two headline readings side by side: between OLS and the ``within`` specification
+    (two-way FE, country-clustered SEs), each with its measurement-error-adjusted version.
+
+    ``table`` is a :func:`specification_table`, ``errors`` a :func:`measurement_error` result.
+    One row per reading (``between``, ``within``): specification, estimate, std_error, ci_low,
+    ci_high, p_value, n_countries, n_country_years, then me_estimate, me_std_error, me_ci_low,
+    me_ci_high, me_p_value (Rubin's rules over the Gini draws), n_draws, widening (ME interval
+    width / naive width) and attenuation (ME estimate / naive estimate).
+    """
+    require_columns(table, ["specification", "cov_type", "estimate", "ci_low", "ci_high"], what="specification table")
+    missing = {"between", "within"} - set(errors)
+    if missing:
+        raise KeyError(f"errors needs the keys 'between' and 'within'; missing {sorted(missing)}")
+    rows = []
+    for reading, name in (("between", "between"), ("within", within)):
+        match = table[(table["specification"] == name) & (table["cov_type"] != "driscoll_kraay")]
+        if len(match) != 1:
+            raise KeyError(f"specification {name!r} (not Driscoll-Kraay) must appear once in the table")
+        row = match.iloc[0]
+        me = errors[reading]
+        columns = ["estimate", "std_error", "ci_low", "ci_high", "p_value"]
+        rows.append(
+            {
+                "reading": reading,
+                "specification": name,
+                **row[columns].to_dict(),
+                "n_countries": int(row["n_countries"]),
+                "n_country_years": int(row["n_country_years"]),
+                **{f"me_{c}": getattr(me.combined, c) for c in columns},
+                "n_draws": me.combined.n_draws,
+                "widening": me.widening,
+                "attenuation": me.attenuation,
             }
         )
     return pd.DataFrame(rows)
@@ -307,8 +387,9 @@ class GravelleResult:
 
     ``countries`` has country, mean_income, gini (points, 0-100), mean_health, n_people;
     ``country_level`` is the Gini coefficient of mean health given mean income across countries
-    (HC1); ``individual_level`` the Gini coefficient of individual health given a flexible curve
-    in the person's own income (cubic B-spline in log income, 5 df; SEs clustered by country).
+    (mean income and its log, so that either curve's shape in mean income is allowed for; HC1);
+    ``individual_level`` the Gini coefficient of individual health given a flexible curve in the
+    person's own income (cubic B-spline in log income, 5 df; SEs clustered by country).
     """
 
     curve: str
@@ -375,7 +456,10 @@ def gravelle_artefact(
     25,000, :math:`f(y) = 60 + 5\ln 2.5 + 5 (y - 25{,}000)/25{,}000`.
 
     With a concave :math:`f`, Jensen's inequality makes mean health fall with the spread of income
-    at a given mean, so countries show an inequality "effect" with :math:`\gamma = 0`; with a linear
+    at a given mean, so countries show an inequality "effect" with :math:`\gamma = 0`: here mean
+    health is :math:`f(\mu_c) - 2.5\sigma_c^2` and the lognormal Gini is
+    :math:`G = 100\,(2\Phi(\sigma/\sqrt2) - 1)`, which gives a country-level slope near -0.058 per
+    Gini point (the population projection of :math:`-2.5\sigma^2` on :math:`G`); with a linear
     :math:`f` mean health is exactly :math:`f(\text{mean income})` and the artefact vanishes. The
     individual-level regression, which conditions on each person's own income, separates the two:
     it estimates :math:`\gamma` (about zero without a contextual effect).
@@ -418,7 +502,9 @@ def gravelle_artefact(
         n_people=("health", "size"),
     )
     countries = countries.reset_index()
-    country_fit = smf.ols("mean_health ~ gini + mean_income", countries).fit(cov_type="HC1", use_t=True)
+    country_fit = smf.ols("mean_health ~ gini + mean_income + np.log(mean_income)", countries).fit(
+        cov_type="HC1", use_t=True
+    )
     person_fit = smf.ols("health ~ bs(log_income, df=5) + gini", people).fit(
         cov_type="cluster", cov_kwds={"groups": people["country"].to_numpy()}, use_t=True
     )
