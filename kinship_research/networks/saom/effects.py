@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from kinship_research.methods.checks import check_choice
 
@@ -339,6 +340,26 @@ def gwesp_weight(t: np.ndarray | float, alpha: float = GWESP_ALPHA) -> np.ndarra
     return np.exp(alpha) * (1.0 - (1.0 - np.exp(-alpha)) ** np.asarray(t, dtype=float))
 
 
+@njit(cache=True)
+def _triad_sums(x, weights):
+    """Sums over ties i -> j of: two-paths i -> h -> j, cycles j -> h -> i, and w(two-paths)."""
+    n = x.shape[0]
+    transitive = cycles = gwesp = 0.0
+    for i in range(n):
+        for j in range(n):
+            if x[i, j] == 0:
+                continue
+            shared = 0
+            for h in range(n):
+                if x[i, h] != 0 and x[h, j] != 0:
+                    shared += 1
+                if x[j, h] != 0 and x[h, i] != 0:
+                    cycles += 1.0
+            transitive += shared
+            gwesp += weights[shared]
+    return transitive, cycles, gwesp
+
+
 def network_statistics(x: np.ndarray, arrays: KernelArrays, z_centred: np.ndarray | None = None) -> np.ndarray:
     """Target statistics ``sum_i s_ik(x)`` of a 0/1 network for each network effect.
 
@@ -346,7 +367,8 @@ def network_statistics(x: np.ndarray, arrays: KernelArrays, z_centred: np.ndarra
     """
     codes, values, ranges, sim_means = arrays
     out = np.empty(len(codes))
-    two_paths = x @ x
+    x = np.ascontiguousarray(x, dtype=float)
+    transitive, cycles, gwesp = _triad_sums(x, gwesp_weight(np.arange(x.shape[0] + 1)))
     indegree, outdegree = x.sum(axis=0), x.sum(axis=1)
     for k, code in enumerate(codes):
         v = values[k]
@@ -357,9 +379,9 @@ def network_statistics(x: np.ndarray, arrays: KernelArrays, z_centred: np.ndarra
         elif code == 1:
             out[k] = (x * x.T).sum()
         elif code == 2:
-            out[k] = (two_paths * x).sum()
+            out[k] = transitive
         elif code == 3:
-            out[k] = (two_paths * x.T).sum()
+            out[k] = cycles
         elif code == 4:
             sim = 1.0 - np.abs(v[:, None] - v[None, :]) / ranges[k] - sim_means[k]
             out[k] = (x * sim).sum()
@@ -374,7 +396,7 @@ def network_statistics(x: np.ndarray, arrays: KernelArrays, z_centred: np.ndarra
         elif code == 12:
             out[k] = outdegree @ outdegree
         else:
-            out[k] = (x * gwesp_weight(two_paths)).sum()
+            out[k] = gwesp
     return out
 
 
@@ -392,7 +414,7 @@ def behaviour_statistics(x: np.ndarray, z: np.ndarray, arrays: KernelArrays, beh
         elif code == 1:
             out[k] = (centred**2).sum()
         elif code == 2:
-            out[k] = (centred * (x @ centred) / safe).sum()
+            out[k] = (centred * (x * centred).sum(axis=1) / safe).sum()
         elif code == 3:
             out[k] = ((x * sim).sum(axis=1) / safe).sum()
         elif code == 4:

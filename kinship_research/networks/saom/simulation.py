@@ -207,6 +207,8 @@ def _simulate(
         for j in range(n):
             indeg[j] += x[i, j]
             outdeg[i] += x[i, j]
+    for j in range(n):
+        zc[j] = z[j] - z_mean
     distance = 0
     network_steps = 0
     behaviour_steps = 0
@@ -232,10 +234,9 @@ def _simulate(
                     expected += butility[row] * bdeltas[row, k]
                 bscore[k] += bdeltas[chosen, k] - expected
             z[i] += chosen - 1.0
+            zc[i] = z[i] - z_mean
             continue
         network_steps += 1
-        for j in range(n):
-            zc[j] = z[j] - z_mean
         _network_deltas(x, i, changeable, codes, values, ranges, sim_means, zc, indeg, outdeg, weights, work, deltas)
         for j in range(n):
             available[j] = changeable[i, j]
