@@ -7,6 +7,7 @@ import pytest
 
 from kinship_research.pipeline import parameters as notebooks
 from kinship_research.pipeline import runner
+from tests.pipeline.test_schema import validate_results
 
 NAMES = list(notebooks.available())
 
@@ -44,8 +45,15 @@ def test_notebook_executes(name, tmp_path):
     assert results["parameters"], "results.json must record the parameters"
     for d in results["datasets"]:
         assert len(d["sha256"]) == 64 and d["citation"]
+    validate_results(results)  # docs/results.schema.json
     html = (out / f"{name}.html").read_text()
     assert "Data sources and citations" in html and ("<img" in html or "<table" in html)
+    executed = json.loads((out / f"{name}.ipynb").read_text())
+    stderr = [o for c in executed["cells"] for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    assert not stderr, f"a successful report shows no stderr: {''.join(stderr[0]['text'])[:300] if stderr else ''}"
+    pngs = sorted((out / "figures").glob("figure-*.png"))
+    assert len(pngs) == html.count('<p class="kinship-downloads" id="figure-'), "every figure exported and linked"
+    assert all(p.with_suffix(".svg").is_file() for p in pngs), "every figure as PNG and SVG"
 
 
 @pytest.mark.slow
