@@ -67,6 +67,7 @@ return {
 # Resolves once the page's typesetter (MathJax 2 or 3, if any) has finished.
 TYPESET_DONE = """
 const done = arguments[arguments.length - 1];
+setTimeout(() => done('timed out'), 30000);
 const mj = window.MathJax;
 if (mj && mj.Hub && mj.Hub.Queue) { mj.Hub.Queue(() => done('mathjax2')); }
 else if (mj && mj.startup && mj.startup.promise) { mj.startup.promise.then(() => done('mathjax3'), () => done('failed')); }
