@@ -38,6 +38,7 @@ from kinship_research.methods.checks import (
     check_finite,
     check_level,
     check_positive_int,
+    random_generator,
 )
 
 TAU2_METHODS = ("DL", "HE", "HS", "SJ", "PM", "EB", "ML", "REML")
@@ -1283,7 +1284,7 @@ def permutation_test(
             draws = _multiset_permutations(codes)
         n_used = int(round(n_exact))
     else:
-        rng = np.random.default_rng(seed)
+        rng = random_generator(seed)
         if moderator is None:
             rest = (rng.choice((-1.0, 1.0), size=k) for _ in range(n_permutations - 1))
         else:
