@@ -3,9 +3,9 @@
 :func:`format_table` turns a results DataFrame into text for reading: the index is dropped when it is a
 row counter, an unnamed integer index (a meaningful index, e.g. country codes, becomes the first column),
 numbers get ``digits`` significant digits through :func:`~kinship_research.reporting.findings.fmt_number`,
-p-values read 'p < 0.001' / '0.036' (:func:`~kinship_research.reporting.findings.fmt_p`), counts are
-whole numbers, and each ``ci_low``/``ci_high`` pair (also ``ci_low_<x>``/``ci_high_<x>``) becomes one
-'95% CI' column reading '0.49 to 0.89'.
+p-values (``p_value``, ``p_holm``, ``<x>_p_value``, ...) read '< 0.001' / '0.036' (:func:`~kinship_research.reporting.findings.fmt_p`), counts are
+whole numbers, and each ``ci_low``/``ci_high`` pair (also ``ci_low_<x>``/``ci_high_<x>`` and
+``<x>_ci_low``/``<x>_ci_high``) becomes one '95% CI' column reading '0.49 to 0.89'.
 
 :func:`show_table` displays that text as HTML and attaches the unformatted table (full precision, the
 column names of the library's vocabulary) as a ``text/csv`` part of the same output, with the table's
@@ -31,11 +31,10 @@ METADATA_KEY = "kinship"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 COUNT_COLUMNS = ("n", "n_countries", "n_states", "n_units", "n_studies", "k", "df", "rank", "year")
 HEADERS = {"std_error": "std. error", "p_value": "p", "r_squared": "R²", "estimate": "estimate"}
-_CI = re.compile(r"^ci_low(_.+)?$")
 
 
 def _is_p_column(name: str) -> bool:
-    return name == "p_value" or name.startswith("p_value_") or name.endswith("_p_value")
+    return name in ("p", "p_value") or name.startswith("p_") or name.endswith("_p_value")
 
 
 def _is_count_column(name: str, values: pd.Series) -> bool:
@@ -111,11 +110,10 @@ def format_table(df: pd.DataFrame, *, digits: int = 3, level: float = 0.95) -> p
     for name in columns:
         if name in used:
             continue
-        match = _CI.match(name)
-        partner = f"ci_high{match.group(1) or ''}" if match else None
+        partner = name.replace("ci_low", "ci_high", 1) if "ci_low" in name else None
         if partner in columns:
-            suffix = (match.group(1) or "").lstrip("_").replace("_", " ")
-            header = f"{level:.0%} CI" + (f" {suffix}" if suffix else "")
+            prefix, suffix = (part.strip("_").replace("_", " ") for part in name.split("ci_low", 1))
+            header = " ".join(part for part in (prefix, f"{level:.0%} CI", suffix) if part)
             out[header] = [
                 "n/a" if pd.isna(lo) or pd.isna(hi) else fmt_interval(lo, hi, digits)
                 for lo, hi in zip(frame[name], frame[partner])

@@ -43,6 +43,8 @@ def test_format_table_labels_the_interval_with_its_level_and_suffix():
     text = tables.format_table(df, level=0.9)
     assert list(text.columns) == ["slope", "90% CI per doubling"]
     assert text.iloc[0, 1] == fmt_interval(0.5, 1.5, 3)
+    odds = tables.format_table(pd.DataFrame({"odds_ratio_ci_low": [0.9], "odds_ratio_ci_high": [1.2]}))
+    assert list(odds.columns) == ["odds ratio 95% CI"] and odds.iloc[0, 0] == "0.900 to 1.20"
 
 
 def test_a_lone_ci_bound_stays_a_number_column():
