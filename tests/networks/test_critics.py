@@ -141,6 +141,7 @@ def test_trajectory_placebos_keep_persistence_and_optionally_homophily():
         for p in ("trajectories", "homophilous_trajectories")
     )
     assert plain["observed"] > plain["placebo_high"] and plain["permutation_p_value"] == pytest.approx(1 / 41)
+    assert plain["calibrated_p_value"] == pytest.approx(1 / 41) and plain["model_p_value"] < 1e-3
     assert abs(plain["similarity_placebo"]) < 0.1 < plain["similarity_observed"]
     assert homophilous["similarity_placebo"] == pytest.approx(homophilous["similarity_observed"], abs=0.03)
     assert homophilous["placebo_mean"] > plain["placebo_mean"]
