@@ -179,11 +179,12 @@ def tau2_estimate(effect, variance, X=None, *, tau2_method: str = "REML") -> flo
 
     With ``Q_E = y'P_0 y`` (fixed-effect weights ``1/v_i``), ``p`` coefficients and ``k`` studies:
     DL ``max(0, (Q_E - (k - p)) / tr(P_0))``; HE ``max(0, (RSS_OLS - sum v_i (1 - h_ii)) / (k - p))``;
-    HS ``max(0, (Q_E - k) / sum(1/v_i))``; SJ ``t0 y'P(t0)y / (k - p)`` with ``t0`` the mean squared OLS
-    residual; PM = EB: the root of ``y'P(tau^2)y = k - p`` (0 if ``Q_E <= k - p``); ML and REML: the root
-    of the likelihood score (0 when the score at 0 is not positive). Non-constant moderator columns are
-    centred internally when ``X`` has an intercept. References: Viechtbauer (2005); Sidik & Jonkman
-    (2005) Stat Med 24:1763; Paule & Mandel (1982) J Res Natl Bur Stand 87:377.
+    HS ``max(0, (Q_E - k) / sum(1/v_i))``; SJ ``t0 y'P(t0)y / (k - p)`` with ``t0 = sum (y_i - ybar)^2 / k``
+    (metafor's starting value, the same with moderators); PM = EB: the root of ``y'P(tau^2)y = k - p``
+    (0 if ``Q_E <= k - p``); ML and REML: the root of the likelihood score (0 when the score at 0 is not
+    positive). Non-constant moderator columns are centred internally when ``X`` has an intercept.
+    References: Viechtbauer (2005); Sidik & Jonkman (2005) Stat Med 24:1763; Paule & Mandel (1982)
+    J Res Natl Bur Stand 87:377.
     """
     y, v = _effects(effect, variance)
     X = _design(X, y.size)
@@ -196,13 +197,13 @@ def tau2_estimate(effect, variance, X=None, *, tau2_method: str = "REML") -> flo
         q = float(np.sum(w * r**2))
         value = (q - (k - p)) / _trace_p(X, w, A) if tau2_method == "DL" else (q - k) / w.sum()
         return max(0.0, float(value))
-    if tau2_method in ("HE", "SJ"):
+    if tau2_method == "HE":
         Q, _ = np.linalg.qr(X)
         r_ols = y - Q @ (Q.T @ y)
-        if tau2_method == "HE":
-            h = np.sum(Q**2, axis=1)
-            return max(0.0, float((np.sum(r_ols**2) - np.sum(v * (1 - h))) / (k - p)))
-        t0 = float(np.var(r_ols))
+        h = np.sum(Q**2, axis=1)
+        return max(0.0, float((np.sum(r_ols**2) - np.sum(v * (1 - h))) / (k - p)))
+    if tau2_method == "SJ":
+        t0 = float(np.var(y))
         if t0 == 0:
             return 0.0
         return t0 * _rss(y, v, X, t0) / (k - p)
@@ -290,8 +291,7 @@ def _tau2_se(y, v, X, tau2: float, tau2_method: str) -> float:
         tr_pv, _, tr_pvpv = _p_traces(X, np.ones(k), v)
         return float(np.sqrt(2 * tr_pvpv + 4 * tau2 * tr_pv + 2 * tau2**2 * (k - p)) / (k - p))
     if tau2_method == "SJ":
-        Q, _ = np.linalg.qr(X)
-        t0 = float(np.var(y - Q @ (Q.T @ y)))
+        t0 = float(np.var(y))
         if t0 == 0:
             return 0.0
         w = 1.0 / (v + t0)
@@ -862,7 +862,8 @@ class MetaRegressionResult:
 
     ``coefficients``: one row per term (term, estimate, std_error, statistic, p_value, ci_low, ci_high,
     level); ``tau2`` residual between-study variance (``tau2_source`` is the estimator or "given") with
-    its Q-profile interval ``tau2_ci_low``/``tau2_ci_high`` (:func:`q_profile_interval`);
+    its standard error ``tau2_se`` (as metafor, see :func:`_tau2_se`; NaN when tau2 is given, metafor's NA)
+    and Q-profile interval ``tau2_ci_low``/``tau2_ci_high`` (:func:`q_profile_interval`);
     ``qe``/``qe_df``/``qe_p_value`` test of residual heterogeneity; ``qm``/``qm_df``/``qm_p_value`` Wald
     test of all moderators (chi^2, or F under Knapp-Hartung); ``r2`` share of the intercept-only tau^2
     explained (0-1, floored at 0); ``i2_residual``; ``k``; ``n_at_or_above`` studies with moderator >=
@@ -873,6 +874,7 @@ class MetaRegressionResult:
     coefficients: pd.DataFrame = field(repr=False, compare=False)
     tau2: float
     tau2_source: str
+    tau2_se: float
     tau2_ci_low: float
     tau2_ci_high: float
     k: int
@@ -1139,6 +1141,7 @@ def meta_regression(
         coefficients=coefficients,
         tau2=tau2_value,
         tau2_source=source,
+        tau2_se=float("nan") if source == "given" else _tau2_se(y, v, Xc, tau2_value, source),
         tau2_ci_low=lo,
         tau2_ci_high=hi,
         k=k,

@@ -93,7 +93,7 @@ def test_dl_is_clamped_when_q_below_df(dataset):
     assert (cum.tau2 >= 0).all() and (cum.i2 >= 0).all() and np.isfinite(cum.std_error).all()
 
 
-@pytest.mark.parametrize("tau2_method", ["REML", "DL", "PM"])
+@pytest.mark.parametrize("tau2_method", meta.TAU2_METHODS)
 def test_meta_regression_uncentred_moderator(tau2_method):
     """Publication year (~1950-1980) as moderator: centred internally, metafor's values to 1e-4."""
     y, v, d = _data("bcg_year")
@@ -108,6 +108,9 @@ def test_meta_regression_uncentred_moderator(tau2_method):
     _close(res.qm, ref["QM"], "QM")
     _close(res.qe, ref["QE"], "QE")
     _close(100 * res.i2_residual, ref["I2"], "I2")
+    _close(res.tau2_se, ref["se_tau2"], "se(tau2)")
+    _close(res.tau2_ci_low, ref["tau2_ci_low"], "Q-profile low")
+    _close(res.tau2_ci_high, ref["tau2_ci_high"], "Q-profile high")
 
 
 def _three_level_close(res, ref):
