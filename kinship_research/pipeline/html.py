@@ -95,10 +95,18 @@ MATHJAX_URL = f"../{ASSETS}/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full
 # explorer): 6 of its 12 MB.
 _MATHJAX_UNUSED = ("localization/[!e]*", "localization/e[!n]*", "extensions/a11y")
 # nbconvert's lab template without the two scripts it loads from a CDN (require.js for widgets,
-# mermaid for diagrams): the reports have neither.
+# mermaid for diagrams): the reports have neither. jupyter_server_mathjax ships only the STIX-Web
+# fonts, so MathJax is told to use them (the settings the classic Jupyter notebook used with it).
 OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}"""
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_js_mathjax -%}
+{{ super() }}
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], imageFont: null, preferredFont: null, webFont: "STIX-Web"},
+                    SVG: {font: "STIX-Web"}});
+</script>
+{%- endblock html_head_js_mathjax -%}"""
 TOC_ID = "kinship-toc"
 REPORT_STYLE = """<style>
 #kinship-toc{border:1px solid #d0d7de;border-radius:6px;background:#f6f8fa;padding:.6em 1.2em;
@@ -110,8 +118,8 @@ REPORT_STYLE = """<style>
 table.kinship-table{border-collapse:collapse;margin:.5em 0;font-variant-numeric:tabular-nums}
 table.kinship-table caption{caption-side:top;text-align:left;font-weight:600;padding:.3em 0}
 table.kinship-table th{border-bottom:2px solid #555;padding:.3em .7em;text-align:left}
-table.kinship-table td{border-bottom:1px solid #ddd;padding:.25em .7em}
-table.kinship-table td.num{text-align:right;white-space:nowrap}
+table.kinship-table td{border-bottom:1px solid #ddd;padding:.25em .7em;text-align:left}
+table.kinship-table td.num,table.kinship-table th.num{text-align:right;white-space:nowrap}
 p.kinship-downloads{font-size:85%;color:#555;margin:.2em 0 1.2em}
 </style>"""
 

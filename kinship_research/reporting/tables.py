@@ -1,11 +1,12 @@
 """Tables for reading and for reuse: one helper formats, displays and exports every table a notebook shows.
 
 :func:`format_table` turns a results DataFrame into text for reading: the index is dropped when it is a
-row counter, an unnamed integer index (a meaningful index, e.g. country codes, becomes the first column),
-numbers get ``digits`` significant digits through :func:`~kinship_research.reporting.findings.fmt_number`,
-p-values (``p_value``, ``p_holm``, ``<x>_p_value``, ...) read '< 0.001' / '0.036' (:func:`~kinship_research.reporting.findings.fmt_p`), counts are
-whole numbers, and each ``ci_low``/``ci_high`` pair (also ``ci_low_<x>``/``ci_high_<x>`` and
-``<x>_ci_low``/``<x>_ci_high``) becomes one '95% CI' column reading '0.49 to 0.89'.
+row counter, an unnamed integer index (a meaningful index, e.g. country codes, becomes the first column);
+numbers get ``digits`` significant digits through :func:`~kinship_research.reporting.findings.fmt_number`;
+p-values (``p_value``, ``p_holm``, ``<x>_p_value``, ...) read '< 0.001' / '0.036'
+(:func:`~kinship_research.reporting.findings.fmt_p`); counts are whole numbers; and each
+``ci_low``/``ci_high`` pair (also ``ci_low_<x>``/``ci_high_<x>`` and ``<x>_ci_low``/``<x>_ci_high``)
+becomes one '95% CI' column reading '0.49 to 0.89'.
 
 :func:`show_table` displays that text as HTML and attaches the unformatted table (full precision, the
 column names of the library's vocabulary) as a ``text/csv`` part of the same output, with the table's
@@ -130,8 +131,11 @@ def format_table(df: pd.DataFrame, *, digits: int = 3, level: float = 0.95) -> p
 def table_html(df: pd.DataFrame, *, caption: str | None = None, digits: int = 3, level: float = 0.95) -> str:
     """The formatted table as an HTML ``<table class="kinship-table">`` (all text escaped)."""
     text = format_table(df, digits=digits, level=level)
-    head = "".join(f"<th>{html_text(c)}</th>" for c in text.columns)
     numeric = [bool(text[c].str.match(r"^[−\-<]?\s?[\d.,]+(\s|$)|^n/a$").all()) for c in text.columns]
+    head = "".join(
+        f'<th class="num">{html_text(c)}</th>' if num else f"<th>{html_text(c)}</th>"
+        for c, num in zip(text.columns, numeric)
+    )
     rows = "".join(
         "<tr>"
         + "".join(
