@@ -222,7 +222,7 @@ def placebo_permutations(
     tie_types: tuple[str, ...] = TIE_TYPES,
     transition_effects: bool = True,
     cluster: str = "ego",
-    permute: str = "within_wave",
+    permute: str = "trajectories",
     strata: tuple[str, ...] = (),
     alpha: float = 0.05,
     level: float = 0.95,

@@ -113,7 +113,9 @@ def test_placebo_is_calibrated():
     < 0.001 (binomial), so a failure means the test is anti-conservative, not bad luck.
     """
     net = simulate_homophily_contagion(**HOMOPHILY, seed=4)
-    table = placebo_permutations(net, "trait", n_permutations=120, tie_types=("ego_nominated",), seed=5)
+    table = placebo_permutations(
+        net, "trait", n_permutations=120, tie_types=("ego_nominated",), permute="within_wave", seed=5
+    )
     row = table.iloc[0]
     assert row["rejections"] <= stats.binom.ppf(0.999, 120, 0.05)
     assert row["placebo_low"] < 0 < row["placebo_high"]
@@ -148,7 +150,9 @@ def test_trajectory_placebos_keep_persistence_and_optionally_homophily():
     with pytest.raises(ValueError, match="permute"):
         placebo_permutations(net, "trait", permute="waves")
     with pytest.raises(ValueError, match="strata"):
-        placebo_permutations(net, "trait", strata=("latent",))
+        placebo_permutations(net, "trait", permute="within_wave", strata=("latent",))
+    with pytest.raises(ValueError, match="changes across waves"):
+        placebo_permutations(net, "trait", strata=("trait",))
 
 
 def test_dyadic_errors_calibrate_the_placebo_for_mutual_ties(mirror):
@@ -161,7 +165,7 @@ def test_dyadic_errors_calibrate_the_placebo_for_mutual_ties(mirror):
     ).indicator("smoking", "tobacco", 2)
     rates = {
         cluster: placebo_permutations(
-            net, "smoking", n_permutations=120, tie_types=("mutual",), cluster=cluster, seed=3
+            net, "smoking", n_permutations=120, tie_types=("mutual",), cluster=cluster, permute="within_wave", seed=3
         )["rejections"].iloc[0]
         for cluster in ("ego", "dyadic")
     }
