@@ -51,6 +51,19 @@ def _colour_map(frame: gpd.GeoDataFrame, column: str, ax, cmap: str, legend_labe
     ax.set_axis_off()
 
 
+def _label_areas(ax, frame: gpd.GeoDataFrame, key: str, fontsize: float = 6) -> None:
+    """Write each area's ``key`` (ISO3 code, state abbreviation) at a point inside it, haloed in white."""
+    for point, text in zip(frame.representative_point(), frame[key]):
+        ax.annotate(
+            str(text),
+            (point.x, point.y),
+            fontsize=fontsize,
+            ha="center",
+            va="center",
+            path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")],
+        )
+
+
 def world_choropleth(
     countries: gpd.GeoDataFrame,
     values: pd.DataFrame,
@@ -74,15 +87,7 @@ def world_choropleth(
     _colour_map(joined[in_sample], column, ax, cmap, legend_label)
     if label:
         coloured = joined[in_sample & joined[column].notna()]
-        for point, text in zip(coloured.representative_point(), coloured[key]):
-            ax.annotate(
-                str(text),
-                (point.x, point.y),
-                fontsize=6,
-                ha="center",
-                va="center",
-                path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")],
-            )
+        _label_areas(ax, coloured, key)
     ax.set_title(title, fontsize=11)
     return caption(fig, source)
 
@@ -105,15 +110,7 @@ def us_state_choropleth(
     joined = joined[~joined["state_abbr"].isin(LOWER_48_EXCLUDED) & joined["state_abbr"].notna()].to_crs(ALBERS_USA)
     fig, ax = plt.subplots(figsize=(9, 5.6)) if ax is None else (ax.get_figure(), ax)
     _colour_map(joined, column, ax, cmap, legend_label)
-    for point, text in zip(joined.representative_point(), joined["state_abbr"]):
-        ax.annotate(
-            str(text),
-            (point.x, point.y),
-            fontsize=6,
-            ha="center",
-            va="center",
-            path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")],
-        )
+    _label_areas(ax, joined, "state_abbr")
     ax.set_title(title, fontsize=10)
     return caption(fig, source)
 
@@ -171,7 +168,6 @@ def choropleth_panels(
     nrows = int(np.ceil(len(columns) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols, 3.6 * nrows + 0.4), squeeze=False)
     projected = states.to_crs("EPSG:5070") if states.crs is not None else states  # Albers equal-area, CONUS
-    points = projected.representative_point()
     for ax, (column, title) in zip(axes.ravel(), columns.items()):
         projected.plot(
             column=column,
@@ -183,16 +179,7 @@ def choropleth_panels(
             missing_kwds={"color": "lightgrey", "hatch": "///", "label": "no data"},
             legend_kwds={"shrink": 0.55, "orientation": "horizontal", "pad": 0.02},
         )
-        for point, text in zip(points, projected[label]):
-            ax.annotate(
-                str(text),
-                (point.x, point.y),
-                fontsize=5.5,
-                ha="center",
-                va="center",
-                color="black",
-                path_effects=[patheffects.withStroke(linewidth=1.5, foreground="white")],
-            )
+        _label_areas(ax, projected, label, fontsize=5.5)
         colorbar = ax.get_figure().axes[-1]  # the one geopandas just added for this panel
         colorbar.xaxis.set_major_locator(MaxNLocator(4))
         colorbar.tick_params(labelsize=7)
