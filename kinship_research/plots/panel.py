@@ -66,19 +66,29 @@ def trajectories_figure(
     if not countries:
         raise ValueError("panel_df has no countries")
     nrows = math.ceil(len(countries) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols, 1.7 * nrows + 0.8), sharex=True, sharey=True)
+    # no shared axes: twinx on a large share group is quadratic; limits are set by hand instead
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols, 1.7 * nrows + 0.8))
     axes = np.atleast_1d(axes).ravel()
-    limits = panel_df[outcome].agg(["min", "max"]).to_numpy()
-    for ax, code in zip(axes, countries):
+    years = (panel_df["year"].min(), panel_df["year"].max())
+    gini_limits, outcome_limits = (panel_df[c].agg(["min", "max"]).to_numpy() for c in ("gini", outcome))
+    for k, (ax, code) in enumerate(zip(axes, countries)):
         one = panel_df[panel_df["iso3"] == code].sort_values("year")
         ax.plot(one["year"], one["gini"], color="black", lw=1.2)
         twin = ax.twinx()
         twin.plot(one["year"], one[outcome], color=READING_COLOURS["within"], lw=1.2)
-        if np.isfinite(limits).all():
-            twin.set_ylim(*limits)
-        twin.tick_params(labelsize=6, colors=READING_COLOURS["within"])
-        ax.set_title(code, fontsize=8)
-        ax.tick_params(labelsize=6)
+        ax.set_xlim(*years)
+        if np.isfinite(gini_limits).all():
+            ax.set_ylim(*gini_limits)
+        if np.isfinite(outcome_limits).all():
+            twin.set_ylim(*outcome_limits)
+        left, right, bottom = (
+            k % ncols == 0,
+            k % ncols == ncols - 1 or k == len(countries) - 1,
+            k >= len(countries) - ncols,
+        )
+        ax.tick_params(labelsize=6, labelleft=left, labelbottom=bottom)
+        twin.tick_params(labelsize=6, colors=READING_COLOURS["within"], labelright=right)
+        ax.set_title(code, fontsize=8, pad=2)
     for ax in axes[len(countries) :]:
         ax.set_visible(False)
     fig.supxlabel("year", fontsize=9)
