@@ -163,18 +163,20 @@ def baujat_plot(
     statistic against its influence on the pooled result, from
     :func:`kinship_research.methods.meta.baujat` (columns study, q_contribution, influence). Studies in the
     top-right corner both drive heterogeneity and move the estimate; the ``n_labels`` studies farthest
-    from the origin (in ranks of both axes) are named.
+    from the origin (each axis scaled to its maximum) are named.
     """
     fig, ax = style.axes(ax, (6.5, 5))
     x = coordinates["q_contribution"].to_numpy(float)
     y = coordinates["influence"].to_numpy(float)
     ax.scatter(x, y, s=30, color="tab:blue", edgecolor="k", alpha=0.7, zorder=3)
-    order = np.argsort(-(stats.rankdata(x) + stats.rankdata(np.nan_to_num(y, nan=-np.inf))))
+    y0 = np.nan_to_num(y, nan=0.0)  # NaN: the reduced fit was singular
+    score = np.hypot(x / max(x.max(), 1e-300), y0 / max(y0.max(), 1e-300))
+    order = np.argsort(-score, kind="stable")
     for i in order[: max(0, int(n_labels))]:
         name = str(coordinates["study"].iloc[i])
         ax.annotate(name, (x[i], y[i]), xytext=(4, 3), textcoords="offset points", fontsize=7)
     ax.set_xlabel("Contribution to heterogeneity, (y_i - fit)^2 / (v_i + tau^2)")
-    ax.set_ylabel("Influence on the fit, squared standardised change when omitted")
+    ax.set_ylabel("Influence: squared standardised change when omitted")
     if title:
         ax.set_title(title)
     style.caption(fig, caption)
