@@ -22,6 +22,7 @@ from kinship_research.networks.saom.effects import (
     kernel_arrays,
     network_statistics,
 )
+from kinship_research.networks.saom.estimation import _Model
 from kinship_research.networks.saom.simulation import _behaviour_deltas, _network_deltas
 
 EFFECTS = [
@@ -162,7 +163,7 @@ def s50(mirror):
 
 
 PUBLISHED_S50 = {  # RSiena manual (Ripley et al.), s50 waves 1-2, conditional MoM
-    "rate period 1": (6.08, 1.02),
+    "network rate (period 1)": (6.08, 1.02),
     "outdegree (density)": (-2.53, 0.16),
     "reciprocity": (2.10, 0.30),
     "transitive triplets": (0.55, 0.20),
@@ -207,7 +208,95 @@ def test_s50_reproduces_rsiena_manual(s50):
     assert "Overall maximum convergence ratio" in result.summary()
 
 
-TRUTH = {"rate period 1": 4.0, "outdegree (density)": -1.8, "reciprocity": 1.2, "transitive triplets": 0.25}
+# RSiena 1.3.0.1 on s50, waves 1-3, unconditional method of moments (seed 492054, effects object
+# myCoEvolutionEff2 of the RSiena introductory script Rscript04SienaBehaviour.R): output file
+# docs/s50CoEv_3.txt in github.com/JochemTolsma/RSiena-scripts (27/09/2022). Overall maximum
+# convergence ratio 0.1123.
+RSIENA_S50_COEVOLUTION = {
+    "network rate (period 1)": (6.5490, 1.1566),
+    "network rate (period 2)": (5.1581, 0.9815),
+    "outdegree (density)": (-2.7601, 0.1450),
+    "reciprocity": (2.3730, 0.2064),
+    "transitive triplets": (0.6382, 0.1406),
+    "3-cycles": (-0.0604, 0.2859),
+    "smoke1 similarity": (0.1764, 0.2209),
+    "drinkingbeh alter": (-0.0436, 0.1213),
+    "drinkingbeh ego": (0.0717, 0.1337),
+    "drinkingbeh similarity": (1.3418, 0.6484),
+    "drinkingbeh rate (period 1)": (1.3194, 0.3736),
+    "drinkingbeh rate (period 2)": (1.7806, 0.5254),
+    "drinkingbeh linear shape": (0.4179, 0.2382),
+    "drinkingbeh quadratic shape": (-0.5948, 0.3620),
+    "drinkingbeh average alter": (1.3014, 0.9056),
+}
+# The same file's observed target statistics (RSiena reports the 3-cycles count divided by 3, which
+# does not change the estimates) and, from its myCoEvolutionEff3 run, 'drinkingbeh x smoke1'.
+RSIENA_S50_TARGETS = {
+    "network rate (period 1)": 115.0,
+    "network rate (period 2)": 106.0,
+    "outdegree (density)": 238.0,
+    "reciprocity": 160.0,
+    "transitive triplets": 225.0,
+    "3-cycles": 3 * 72.0,
+    "smoke1 similarity": 23.0371,
+    "drinkingbeh alter": -16.9733,
+    "drinkingbeh ego": -8.9733,
+    "drinkingbeh similarity": 21.9957,
+    "drinkingbeh rate (period 1)": 27.0,
+    "drinkingbeh rate (period 2)": 33.0,
+    "drinkingbeh linear shape": 11.6667,
+    "drinkingbeh quadratic shape": 121.0711,
+    "drinkingbeh average alter": 53.9086,
+    "drinkingbeh: effect from smoke1": 28.2600,
+}
+S50_COEVOLUTION = [
+    "outdegree",
+    "reciprocity",
+    "transitive_triplets",
+    "three_cycles",
+    "similarity:smoke1",
+    "alter:drinkingbeh",
+    "ego:drinkingbeh",
+    "similarity:drinkingbeh",
+]
+
+
+@pytest.fixture(scope="module")
+def s50_coevolution(s50):
+    return saom_data(
+        s50.ties,
+        behaviour=("drinkingbeh", s50.attribute("alcohol")),
+        covariates={"smoke1": s50.attribute("tobacco")[0]},
+    )
+
+
+def test_s50_coevolution_targets_match_rsiena(s50_coevolution):
+    behaviour_effects = [Effect.parse(e, "drinkingbeh") for e in ["linear", "quadratic", "average_alter"]]
+    behaviour_effects.append(Effect.parse("effect_from:smoke1", "drinkingbeh"))
+    model = _Model(s50_coevolution, [Effect.parse(e) for e in S50_COEVOLUTION], behaviour_effects, False)
+    labels, _, _ = model.labels()
+    ours = dict(zip(labels, model.target))
+    for label, value in RSIENA_S50_TARGETS.items():
+        assert ours[label] == pytest.approx(value, abs=1e-4), label
+
+
+def test_s50_coevolution_reproduces_rsiena_run(s50_coevolution):
+    result = estimate_saom(
+        s50_coevolution,
+        S50_COEVOLUTION,
+        behaviour_effects=["linear", "quadratic", "average_alter"],
+        n_phase3=500,
+        seed=1,
+    )
+    for effect, (estimate, std_error) in RSIENA_S50_COEVOLUTION.items():
+        ours, our_se = result[effect]
+        assert abs(ours - estimate) < 0.5 * std_error, (effect, ours, estimate)
+        assert abs(our_se / std_error - 1) < 0.35, (effect, our_se, std_error)
+    assert result.max_convergence_ratio < 0.35
+    assert "Behavior Dynamics (drinkingbeh)" in result.summary()
+
+
+TRUTH = {"network rate (period 1)": 4.0, "outdegree (density)": -1.8, "reciprocity": 1.2, "transitive triplets": 0.25}
 
 
 def test_parameter_recovery_on_simulated_panels():
@@ -221,7 +310,7 @@ def test_parameter_recovery_on_simulated_panels():
         x0 = (rng.random((n, n)) < 0.1).astype(float)
         np.fill_diagonal(x0, 0)
         wave1, _, _ = simulate_network_period(x0, effects, beta, rate=20.0, seed=rng)  # burn-in
-        wave2, _, _ = simulate_network_period(wave1, effects, beta, rate=TRUTH["rate period 1"], seed=rng)
+        wave2, _, _ = simulate_network_period(wave1, effects, beta, rate=TRUTH["network rate (period 1)"], seed=rng)
         result = estimate_saom(saom_data(np.stack([wave1, wave2])), effects, n_phase3=200, seed=rng)
         truth = np.array([TRUTH[e] for e in result.effects])
         estimates.append(result.estimate - truth)

@@ -136,8 +136,9 @@ class Behaviour:
     ``values`` (W x n, NaN missing or absent); ``start[m]`` carries missing values forward (first
     wave: the observed mean, rounded); ``end[m]`` replaces missing end values by the start;
     ``changeable[m]`` actors present at both waves of period ``m`` (others keep their value);
-    ``counted[m]`` actors observed at both waves. ``mean`` (centring) and ``sim_mean`` (mean
-    similarity over pairs of distinct actors observed at the same wave) use all observations.
+    ``counted[m]`` actors observed at both waves. ``mean`` (centring) uses all observations;
+    ``sim_mean`` is the mean similarity over pairs of distinct actors observed at the same wave,
+    over all waves but the last (as RSiena computes it).
     """
 
     name: str
@@ -209,7 +210,7 @@ def _prepare_behaviour(name: str, values, present: np.ndarray) -> Behaviour:
         raise ValueError(f"behaviour {name!r} must be integer-coded (ordinal), got e.g. {observed[:3]}")
     low, high = float(observed.min()), float(observed.max())
     pair_sims = []
-    for wave in values:
+    for wave in values[:-1]:
         v = wave[~np.isnan(wave)]
         sim = 1.0 - np.abs(v[:, None] - v[None, :]) / (high - low)
         pair_sims.append(sim[~np.eye(len(v), dtype=bool)])

@@ -154,12 +154,12 @@ class _Model:
     def labels(self) -> tuple[list[str], list[str], list[str]]:
         """Parameter labels, kinds (rate / eval) and dependent variables (network / behaviour name)."""
         periods = range(1, self.n_periods + 1)
-        labels = [f"rate period {m}" for m in periods] + [e.label for e in self.effects]
+        labels = [f"network rate (period {m})" for m in periods] + [e.label for e in self.effects]
         kinds = ["rate"] * self.n_periods + ["eval"] * len(self.effects)
         variables = ["network"] * len(labels)
         if self.behaviour is not None:
             name = self.behaviour.name
-            labels += [f"{name} rate period {m}" for m in periods] + [e.label for e in self.behaviour_effects]
+            labels += [f"{name} rate (period {m})" for m in periods] + [e.label for e in self.behaviour_effects]
             kinds += ["rate"] * self.n_periods + ["eval"] * len(self.behaviour_effects)
             variables += [name] * (self.n_periods + len(self.behaviour_effects))
         return labels, kinds, variables
