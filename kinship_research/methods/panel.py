@@ -262,9 +262,7 @@ def _remove_period_effects(data: pd.DataFrame) -> pd.DataFrame:
     periods = pd.get_dummies(data.index.get_level_values(1), dtype=float).to_numpy()[:, 1:]
 
     def within(m: np.ndarray) -> np.ndarray:  # minus entity means: the entity effects partialled out
-        sums = np.zeros((codes.max() + 1, m.shape[1]))
-        np.add.at(sums, codes, m)
-        return m - (sums / np.bincount(codes)[:, None])[codes]
+        return m - pd.DataFrame(m).groupby(codes).transform("mean").to_numpy()
 
     demeaned = within(periods)
     effects = np.linalg.lstsq(demeaned.T @ demeaned, demeaned.T @ within(data.to_numpy()), rcond=None)[0]
