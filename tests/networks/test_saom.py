@@ -23,6 +23,14 @@ from kinship_research.networks.saom.effects import (
     network_statistics,
 )
 from kinship_research.networks.saom.estimation import _Model
+from kinship_research.networks.saom.interpretation import influence_table, selection_table
+from kinship_research.networks.saom.panel import from_longitudinal
+from kinship_research.networks.saom.reference import (
+    RSIENA_MANUAL_S50,
+    RSIENA_S50_COEVOLUTION,
+    RSIENA_S50_COEVOLUTION_EFFECTS,
+    RSIENA_S50_TARGETS,
+)
 from kinship_research.networks.saom.simulation import _behaviour_deltas, _network_deltas
 
 EFFECTS = [
@@ -162,16 +170,6 @@ def s50(mirror):
     return LongitudinalNetwork.from_s50(glasgow.s50(mirror / "s50_data.zip", entry("s50")))
 
 
-PUBLISHED_S50 = {  # RSiena manual (Ripley et al.), s50 waves 1-2, conditional MoM
-    "network rate (period 1)": (6.08, 1.02),
-    "outdegree (density)": (-2.53, 0.16),
-    "reciprocity": (2.10, 0.30),
-    "transitive triplets": (0.55, 0.20),
-    "3-cycles": (0.08, 0.38),
-    "smoke1 similarity": (0.44, 0.26),
-}
-
-
 def test_s50_reproduces_rsiena_manual(s50):
     data = saom_data(s50.ties[:2], covariates={"smoke1": s50.attribute("tobacco")[0]})
     assert data.distance(0) == 115
@@ -181,7 +179,7 @@ def test_s50_reproduces_rsiena_manual(s50):
         n_phase3=500,
         seed=2,
     )
-    for effect, (estimate, std_error) in PUBLISHED_S50.items():
+    for effect, (estimate, std_error) in RSIENA_MANUAL_S50.items():
         ours, our_se = result[effect]
         # within half a published standard error, and the standard error within 30%
         assert abs(ours - estimate) < 0.5 * std_error, (effect, ours, estimate)
@@ -208,59 +206,6 @@ def test_s50_reproduces_rsiena_manual(s50):
     assert "Overall maximum convergence ratio" in result.summary()
 
 
-# RSiena 1.3.0.1 on s50, waves 1-3, unconditional method of moments (seed 492054, effects object
-# myCoEvolutionEff2 of the RSiena introductory script Rscript04SienaBehaviour.R): output file
-# docs/s50CoEv_3.txt in github.com/JochemTolsma/RSiena-scripts (27/09/2022). Overall maximum
-# convergence ratio 0.1123.
-RSIENA_S50_COEVOLUTION = {
-    "network rate (period 1)": (6.5490, 1.1566),
-    "network rate (period 2)": (5.1581, 0.9815),
-    "outdegree (density)": (-2.7601, 0.1450),
-    "reciprocity": (2.3730, 0.2064),
-    "transitive triplets": (0.6382, 0.1406),
-    "3-cycles": (-0.0604, 0.2859),
-    "smoke1 similarity": (0.1764, 0.2209),
-    "drinkingbeh alter": (-0.0436, 0.1213),
-    "drinkingbeh ego": (0.0717, 0.1337),
-    "drinkingbeh similarity": (1.3418, 0.6484),
-    "drinkingbeh rate (period 1)": (1.3194, 0.3736),
-    "drinkingbeh rate (period 2)": (1.7806, 0.5254),
-    "drinkingbeh linear shape": (0.4179, 0.2382),
-    "drinkingbeh quadratic shape": (-0.5948, 0.3620),
-    "drinkingbeh average alter": (1.3014, 0.9056),
-}
-# The same file's observed target statistics (RSiena reports the 3-cycles count divided by 3, which
-# does not change the estimates) and, from its myCoEvolutionEff3 run, 'drinkingbeh x smoke1'.
-RSIENA_S50_TARGETS = {
-    "network rate (period 1)": 115.0,
-    "network rate (period 2)": 106.0,
-    "outdegree (density)": 238.0,
-    "reciprocity": 160.0,
-    "transitive triplets": 225.0,
-    "3-cycles": 3 * 72.0,
-    "smoke1 similarity": 23.0371,
-    "drinkingbeh alter": -16.9733,
-    "drinkingbeh ego": -8.9733,
-    "drinkingbeh similarity": 21.9957,
-    "drinkingbeh rate (period 1)": 27.0,
-    "drinkingbeh rate (period 2)": 33.0,
-    "drinkingbeh linear shape": 11.6667,
-    "drinkingbeh quadratic shape": 121.0711,
-    "drinkingbeh average alter": 53.9086,
-    "drinkingbeh: effect from smoke1": 28.2600,
-}
-S50_COEVOLUTION = [
-    "outdegree",
-    "reciprocity",
-    "transitive_triplets",
-    "three_cycles",
-    "similarity:smoke1",
-    "alter:drinkingbeh",
-    "ego:drinkingbeh",
-    "similarity:drinkingbeh",
-]
-
-
 @pytest.fixture(scope="module")
 def s50_coevolution(s50):
     return saom_data(
@@ -273,7 +218,7 @@ def s50_coevolution(s50):
 def test_s50_coevolution_targets_match_rsiena(s50_coevolution):
     behaviour_effects = [Effect.parse(e, "drinkingbeh") for e in ["linear", "quadratic", "average_alter"]]
     behaviour_effects.append(Effect.parse("effect_from:smoke1", "drinkingbeh"))
-    model = _Model(s50_coevolution, [Effect.parse(e) for e in S50_COEVOLUTION], behaviour_effects, False)
+    model = _Model(s50_coevolution, [Effect.parse(e) for e in RSIENA_S50_COEVOLUTION_EFFECTS], behaviour_effects, False)
     labels, _, _ = model.labels()
     ours = dict(zip(labels, model.target))
     for label, value in RSIENA_S50_TARGETS.items():
@@ -283,7 +228,7 @@ def test_s50_coevolution_targets_match_rsiena(s50_coevolution):
 def test_s50_coevolution_reproduces_rsiena_run(s50_coevolution):
     result = estimate_saom(
         s50_coevolution,
-        S50_COEVOLUTION,
+        RSIENA_S50_COEVOLUTION_EFFECTS,
         behaviour_effects=["linear", "quadratic", "average_alter"],
         n_phase3=500,
         seed=1,
@@ -388,3 +333,52 @@ def test_coevolution_parameter_recovery_fast():
 def test_coevolution_parameter_recovery():
     errors, covered = _coevolution_recovery(n_actors=50, n_replications=20, n_phase3=500, seed=12)
     _check_recovery(errors, covered)
+
+
+def test_ego_alter_tables_follow_the_objective_functions(s50_coevolution):
+    result = estimate_saom(
+        s50_coevolution,
+        ["outdegree", "reciprocity", "similarity:drinkingbeh", "ego:drinkingbeh"],
+        behaviour_effects=["linear", "quadratic", "average_alter", "average_similarity"],
+        n_phase3=50,
+        n_subphases=1,
+        seed=3,
+    )
+    low, high, mean, sim_mean = result.behaviour_scale
+    assert (low, high) == (1, 5)
+    influence = influence_table(result).set_index(["alter", "ego"])["objective"]
+    g = {label: result[label][0] for label in result.effects}
+    z, a = 4.0, 2.0
+    expected = (
+        g["drinkingbeh linear shape"] * (z - mean)
+        + g["drinkingbeh quadratic shape"] * (z - mean) ** 2
+        + g["drinkingbeh average alter"] * (z - mean) * (a - mean)
+        + g["drinkingbeh average similarity"] * (1 - abs(z - a) / 4 - sim_mean)
+    )
+    assert influence[(a, z)] == pytest.approx(expected)
+    selection = selection_table(result).set_index(["ego", "alter"])["objective"]
+    expected = g["drinkingbeh ego"] * (z - mean) + g["drinkingbeh similarity"] * (1 - abs(z - a) / 4 - sim_mean)
+    assert selection[(z, a)] == pytest.approx(expected)
+    assert len(selection) == len(influence) == 25
+    with pytest.raises(ValueError, match="no behaviour"):
+        influence_table(estimate_saom(saom_data(s50_coevolution.ties[:2]), ["outdegree"], n_phase3=20, seed=1))
+
+
+def test_from_longitudinal_samples(mirror):
+    from kinship_research.data.loaders.glasgow import demographic, friendship, substances
+
+    network = LongitudinalNetwork.from_glasgow(
+        friendship(mirror / entry("glasgow_friendship").filename, entry("glasgow_friendship")),
+        substances(mirror / entry("glasgow_substances").filename, entry("glasgow_substances")),
+        demographic(mirror / entry("glasgow_demographic").filename, entry("glasgow_demographic")),
+    )
+    everyone, ids = from_longitudinal(network, "alcohol", covariates=("girl",))
+    complete, kept = from_longitudinal(network, "alcohol", covariates=("girl",), sample="present_at_all_waves")
+    assert everyone.n_actors == len(ids) == 160
+    assert complete.n_actors == len(kept) == int(network.present.all(axis=0).sum())
+    # absent pupils are structural zeros: no changeable pair and fixed behaviour in that period
+    absent = ~network.present[0] | ~network.present[1]
+    assert not everyone.changeable[0][absent].any() and not everyone.behaviour.changeable[0][absent].any()
+    assert complete.changeable.all(axis=0).sum() == complete.n_actors * (complete.n_actors - 1)
+    with pytest.raises(ValueError, match="sample"):
+        from_longitudinal(network, sample="everyone")
