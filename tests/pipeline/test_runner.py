@@ -106,7 +106,7 @@ def test_cli_lists_notebooks_and_datasets(project, capsys):
 def test_report_marks_failed_and_skipped_and_keeps_going(project, capsys):
     assert cli.main(["report", "--jobs", "2"]) == 1
     index = (project / "reports" / "index.html").read_text()
-    assert 'class="ok"' in index and 'class="failed"' in index and 'class="skipped"' in index
+    assert all(f'data-status="{status}"' in index for status in ("ok", "failed", "skipped"))
     assert "RuntimeError: boom" in index and "no copy of x" in index
     good = json.loads((project / "reports" / "good" / "results.json").read_text())
     assert good["results"] == {"double": 6} and good["run"]["status"] == "ok"
