@@ -47,7 +47,7 @@ def coefficient_figure(
         ax.set_xlabel(f"change in {labels.get(outcome, outcome)}\nper Gini point")
         ax.set_title(labels.get(outcome, outcome).split(" (")[0], fontsize=10)
     handles = [plt.Line2D([], [], color=c, marker="o", lw=2, label=r) for r, c in READING_COLOURS.items()]
-    axes[-1].legend(handles=handles, loc="lower right", fontsize=8, title="reading")
+    axes[-1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, title="reading")
     return style.caption(fig, source)
 
 
@@ -89,9 +89,10 @@ def trajectories_figure(
         ax.tick_params(labelsize=6, labelleft=left, labelbottom=bottom)
         twin.tick_params(labelsize=6, colors=READING_COLOURS["within"], labelright=right)
         ax.set_title(code, fontsize=8, pad=2)
+        if bottom:
+            ax.set_xlabel("year", fontsize=7)
     for ax in axes[len(countries) :]:
         ax.set_visible(False)
-    fig.supxlabel("year", fontsize=9)
     fig.supylabel("Gini of disposable income (0-100), black", fontsize=9)
     fig.suptitle(f"red, right axes: {outcome_label}", fontsize=9, color=READING_COLOURS["within"])
     return style.caption(fig, source)
@@ -123,8 +124,9 @@ def lag_figure(
 
 def gravelle_figure(results, *, source: str | None = None) -> plt.Figure:
     """Gravelle's artefact: for each simulated world (a
-    :class:`~kinship_research.studies.inequality_panel.GravelleResult`), mean health against the
-    Gini across countries (left) and the country-level and individual-level Gini slopes with their
+    :class:`~kinship_research.studies.inequality_panel.GravelleResult`), mean health net of mean
+    income against the Gini across countries (left; partial residuals, so the visible slope is the
+    country-level one) and the country-level and individual-level Gini slopes with their
     intervals (right)."""
     results = list(results)
     if not results:
@@ -132,7 +134,10 @@ def gravelle_figure(results, *, source: str | None = None) -> plt.Figure:
     fig, (scatter, slopes) = plt.subplots(1, 2, figsize=(11, 4.5))
     for k, result in enumerate(results):
         label = f"{result.curve} curve, contextual effect {result.contextual_effect:g}"
-        scatter.scatter(result.countries["gini"], result.countries["mean_health"], s=14, alpha=0.7, label=label)
+        countries = result.countries
+        scatter.scatter(
+            countries["gini"], countries["health_net_of_income"], s=14, alpha=0.7, label=label, color=f"C{k}"
+        )
         for j, name in enumerate(("country_level", "individual_level")):
             row = getattr(result, name)
             y = k * 3 + j
@@ -144,6 +149,6 @@ def gravelle_figure(results, *, source: str | None = None) -> plt.Figure:
     slopes.axvline(0, color="0.3", lw=0.8, ls="--")
     slopes.set_xlabel("Gini slope of health (health units per Gini point)")
     scatter.set_xlabel("country Gini (0-100)")
-    scatter.set_ylabel("mean health (simulated units)")
+    scatter.set_ylabel("mean health net of mean income\n(simulated health units, partial residual)")
     scatter.legend(fontsize=7)
     return style.caption(fig, source)

@@ -157,6 +157,9 @@ def test_concave_curve_makes_a_country_level_inequality_effect_without_context()
     assert country.mean() < 0 and _close(individual, 0.0)
     one = ip.gravelle_artefact(curve="concave", n_people=300, seed=0)
     assert one.country_level["ci_high"] < 0, "one simulated world should already show the artefact"
+    # the partial residuals (mean health net of the income terms) have exactly the country-level slope
+    slope = np.polyfit(one.countries["gini"], one.countries["health_net_of_income"], 1)[0]
+    assert slope == pytest.approx(one.country_level["estimate"], rel=1e-8)
 
 
 def test_linear_curve_makes_the_artefact_vanish():
