@@ -9,9 +9,10 @@ images and LaTeX text are kept. The template itself is trusted.
 The page works offline: math is typeset by a MathJax 2.7 copy taken from the ``jupyter_server_mathjax``
 package into ``reports/assets/mathjax/`` (once per reports folder; the report links
 ``../assets/mathjax/MathJax.js``), progress-bar widgets and their saved state are left out (they need
-scripts from the network and mean nothing once the run is over), and a table of contents
-(``<nav id="kinship-toc">``) lists the report's section headings. Figures and tables are exported with
-:mod:`kinship_research.pipeline.exports` before the page is written.
+scripts from the network and mean nothing once the run is over), so is a last cell's value that is
+only a file path (``save_results`` returns the staging path), and a table of contents
+(``<nav id="kinship-toc">``) lists the section headings, figures and tables. Figures and tables are
+exported with :mod:`kinship_research.pipeline.exports` before the page is written.
 """
 
 from __future__ import annotations
@@ -279,7 +280,6 @@ def export_html(executed: Path, html_path: Path, results: dict | None) -> None:
     from kinship_research.pipeline.atomic import write_text_atomic
 
     nb = nbformat.read(executed, as_version=4)
-    drop_widgets(nb)
     export_outputs(nb, Path(html_path).parent)
     if results:
         nb.cells.append(_provenance_cell(results))
