@@ -149,6 +149,6 @@ def gravelle_figure(results, *, source: str | None = None) -> plt.Figure:
     slopes.axvline(0, color="0.3", lw=0.8, ls="--")
     slopes.set_xlabel("Gini slope of health (health units per Gini point)")
     scatter.set_xlabel("country Gini (0-100)")
-    scatter.set_ylabel("mean health net of mean income\n(simulated health units, partial residual)")
+    scatter.set_ylabel("mean health net of mean income, centred\n(simulated health units, partial residual)")
     scatter.legend(fontsize=7)
     return style.caption(fig, source)

@@ -386,7 +386,7 @@ class GravelleResult:
     """Gravelle's artefact: country means of simulated people, and the two regressions.
 
     ``countries`` has country, mean_income, gini (points, 0-100), mean_health, n_people and
-    health_net_of_income (mean health less the fitted mean-income terms: a partial-residual
+    health_net_of_income (mean health less the fitted mean-income terms, centred: a partial-residual
     plot of it against the Gini has the country-level slope);
     ``country_level`` is the Gini coefficient of mean health given mean income across countries
     (mean income and its log, so that either curve's shape in mean income is allowed for; HC1);
@@ -510,7 +510,8 @@ def gravelle_artefact(
     income_part = country_fit.params["mean_income"] * countries["mean_income"] + country_fit.params[
         "np.log(mean_income)"
     ] * np.log(countries["mean_income"])
-    countries["health_net_of_income"] = countries["mean_health"] - income_part
+    net = countries["mean_health"] - income_part
+    countries["health_net_of_income"] = net - net.mean()
     person_fit = smf.ols("health ~ bs(log_income, df=5) + gini", people).fit(
         cov_type="cluster", cov_kwds={"groups": people["country"].to_numpy()}, use_t=True
     )
