@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from kinship_research.pipeline.exports import DOWNLOADS_CLASS, export_outputs
-from kinship_research.reporting.escape import html_text, markdown_text
+from kinship_research.reporting.escape import html_text, markdown_link, markdown_text
 
 ALLOWED_TAGS = (
     "a",
@@ -130,7 +130,8 @@ def _provenance_cell(results: dict) -> dict:
 
     lines = ["## Data sources and citations", ""]
     for d in results.get("datasets", []):
-        m = {k: markdown_text(d.get(k, "")) for k in ("id", "title", "source", "terms", "citation")}
+        m = {k: markdown_text(d.get(k, "")) for k in ("id", "title", "terms", "citation")}
+        m["source"] = markdown_link(d.get("source", ""))
         sha = markdown_text(str(d.get("sha256", ""))[:12])
         lines.append(
             f"- **{m['id']}** — {m['title']}. Source: {m['source']} (sha256 `{sha}…`). "
