@@ -60,8 +60,9 @@ article.notebook{display:grid;grid-template-columns:260px 1fr;gap:1.2em;backgrou
 article.notebook.status-failed{border-left:4px solid var(--failed)}
 article.notebook.status-skipped{border-left:4px solid var(--skipped)}
 a.thumbnail{display:block;align-self:start}
-a.thumbnail img{width:260px;height:auto;border:1px solid var(--line);border-radius:4px;background:#fff}
-div.thumbnail.none{width:260px;height:150px;display:flex;align-items:center;justify-content:center;
+a.thumbnail img{width:260px;height:190px;object-fit:contain;border:1px solid var(--line);border-radius:4px;
+  background:#fff}
+div.thumbnail.none{width:260px;height:190px;display:flex;align-items:center;justify-content:center;
   color:var(--muted);border:1px dashed var(--line);border-radius:4px;font-size:90%;text-align:center;padding:1em}
 h3.question{margin:0 0 .15em;font-size:1.15em}
 h3.question a{color:var(--ink);text-decoration:none}h3.question a:hover{color:var(--link);text-decoration:underline}
@@ -193,7 +194,9 @@ def collect(reports_dir: Path, records: list[dict] | None = None) -> list[Card]:
 
 
 def _one_line(text: str | None) -> str:
-    line = " ".join(str(text or "").split())
+    """The first non-blank line of ``text``, whitespace collapsed, cut at :data:`REASON_CHARS`."""
+    first = next((line for line in str(text or "").splitlines() if line.strip()), "")
+    line = " ".join(first.split())
     return line if len(line) <= REASON_CHARS else line[: REASON_CHARS - 1] + "…"
 
 
