@@ -115,6 +115,7 @@ REPORT_STYLE = """<style>
 #kinship-toc h2{font-size:105%;margin:.2em 0 .4em}
 #kinship-toc ul{margin:0;padding-left:1.4em}
 #kinship-toc li.toc-h3,#kinship-toc li.toc-export{margin-left:1.2em;list-style:circle}
+#kinship-toc li.toc-top{margin-left:0;list-style:disc}
 #kinship-toc a{text-decoration:none}
 table.kinship-table{border-collapse:collapse;margin:.5em 0;font-variant-numeric:tabular-nums}
 table.kinship-table caption{caption-side:top;text-align:left;font-weight:600;padding:.3em 0}
@@ -259,10 +260,12 @@ def table_of_contents(body: str) -> str:
     body = _anchor_exports(body).replace("</head>", f"{REPORT_STYLE}\n</head>", 1)
     entries = [(m.start(), f"h{m.group(1)}", m.group(2), m.group(3)) for m in _HEADING.finditer(body)]
     entries += [(m.start(), "export", m.group(1), m.group(2)) for m in _EXPORT_ANCHOR.finditer(body)]
-    items = []
+    items, under_heading = [], False
     for _, level, anchor, inner in sorted(entries):
         text = html.unescape(_TAG.sub("", inner)).replace("¶", "").strip()
-        items.append(f'<li class="toc-{level}"><a href="#{anchor}">{html_text(text)}</a></li>')
+        under_heading = under_heading or level != "export"
+        kind = f"toc-{level}" if under_heading else "toc-export toc-top"  # a figure before any heading
+        items.append(f'<li class="{kind}"><a href="#{anchor}">{html_text(text)}</a></li>')
     if not items:
         return body
     nav = f'<nav id="{TOC_ID}" class="{TOC_ID}"><h2 class="toc-title">Contents</h2><ul>{"".join(items)}</ul></nav>'

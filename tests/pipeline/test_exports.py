@@ -108,7 +108,7 @@ def test_report_is_offline_with_contents_and_exports(executed):
     assert (mathjax.parent / "config" / "TeX-AMS-MML_HTMLorMML-full.js").is_file()
     assert "$d$" in page  # left for MathJax to typeset
     nav = re.search(r'<nav id="kinship-toc".*?</nav>', page, re.S).group(0)
-    labels = re.findall(r'<li class="toc-(\w+)"><a href="#([^"]+)">([^<]+)</a>', nav)
+    labels = re.findall(r'<li class="toc-([\w-]+)"><a href="#([^"]+)">([^<]+)</a>', nav)
     assert [(k, t) for k, _, t in labels] == [
         ("h2", "First section"),
         ("export", "Figure 1"),
@@ -134,3 +134,17 @@ def test_mathjax_is_copied_once(tmp_path):
     assert html.install_mathjax(tmp_path) == first and marker.stat().st_mtime_ns == stamp
     assert not (first / "extensions" / "a11y").exists() and (first / "localization" / "en").is_dir()
     assert not list(tmp_path.joinpath("assets").glob(".mathjax-*")), "no staging folder left behind"
+
+
+def test_contents_list_a_figure_before_any_heading_at_the_top_level():
+    body = (
+        '<html><head></head><body><h1 id="T">T</h1><p class="kinship-downloads">Figure 1: <a href="f">PNG</a></p>'
+        '<h2 id="S">S</h2><p class="kinship-downloads">Table 1: <a href="t">CSV</a></p></body></html>'
+    )
+    page = html.table_of_contents(body)
+    assert re.findall(r'<li class="([^"]+)"><a href="#([^"]+)">', page) == [
+        ("toc-export toc-top", "figure-1"),
+        ("toc-h2", "S"),
+        ("toc-export", "table-1"),
+    ]
+    assert '<p class="kinship-downloads" id="figure-1">' in page and "</style>\n</head>" in page
