@@ -34,3 +34,15 @@ def test_headline_joins_finding_and_checks():
 def test_headline_rejects_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         headline(kwargs.pop("finding"), **kwargs)
+
+
+def test_a_null_headline_counts_the_checks_that_also_find_nothing():
+    checks = {"two-way FE": (-0.02, 0.1), "Driscoll-Kraay": (0.02, 0.07), "lag 5": (-0.1, 0.2)}
+    text = headline("The slope is 0.03 (95% CI -0.1 to 0.2).", estimate=0.03, ci=(-0.1, 0.2), checks=checks)
+    assert text.endswith("Of 3 checks, 2 also find no effect distinguishable from zero (not: Driscoll-Kraay).")
+    assert (
+        checks_clause(0.5, {"a": (0.1, 0.9)}, null=True)
+        == "Of 1 check, 0 also find no effect distinguishable from zero (not: a)."
+    )
+    # an interval excluding zero reads the checks against the effect
+    assert headline("x", estimate=0.5, ci=(0.1, 0.9), checks={"a": (0.2, 0.8)}).endswith("It survives 1 of 1 check.")
