@@ -12,7 +12,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["gillespie_events", "shell_permutation_counts"]
+__all__ = ["bfs_shell_fill", "bfs_shell_sizes", "bfs_shell_sums", "gillespie_events", "shell_permutation_counts"]
 
 
 @numba.njit(cache=True, inline="always")
@@ -35,6 +35,17 @@ def _below(state, bound, mask):
             return state, value
 
 
+LANES = 32
+"""Permutations evaluated together by :func:`shell_permutation_counts` (4 words of 8 byte-lanes)."""
+
+
+@numba.njit(cache=True, inline="always")
+def _add_bytes(hits, offset, word):
+    """hits[offset + i] += byte i of ``word`` (i = 0..7)."""
+    for i in range(8):
+        hits[offset + i] += np.int64((word >> np.uint64(8 * i)) & np.uint64(0xFF))
+
+
 @numba.njit(cache=True, parallel=True)
 def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seeds, n_places, n_threads):
     """Numerators and denominators of the shell statistic under B reshuffles of the trait.
@@ -46,47 +57,85 @@ def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seed
     places, by a partial Fisher-Yates shuffle of 0..n_places-1 (undone afterwards) driven by
     SplitMix64 seeded with ``seeds[b]``, so draw b depends on ``seeds[b]`` alone.
     Returns num[d, b] = sum over carrier egos of the carriers in their shell and
-    den[d, b] = sum over carrier egos of ``alters[d, e]``. Permutations run in parallel
-    chunks (``n_threads``, e.g. numba.get_num_threads()), each with its own O(n_places)
-    buffers; the result does not depend on ``n_threads``.
+    den[d, b] = sum over carrier egos of ``alters[d, e]``.
+
+    Permutations are taken LANES = 32 at a time: ``flags[place]`` holds the carrier flags of the
+    place under the 32 reshuffles as bytes of four 64-bit words, so one pass over a shell adds up
+    the carriers of all 32 with four word additions per alter (bytes flushed to counters every
+    255 alters, before they can overflow), and the shells are read B / 32 times instead of B
+    times. Blocks of permutations run in parallel chunks (``n_threads``, e.g.
+    numba.get_num_threads()), each with O(n_places) buffers; the result does not depend on
+    ``n_threads``.
     """
     n_shells, n_egos = alters.shape
     n_perm = len(seeds)
     num = np.zeros((n_shells, n_perm), dtype=np.int64)
     den = np.zeros((n_shells, n_perm), dtype=np.int64)
-    n_chunks = max(1, min(n_perm, n_threads))
+    n_blocks = (n_perm + LANES - 1) // LANES
+    n_chunks = max(1, min(n_blocks, n_threads))
     mask = np.uint64(1)
     while mask < np.uint64(n_places):
         mask = (mask << np.uint64(1)) | np.uint64(1)
     for chunk in numba.prange(n_chunks):
-        marked = np.zeros(n_places, dtype=np.uint8)
+        flags = np.zeros((n_places, LANES // 8), dtype=np.uint64)
         places = np.arange(n_places).astype(np.int64)
         swapped = np.empty(n_places, dtype=np.int64)
-        for b in range(chunk, n_perm, n_chunks):
-            h = carriers[b]
-            flip = h * 2 > n_places  # mark the smaller of carriers / non-carriers
-            k = n_places - h if flip else h
-            state = np.uint64(seeds[b])
-            for i in range(k):  # partial Fisher-Yates: places[:k] is a uniform k-subset
-                state, offset = _below(state, np.uint64(n_places - i), mask)
-                j = i + np.int64(offset)
-                swapped[i] = j
-                places[i], places[j] = places[j], places[i]
-                marked[places[i]] = 1
-            on = np.uint8(0) if flip else np.uint8(1)
+        hits = np.zeros(LANES, dtype=np.int64)
+        for block in range(chunk, n_blocks, n_chunks):
+            first = block * LANES
+            lanes = min(LANES, n_perm - first)
+            for lane in range(lanes):
+                b = first + lane
+                word, bit = lane // 8, np.uint64(1) << np.uint64(8 * (lane % 8))
+                h = carriers[b]
+                flip = h * 2 > n_places  # draw the smaller of carriers / non-carriers
+                k = n_places - h if flip else h
+                if flip:
+                    flags[:, word] |= bit
+                state = np.uint64(seeds[b])
+                for i in range(k):  # partial Fisher-Yates: places[:k] is a uniform k-subset
+                    state, offset = _below(state, np.uint64(n_places - i), mask)
+                    j = i + np.int64(offset)
+                    swapped[i] = j
+                    places[i], places[j] = places[j], places[i]
+                    if flip:
+                        flags[places[i], word] &= ~bit
+                    else:
+                        flags[places[i], word] |= bit
+                for i in range(k - 1, -1, -1):  # undo: every draw starts from 0..n_places-1
+                    j = swapped[i]
+                    places[i], places[j] = places[j], places[i]
             for e in range(n_egos):
-                if marked[ego_column[e]] != on:
+                c = ego_column[e]
+                if flags[c, 0] | flags[c, 1] | flags[c, 2] | flags[c, 3] == 0:
                     continue
                 for d in range(n_shells):
-                    hits = 0
+                    hits[:] = 0
+                    w0 = w1 = w2 = w3 = np.uint64(0)
+                    count = 0
                     for p in range(indptr[d, e], indptr[d, e + 1]):
-                        hits += marked[indices[p]] == on
-                    num[d, b] += hits
-                    den[d, b] += alters[d, e]
-            for i in range(k - 1, -1, -1):  # undo: every draw starts from 0..n_places-1
-                marked[places[i]] = 0
-                j = swapped[i]
-                places[i], places[j] = places[j], places[i]
+                        q = indices[p]
+                        w0 += flags[q, 0]
+                        w1 += flags[q, 1]
+                        w2 += flags[q, 2]
+                        w3 += flags[q, 3]
+                        count += 1
+                        if count == 255:
+                            _add_bytes(hits, 0, w0)
+                            _add_bytes(hits, 8, w1)
+                            _add_bytes(hits, 16, w2)
+                            _add_bytes(hits, 24, w3)
+                            w0 = w1 = w2 = w3 = np.uint64(0)
+                            count = 0
+                    _add_bytes(hits, 0, w0)
+                    _add_bytes(hits, 8, w1)
+                    _add_bytes(hits, 16, w2)
+                    _add_bytes(hits, 24, w3)
+                    for lane in range(lanes):
+                        if (flags[c, lane // 8] >> np.uint64(8 * (lane % 8))) & np.uint64(1):
+                            num[d, first + lane] += hits[lane]
+                            den[d, first + lane] += alters[d, e]
+            flags[:, :] = 0
     return num, den
 
 
@@ -200,31 +249,70 @@ def gillespie_events(
 
 
 @numba.njit(cache=True)
-def _bfs_levels(indptr, indices, source, max_distance, seen, queue, level_end):
+def _bfs_levels(indptr, indices, source, max_distance, seen, queue, level_end, bottom_up):
     """Breadth-first search from ``source`` up to ``max_distance``: ``queue[:level_end[d]]``
     holds the nodes at distance <= d (level_end has max_distance + 1 entries); ``seen`` marks
-    them and is cleared by the caller."""
+    them and is cleared by the caller.
+
+    Direction-optimising (Beamer, Asanovic & Patterson 2012, SC'12): when the frontier's edges
+    exceed 1/14 of the unexplored ones, a level is found bottom-up, each unvisited node looking
+    for a neighbour in the frontier and stopping at the first (valid only for a symmetric
+    adjacency: ``bottom_up`` true), until the frontier falls below n/24 nodes. On heavy-tailed
+    graphs, whose searches reach most nodes in a few levels, this skips most edge visits.
+    ``seen``: 1 visited, 2 frontier, 3 found at the current level.
+    """
+    n = len(indptr) - 1
     queue[0] = source
-    seen[source] = 1
+    seen[source] = 2
     head, tail = 0, 1
     level_end[0] = 1
+    frontier_edges = indptr[source + 1] - indptr[source]
+    unexplored = len(indices) - frontier_edges
+    upward = False
     for d in range(1, max_distance + 1):
         stop = tail
-        while head < stop:
-            node = queue[head]
-            head += 1
-            for p in range(indptr[node], indptr[node + 1]):
-                other = indices[p]
-                if seen[other] == 0:
-                    seen[other] = 1
-                    queue[tail] = other
-                    tail += 1
+        if bottom_up:
+            if not upward and frontier_edges * 14 > unexplored:
+                upward = True
+            elif upward and (stop - head) * 24 < n:
+                upward = False
+        if upward:
+            for node in range(n):
+                if seen[node] == 0:
+                    for p in range(indptr[node], indptr[node + 1]):
+                        if seen[indices[p]] == 2:
+                            seen[node] = 3
+                            queue[tail] = node
+                            tail += 1
+                            break
+        else:
+            for i in range(head, stop):
+                node = queue[i]
+                for p in range(indptr[node], indptr[node + 1]):
+                    other = indices[p]
+                    if seen[other] == 0:
+                        seen[other] = 3
+                        queue[tail] = other
+                        tail += 1
+        for i in range(head, stop):
+            seen[queue[i]] = 1
+        frontier_edges = 0
+        for i in range(stop, tail):
+            node = queue[i]
+            seen[node] = 2
+            frontier_edges += indptr[node + 1] - indptr[node]
+        unexplored -= frontier_edges
+        head = stop
         level_end[d] = tail
+        if head == tail:  # nothing further: the remaining levels are empty
+            for rest in range(d + 1, max_distance + 1):
+                level_end[rest] = tail
+            break
     return tail
 
 
 @numba.njit(cache=True, parallel=True)
-def bfs_shell_sizes(indptr, indices, egos, max_distance, n_threads):
+def bfs_shell_sizes(indptr, indices, egos, max_distance, bottom_up, n_threads):
     """sizes[d - 1, e] = number of nodes at geodesic distance exactly d from ``egos[e]``."""
     n = len(indptr) - 1
     sizes = np.zeros((max_distance, len(egos)), dtype=np.int64)
@@ -233,7 +321,7 @@ def bfs_shell_sizes(indptr, indices, egos, max_distance, n_threads):
         queue = np.empty(n, dtype=np.int64)
         level_end = np.empty(max_distance + 1, dtype=np.int64)
         for e in range(chunk, len(egos), n_threads):
-            tail = _bfs_levels(indptr, indices, egos[e], max_distance, seen, queue, level_end)
+            tail = _bfs_levels(indptr, indices, egos[e], max_distance, seen, queue, level_end, bottom_up)
             for d in range(max_distance):
                 sizes[d, e] = level_end[d + 1] - level_end[d]
             for i in range(tail):
@@ -242,17 +330,71 @@ def bfs_shell_sizes(indptr, indices, egos, max_distance, n_threads):
 
 
 @numba.njit(cache=True, parallel=True)
-def bfs_shell_fill(indptr, indices, egos, max_distance, starts, out, n_threads):
-    """Write the sorted nodes at distance d + 1 from ``egos[e]`` to ``out[starts[d, e]:...]``
-    (``starts`` from the cumulated :func:`bfs_shell_sizes`). Searches that reach more than
-    n/16 nodes are ordered by one scan over the nodes (O(n)), smaller ones by sorting."""
+def bfs_shell_sums(indptr, indices, egos, max_distance, bottom_up, column_of, trait, ego_of, n_columns, n_threads):
+    """Sums over the distance shells restricted to the columns (known nodes), without storing them.
+
+    ``column_of[node]`` is the node's column (-1: dropped), ``trait[column]`` its 0/1 value and
+    ``ego_of[column]`` its row among the egos (-1: not an ego). For ego row e and distance d + 1:
+    alters[d, e] = columns in the shell, carriers[d, e] = those with trait 1, ego_alters[d, e] =
+    egos among them; columns[d, j] = egos whose shell at distance d + 1 holds column j.
+    """
+    n = len(indptr) - 1
+    n_egos = len(egos)
+    alters = np.zeros((max_distance, n_egos), dtype=np.int64)
+    carriers = np.zeros((max_distance, n_egos), dtype=np.int64)
+    ego_alters = np.zeros((max_distance, n_egos), dtype=np.int64)
+    n_chunks = max(1, min(n_threads, n_egos))
+    columns = np.zeros((n_chunks, max_distance, n_columns), dtype=np.int32)
+    for chunk in numba.prange(n_chunks):
+        seen = np.zeros(n, dtype=np.uint8)
+        queue = np.empty(n, dtype=np.int64)
+        level_end = np.empty(max_distance + 1, dtype=np.int64)
+        for e in range(chunk, n_egos, n_chunks):
+            tail = _bfs_levels(indptr, indices, egos[e], max_distance, seen, queue, level_end, bottom_up)
+            if tail * 16 > n:  # large search: one ordered scan over the nodes (sequential access)
+                for d in range(max_distance + 1):
+                    for i in range(level_end[d - 1] if d else 0, level_end[d]):
+                        seen[queue[i]] = d + 1  # 1 + distance
+                for node in range(n):
+                    level = np.int64(seen[node]) - 2
+                    seen[node] = 0
+                    j = column_of[node]
+                    if level >= 0 and j >= 0:
+                        alters[level, e] += 1
+                        carriers[level, e] += trait[j]
+                        ego_alters[level, e] += ego_of[j] >= 0
+                        columns[chunk, level, j] += 1
+            else:
+                for d in range(max_distance):
+                    for i in range(level_end[d], level_end[d + 1]):
+                        j = column_of[queue[i]]
+                        if j >= 0:
+                            alters[d, e] += 1
+                            carriers[d, e] += trait[j]
+                            ego_alters[d, e] += ego_of[j] >= 0
+                            columns[chunk, d, j] += 1
+                for i in range(tail):
+                    seen[queue[i]] = 0
+    total = np.zeros((max_distance, n_columns), dtype=np.int64)
+    for chunk in range(n_chunks):
+        total += columns[chunk]
+    return alters, carriers, ego_alters, total
+
+
+@numba.njit(cache=True, parallel=True)
+def bfs_shell_fill(indptr, indices, egos, max_distance, bottom_up, starts, out, column_of, keep, n_threads):
+    """Write the sorted columns at distance d + 1 from ``egos[e]`` to ``out[starts[d, e]:...]``
+    for the distances with ``keep[d]`` (``starts`` from the cumulated shell sizes), where
+    ``column_of[node]`` is the node's column (-1: left out; the identity for plain shells).
+    Searches that reach more than n/16 nodes are ordered by one scan over the nodes (O(n)),
+    smaller ones by sorting."""
     n = len(indptr) - 1
     for chunk in numba.prange(n_threads):
         seen = np.zeros(n, dtype=np.uint8)
         queue = np.empty(n, dtype=np.int64)
         level_end = np.empty(max_distance + 1, dtype=np.int64)
         for e in range(chunk, len(egos), n_threads):
-            tail = _bfs_levels(indptr, indices, egos[e], max_distance, seen, queue, level_end)
+            tail = _bfs_levels(indptr, indices, egos[e], max_distance, seen, queue, level_end, bottom_up)
             if tail * 16 > n:  # large search: one ordered scan over the nodes, no sorting
                 for d in range(max_distance + 1):
                     for i in range(level_end[d - 1] if d else 0, level_end[d]):
@@ -260,15 +402,19 @@ def bfs_shell_fill(indptr, indices, egos, max_distance, starts, out, n_threads):
                 filled = starts[:, e].copy()
                 for node in range(n):
                     level = seen[node]
-                    if level >= 2:
-                        out[filled[level - 2]] = node
+                    if level >= 2 and keep[level - 2] and column_of[node] >= 0:
+                        out[filled[level - 2]] = column_of[node]
                         filled[level - 2] += 1
                     seen[node] = 0
             else:
                 for d in range(max_distance):
+                    if not keep[d]:
+                        continue
                     level = np.sort(queue[level_end[d] : level_end[d + 1]])
                     start = starts[d, e]
                     for i in range(len(level)):
-                        out[start + i] = level[i]
+                        if column_of[level[i]] >= 0:
+                            out[start] = column_of[level[i]]
+                            start += 1
                 for i in range(tail):
                     seen[queue[i]] = 0

@@ -98,34 +98,59 @@ def distance_shells(adjacency: sp.csr_array, egos: np.ndarray, max_distance: int
     """
     import numba
 
-    from kinship_research.networks._kernels import bfs_shell_fill, bfs_shell_sizes
+    from kinship_research.networks._kernels import bfs_shell_sizes
 
     n = adjacency.shape[0]
     egos = np.asarray(egos, dtype=np.int64)
     indptr, indices = adjacency.indptr.astype(np.int64), adjacency.indices.astype(np.int64)
-    threads = numba.get_num_threads()
-    sizes = bfs_shell_sizes(indptr, indices, egos, int(max_distance), threads)
+    symmetric = _is_symmetric(adjacency)
+    sizes = bfs_shell_sizes(indptr, indices, egos, int(max_distance), symmetric, numba.get_num_threads())
+    shells = _fill_shells(indptr, indices, symmetric, egos, sizes, np.arange(n), range(max_distance), n)
+    return [shells[d] for d in range(max_distance)]
+
+
+def _is_symmetric(adjacency: sp.csr_array) -> bool:
+    """Whether every edge i -> j has its reverse (then distances are symmetric and the
+    breadth-first searches may run bottom-up)."""
+    return (adjacency != adjacency.T).nnz == 0
+
+
+def _fill_shells(
+    indptr, indices, symmetric: bool, egos, sizes, column_of, distances, width: int
+) -> dict[int, sp.csr_array]:
+    """The shells at the 0-based ``distances`` as 0/1 CSR arrays (len(egos) x ``width``), by a
+    second breadth-first search that writes node ``v`` to column ``column_of[v]`` (-1: left
+    out; increasing in v) into arrays of the ``sizes[d, e]`` counted by the first."""
+    import numba
+
+    from kinship_research.networks._kernels import bfs_shell_fill
+
+    distances = sorted(distances)
+    if not distances:
+        return {}
+    keep = np.zeros(sizes.shape[0], dtype=np.bool_)
+    keep[distances] = True
+    sizes = np.where(keep[:, None], sizes, 0)
     offsets = np.zeros(sizes.size + 1, dtype=np.int64)
     np.cumsum(sizes.ravel(), out=offsets[1:])
-    index_type = np.int32 if n < 2**31 else np.int64
-    out = np.empty(int(offsets[-1]), dtype=index_type)
-    bfs_shell_fill(indptr, indices, egos, int(max_distance), offsets[:-1].reshape(sizes.shape), out, threads)
-    shells = []
+    out = np.empty(int(offsets[-1]), dtype=np.int32 if width < 2**31 else np.int64)
+    depth = distances[-1] + 1
+    starts = offsets[:-1].reshape(sizes.shape)[:depth]
+    bfs_shell_fill(indptr, indices, egos, depth, symmetric, starts, out, column_of, keep, numba.get_num_threads())
     ones = np.ones(int(sizes.sum(axis=1).max(initial=0)), dtype=np.float32)  # shared, read-only
     ones.flags.writeable = False
-    for d in range(max_distance):
-        first, last = offsets[d * len(egos)], offsets[(d + 1) * len(egos)]
-        shell_indptr = offsets[d * len(egos) : (d + 1) * len(egos) + 1] - first
+    n_egos, shells = len(egos), {}
+    for d in distances:
+        first, last = offsets[d * n_egos], offsets[(d + 1) * n_egos]
+        shell_indptr = offsets[d * n_egos : (d + 1) * n_egos + 1] - first
         pointer_type = np.int32 if last - first < 2**31 else np.int64
-        shells.append(
-            sp.csr_array(
-                (
-                    ones[: int(last - first)],
-                    out[first:last].astype(pointer_type, copy=False),
-                    shell_indptr.astype(pointer_type),
-                ),
-                shape=(len(egos), n),
-            )
+        shells[d] = sp.csr_array(
+            (
+                ones[: int(last - first)],
+                out[first:last].astype(pointer_type, copy=False),
+                shell_indptr.astype(pointer_type),
+            ),
+            shape=(n_egos, width),
         )
     return shells
 
@@ -171,9 +196,7 @@ def _choose_egos(egos, known: np.ndarray, nodes: list, rng) -> np.ndarray:
             )
         return np.sort(rng.choice(known_index, size=int(egos), replace=False))
     if isinstance(egos, (str, bytes)) or not isinstance(egos, Iterable):
-        raise TypeError(
-            f"egos must be None, a positive int or a list of nodes, got {type(egos).__name__} {egos!r:.80}"
-        )
+        raise TypeError(f"egos must be None, a positive int or a list of nodes, got {type(egos).__name__} {egos!r:.80}")
     listed = list(egos)
     unhashable = [node for node in listed if not isinstance(node, Hashable)]
     if unhashable:
@@ -191,9 +214,9 @@ def _choose_egos(egos, known: np.ndarray, nodes: list, rng) -> np.ndarray:
 
 
 def _permutation_null(
-    shells: list[sp.csr_array],
+    shells: dict[int, sp.csr_array],
     permuted: list[int],
-    denominators: list,
+    shell_alters: np.ndarray,
     ego_known: np.ndarray,
     n_known: int,
     n_ones: int,
@@ -205,8 +228,9 @@ def _permutation_null(
     Columns are compressed to the set U of known nodes that appear in a permuted shell or as
     an ego: a uniform reshuffle of the known trait restricted to U has a hypergeometric
     (K, N - K, |U|) number of carriers on a uniform subset of U, which the kernel draws per
-    permutation (exact, seeded from ``rng``) and evaluates by gathering over each carrier
-    ego's shell, without forming the permuted trait matrix. Memory is O(nnz of the permuted
+    permutation (exact, seeded from ``rng``) and evaluates by gathering over each ego's shell,
+    32 permutations per pass, without forming the permuted trait matrix. ``shell_alters[d, e]``
+    is the number of known alters of ego e at distance d + 1. Memory is O(nnz of the permuted
     shells + |U| per thread).
     """
     import numba
@@ -230,7 +254,7 @@ def _permutation_null(
         indices.append(compress[shells[d].indices].astype(np.int32))
         offset += shells[d].nnz
     indices = np.concatenate(indices)
-    alters = np.array([denominators[d] for d in permuted], dtype=np.int64).reshape(len(permuted), n_egos)
+    alters = np.ascontiguousarray(shell_alters[permuted], dtype=np.int64).reshape(len(permuted), n_egos)
     carriers = rng.hypergeometric(n_ones, n_known - n_ones, len(used), size=n_permutations)
     seeds = rng.integers(0, 2**63, size=n_permutations, dtype=np.int64)
     num, den = shell_permutation_counts(
@@ -266,19 +290,27 @@ def shell_permutation_moments(weights: sp.csr_array, ego_columns: np.ndarray, n_
     (an ego is never its own alter), which holds for shells at distance >= 1.
     """
     n_known = weights.shape[1]
+    r = np.asarray(weights.sum(axis=1)).ravel().astype(np.float64)
+    c = np.asarray(weights.sum(axis=0)).ravel().astype(np.float64)
+    ego_position = np.full(n_known, -1, dtype=np.int64)
+    ego_position[ego_columns] = np.arange(len(ego_columns))
+    among_egos = _select_columns(weights, ego_position, len(ego_columns))
+    s1 = float(weights.sum()) + float(among_egos.multiply(among_egos.T).sum())
+    return _moments_from_sums(n_known, n_ones, r, ego_columns, c, s1)
+
+
+def _moments_from_sums(n_known: int, n_ones: int, r, ego_columns, c, s1: float) -> dict[str, float]:
+    """:func:`shell_permutation_moments` from the row sums ``r`` (egos, in the columns
+    ``ego_columns``), the column sums ``c`` (n_known) and S1, which the breadth-first search
+    accumulates without storing the shell."""
     N, K = float(n_known), float(n_ones)
     p = [1.0]
     for m in range(1, 5):
         p.append(p[-1] * max(K - m + 1, 0.0) / max(N - m + 1, 1.0))
-    s0 = float(weights.sum())
-    r = np.asarray(weights.sum(axis=1)).ravel().astype(np.float64)
-    c = np.asarray(weights.sum(axis=0)).ravel().astype(np.float64)
+    r, c = np.asarray(r, dtype=np.float64), np.asarray(c, dtype=np.float64)
+    s0 = float(r.sum())
     r_full = np.zeros(n_known)
     np.add.at(r_full, ego_columns, r)
-    ego_position = np.full(n_known, -1, dtype=np.int64)
-    ego_position[ego_columns] = np.arange(len(ego_columns))
-    among_egos = _select_columns(weights, ego_position, len(ego_columns))
-    s1 = s0 + float(among_egos.multiply(among_egos.T).sum())
     s2 = float(np.sum((r_full + c) ** 2))
     sum_r2 = float(np.sum(r * r))
     a = sum_r2 + float(np.dot(c, r_full))
@@ -292,18 +324,16 @@ def shell_permutation_moments(weights: sp.csr_array, ego_columns: np.ndarray, n_
     }
 
 
-def _ratio_moments(
-    weights: sp.csr_array, ego_columns: np.ndarray, n_ones: int, observed: float
-) -> tuple[float, float, float]:
-    """Null mean and s.d. of R = Q/D by the second-order delta method, and normal p-value.
+def _ratio_moments(m: dict[str, float], observed: float) -> tuple[float, float, float]:
+    """Null mean and s.d. of R = Q/D by the second-order delta method, and normal p-value,
+    from the exact moments ``m`` of :func:`shell_permutation_moments`.
 
     E R ~ EQ/ED - Cov(Q,D)/ED^2 + EQ Var D/ED^3;
     Var R ~ (EQ/ED)^2 (Var Q/EQ^2 - 2 Cov(Q,D)/(EQ ED) + Var D/ED^2).
     """
-    if weights.nnz == 0:
-        return np.nan, np.nan, np.nan
-    m = shell_permutation_moments(weights, ego_columns, n_ones)
     eq, ed = m["mean_q"], m["mean_d"]
+    if not ed > 0:
+        return np.nan, np.nan, np.nan
     mean = eq / ed - m["cov_qd"] / ed**2 + eq * m["var_d"] / ed**3
     var = (eq / ed) ** 2 * (m["var_q"] / eq**2 - 2 * m["cov_qd"] / (eq * ed) + m["var_d"] / ed**2)
     sd = float(np.sqrt(max(var, 0.0)))
@@ -394,63 +424,79 @@ def distance_clustering(
     if len(ego_index) == 0:
         raise ValueError("none of the given egos has a known trait")
 
-    # Work in the space of known nodes: column j of a shell = j-th known node.
+    import numba
+
+    from kinship_research.networks._kernels import bfs_shell_sums
+
+    # Work in the space of known nodes: column j of a shell = j-th known node. One breadth-first
+    # search per ego yields, per distance, every sum the observed values and the exact moments
+    # need; shells are stored only where the permutation kernel (or a directed graph) needs them.
     known_position = np.full(n, -1, dtype=np.int64)
     known_position[known] = np.arange(n_known)
-    shells_known = distance_shells(adjacency, ego_index, int(max_distance))
-    if n_known < n:  # drop alters with a missing trait, one level at a time
-        for d, shell in enumerate(shells_known):
-            shells_known[d] = _select_columns(shell, known_position, n_known)
     ego_known = known_position[ego_index]
+    ego_of = np.full(n_known, -1, dtype=np.int64)
+    ego_of[ego_known] = np.arange(len(ego_index))
     x_known = x[known]
-    x_ego = x_known[ego_known]
-
+    x_ego = x_known[ego_known].astype(np.int64)
+    indptr, indices = adjacency.indptr.astype(np.int64), adjacency.indices.astype(np.int64)
+    symmetric = _is_symmetric(adjacency)  # distances symmetric: S1 from the sums, bottom-up search
+    alters, carriers, ego_alters, columns = bfs_shell_sums(
+        indptr,
+        indices,
+        ego_index.astype(np.int64),
+        max_distance,
+        symmetric,
+        known_position,
+        x_known.astype(np.int64),
+        ego_of,
+        n_known,
+        numba.get_num_threads(),
+    )
+    sizes = alters.sum(axis=1)
     chosen = []
-    for shell in shells_known:
-        heavy = float(shell.nnz) * n_permutations > max_permutation_work
+    for size in sizes:
+        heavy = float(size) * n_permutations > max_permutation_work
         chosen.append("moments" if method == "moments" or (method == "auto" and heavy) else "permutation")
+    permuted = [d for d, m in enumerate(chosen) if m == "permutation"]
+    stored = range(max_distance) if not symmetric else permuted
+    shells = _fill_shells(
+        indptr, indices, symmetric, ego_index.astype(np.int64), alters, known_position, stored, n_known
+    )
+    null = _permutation_null(shells, permuted, alters, ego_known, n_known, n_ones, n_permutations, rng)
 
     rows = []
-    numerators, denominators = [], []
-    for shell in shells_known:
-        alters = np.asarray(shell.sum(axis=1)).ravel()
-        hits = shell @ x_known
-        denominators.append(alters)
-        numerators.append(float(np.dot(x_ego, hits)))
-    observed = [
-        num / float(np.dot(x_ego, den)) if np.dot(x_ego, den) > 0 else np.nan
-        for num, den in zip(numerators, denominators)
-    ]
-
-    permuted = [d for d, m in enumerate(chosen) if m == "permutation"]
-    null = _permutation_null(shells_known, permuted, denominators, ego_known, n_known, n_ones, n_permutations, rng)
-
-    for d, shell in enumerate(shells_known):
-        n_pairs = int(np.dot(x_ego, denominators[d]))
+    for d in range(max_distance):
+        n_pairs = int(x_ego @ alters[d])
+        observed = int(x_ego @ carriers[d]) / n_pairs if n_pairs > 0 else np.nan
         if chosen[d] == "permutation":
             draws = null[d]
             finite = draws[np.isfinite(draws)]
-            if len(finite) and np.isfinite(observed[d]):
+            if len(finite) and np.isfinite(observed):
                 mean = float(finite.mean())
                 sd = float(finite.std(ddof=1)) if len(finite) > 1 else np.nan
                 low, high = np.quantile(finite, [tail, 1 - tail])
-                p_value = (1 + int(np.sum(finite >= observed[d] - 1e-12))) / (1 + len(finite))
+                p_value = (1 + int(np.sum(finite >= observed - 1e-12))) / (1 + len(finite))
             else:
                 mean = sd = low = high = p_value = np.nan
         else:
-            mean, sd, p_value = _ratio_moments(shell, ego_known, n_ones, observed[d])
+            if symmetric:
+                s1 = float(sizes[d] + ego_alters[d].sum())
+                moments = _moments_from_sums(n_known, n_ones, alters[d], ego_known, columns[d], s1)
+            else:
+                moments = shell_permutation_moments(shells[d], ego_known, n_ones)
+            mean, sd, p_value = _ratio_moments(moments, observed)
             low, high = mean - z * sd, mean + z * sd
         rows.append(
             {
                 "distance": d + 1,
                 "n_egos": int(x_ego.sum()),
                 "n_pairs": n_pairs,
-                "observed": observed[d],
+                "observed": observed,
                 "null_mean": mean,
                 "null_sd": sd,
                 "null_low": float(low),
                 "null_high": float(high),
-                "excess_pct": 100 * (observed[d] / mean - 1) if mean and np.isfinite(mean) else np.nan,
+                "excess_pct": 100 * (observed / mean - 1) if mean and np.isfinite(mean) else np.nan,
                 "p_value": p_value,
                 "method": chosen[d],
                 "n_permutations": n_permutations if chosen[d] == "permutation" else 0,

@@ -113,6 +113,54 @@ def test_shells_match_bfs_layers(egos):
             assert got == {v for v, length in lengths.items() if length == d}
 
 
+def test_bottom_up_search_gives_the_same_shells():
+    """Direction-optimising search (bottom-up levels on a hub graph) equals the plain top-down one."""
+    from kinship_research.networks._kernels import bfs_shell_sizes
+
+    graph = nx.barabasi_albert_graph(3000, 3, seed=4)
+    _, adjacency = graph_adjacency(graph)
+    egos = np.arange(0, 3000, 29, dtype=np.int64)
+    indptr, indices = adjacency.indptr.astype(np.int64), adjacency.indices.astype(np.int64)
+    top_down = bfs_shell_sizes(indptr, indices, egos, 6, False, 2)
+    np.testing.assert_array_equal(bfs_shell_sizes(indptr, indices, egos, 6, True, 2), top_down)
+    assert top_down[3].mean() > 3000 / 14  # the large levels that switch the search to bottom-up
+    shells = distance_shells(adjacency, egos, 6)
+    np.testing.assert_array_equal([np.diff(s.indptr) for s in shells], top_down)
+    for row in (0, 50):
+        lengths = nx.single_source_shortest_path_length(graph, int(egos[row]), cutoff=6)
+        for d, shell in enumerate(shells, start=1):
+            assert set(shell[[row], :].indices) == {v for v, length in lengths.items() if length == d}
+
+
+@pytest.mark.parametrize("directed", [False, True])
+def test_moments_from_search_sums_equal_moments_of_stored_shells(directed):
+    """The moments rows (sums accumulated during the search, or stored shells when distances are
+    not symmetric) equal shell_permutation_moments on the shells restricted to known nodes."""
+    from kinship_research.networks.distance_clustering import _ratio_moments, _select_columns
+
+    graph = nx.gnp_random_graph(400, 0.02, seed=6, directed=directed)
+    trait = random_trait(graph, 0.3, 0.2, seed=7)
+    table = distance_clustering(
+        graph, trait, max_distance=4, n_permutations=10, egos=150, seed=8, method="moments", symmetrise=False
+    )
+    nodes, adjacency = graph_adjacency(graph, symmetrise=False)
+    x = np.array([trait[v] for v in nodes])
+    known = ~np.isnan(x)
+    position = np.full(len(nodes), -1)
+    position[known] = np.arange(known.sum())
+    egos = np.sort(np.random.default_rng(8).choice(np.flatnonzero(known), size=150, replace=False))
+    x_ego = x[egos]
+    for d, shell in enumerate(distance_shells(adjacency, egos, 4)):
+        weights = _select_columns(shell, position, int(known.sum()))
+        pairs = x_ego @ weights.sum(axis=1)
+        observed = float(x_ego @ (weights @ x[known])) / pairs
+        moments = shell_permutation_moments(weights, position[egos], int(np.nansum(x)))
+        mean, sd, p_value = _ratio_moments(moments, observed)
+        row = table.iloc[d]
+        assert row["n_pairs"] == pairs and row["observed"] == pytest.approx(observed, rel=1e-12)
+        assert (row["null_mean"], row["null_sd"], row["p_value"]) == pytest.approx((mean, sd, p_value), rel=1e-9)
+
+
 def test_sampled_egos_are_seeded_and_counted():
     graph = nx.connected_watts_strogatz_graph(400, 6, 0.05, seed=0)
     trait = random_trait(graph, 0.3, 0.0, seed=1)
