@@ -20,6 +20,7 @@ _EXPORTS = {
         "ego_fixed_effects",
         "lagged_alter_test",
         "placebo_permutations",
+        "saom_rejection_rates",
         "shuffle_test",
         "simulate_homophily_contagion",
     ),

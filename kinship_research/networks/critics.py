@@ -17,17 +17,29 @@
 * Homophily versus contagion simulation (Shalizi & Thomas 2011, Sociol Methods Res 40:211):
   networks whose ties form on a latent trait with no influence, and networks with influence and
   no homophily; how often each method reports contagion.
+* The stochastic actor-oriented model on the same simulated networks (Steglich, Snijders & Pearson
+  2010, Sociol Methodol 40:329): how often its influence effect (average alter or average
+  similarity) is significant when friends are chosen on an unobserved trait and nobody influences
+  anybody, and how often when they do.
 * Sensitivity to unmeasured confounding: the bias factor for a binary confounder (VanderWeele
   2011, Sociol Methods Res 40:240) and the E-value (VanderWeele & Ding 2017, Ann Intern Med 167:268).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from kinship_research.methods.checks import check_alpha, check_choice, check_level, require_columns
+from kinship_research.methods.checks import (
+    check_alpha,
+    check_choice,
+    check_level,
+    check_positive_int,
+    require_columns,
+)
 from kinship_research.parallel import map_seeded
 
 from .induction import (
@@ -47,6 +59,8 @@ from .longitudinal import LongitudinalNetwork
 def _rate_row(successes: int, trials: int, level: float = 0.95) -> dict:
     from statsmodels.stats.proportion import proportion_confint
 
+    if trials == 0:
+        return {"rejections": 0, "n_replications": 0, "rate": np.nan, "rate_low": np.nan, "rate_high": np.nan}
     low, high = proportion_confint(successes, trials, alpha=1 - level, method="beta")
     return {
         "rejections": int(successes),
@@ -555,14 +569,20 @@ def simulate_homophily_contagion(
 METHODS = ("naive_gee", "lagged_alter", "shuffle", "ego_fixed_effects")
 
 
+def _replication_network(arguments: dict, child) -> tuple[LongitudinalNetwork, int]:
+    """The simulated network of one replication and the seed of its analysis (shuffles, SAOM):
+    both drawn from ``child``, so every study given the same child analyses the same network."""
+    simulate_seed, analysis_seed = (int(v) for v in np.random.default_rng(child).integers(0, 2**63 - 1, size=2))
+    return simulate_homophily_contagion(**arguments, seed=simulate_seed), analysis_seed
+
+
 def _detection_replication(arguments: dict, child, *, n_shuffles: int, alpha: float) -> dict:
     """One replication of :func:`contagion_detection_study`: whether each method reports contagion."""
     from scipy import stats
 
     z_crit = stats.norm.ppf(1 - alpha / 2)
-    simulate_seed, shuffle_seed = (int(v) for v in np.random.default_rng(child).integers(0, 2**63 - 1, size=2))
+    network, shuffle_seed = _replication_network(arguments, child)
     tie_types = ("ego_nominated",)
-    network = simulate_homophily_contagion(**arguments, seed=simulate_seed)
     panel = induction_panel(network, "trait", tie_types=tie_types, exclusive=False)
     trait = network.attribute("trait")
     b, se = _FocalRefits(network, panel, ("ego_t", *ALTER_TERMS), "alter_next", True).fit(trait)["ego_nominated"]
@@ -620,6 +640,200 @@ def contagion_detection_study(
         for method in METHODS:
             rows.append({"scenario": name, "method": method, **_rate_row(hits[method], n_replications, level)})
     return pd.DataFrame(rows)
+
+
+SAOM_EFFECTS = ("outdegree", "reciprocity", "similarity:trait")
+"""Network effects of :func:`saom_rejection_rates`: density, reciprocity and selection on the behaviour."""
+INFLUENCE_EFFECTS = ("average_alter", "average_similarity")
+
+
+@dataclass(frozen=True, eq=False)
+class SaomStudy:
+    """Rejection rates of the SAOM's influence effect over simulated data sets.
+
+    ``rates``: per scenario, ``method = "saom"``, rejections among the converged fits
+    (``n_replications``), ``rate`` with its Clopper-Pearson ``level`` interval, and ``n_datasets``,
+    ``n_converged``, ``n_failed`` (estimation stopped with an error or the data had no change);
+    ``fits``: one row per data set (influence and selection estimates with standard errors, overall
+    maximum convergence ratio, restarts, converged, reports_influence, error).
+    """
+
+    rates: pd.DataFrame
+    fits: pd.DataFrame
+    influence_effect: str
+    alpha: float
+    max_convergence_ratio: float
+    level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rejection rates, one row per scenario (the columns of :func:`contagion_detection_study`)."""
+        return self.rates.copy()
+
+    def summary(self) -> str:
+        lines = [
+            f"SAOM {self.influence_effect.replace('_', ' ')} positive at alpha = {self.alpha:g} (converged fits: "
+            f"overall maximum convergence ratio < {self.max_convergence_ratio:g})"
+        ]
+        for row in self.rates.itertuples():
+            lines.append(
+                f"  {row.scenario}: {row.rejections}/{row.n_replications} = {row.rate:.2f} "
+                f"({self.level:.0%} CI {row.rate_low:.2f} to {row.rate_high:.2f}); "
+                f"{row.n_converged} of {row.n_datasets} data sets converged, {row.n_failed} failed"
+            )
+        return "\n".join(lines)
+
+
+def _saom_replication(
+    task,
+    _,
+    *,
+    effects: tuple[str, ...],
+    behaviour_effects: tuple[str, ...],
+    n_phase3: int,
+    n_subphases: int,
+    max_restarts: int,
+    max_convergence_ratio: float,
+    z_crit: float,
+) -> dict:
+    """One data set of :func:`saom_rejection_rates` (``task = (scenario arguments, child seed)``)."""
+    from kinship_research.networks.saom import Effect, estimate_saom, saom_data
+
+    arguments, child = task
+    network, analysis_seed = _replication_network(arguments, child)
+    rng = np.random.default_rng(analysis_seed)
+    trait = network.attribute("trait")
+    row = {
+        "influence_estimate": np.nan,
+        "influence_std_error": np.nan,
+        "selection_estimate": np.nan,
+        "selection_std_error": np.nan,
+        "max_convergence_ratio": np.nan,
+        "restarts": 0,
+        "converged": False,
+        "reports_influence": False,
+        "error": "",
+    }
+    if len(np.unique(trait)) < 2 or (np.diff(trait, axis=0) == 0).all(axis=1).any():
+        return row | {"error": "the behaviour does not change in a period (its rate is not identified)"}
+    data = saom_data(network.ties, behaviour=("trait", trait))
+    options = {"behaviour_effects": list(behaviour_effects), "n_phase3": n_phase3, "n_subphases": n_subphases}
+    try:
+        result = estimate_saom(data, list(effects), seed=rng, **options)
+    except (RuntimeError, np.linalg.LinAlgError) as error:
+        return row | {"error": str(error)}
+    while result.max_convergence_ratio >= max_convergence_ratio and row["restarts"] < max_restarts:
+        row["restarts"] += 1  # as RSiena users do: estimate again from the last estimates (prevAns)
+        try:
+            result = estimate_saom(data, list(effects), seed=rng, initial=result.estimate, **options)
+        except (RuntimeError, np.linalg.LinAlgError):
+            break
+    influence = result[Effect(behaviour_effects[1], behaviour="trait").label]
+    selection = result[Effect("similarity", "trait").label] if "similarity:trait" in effects else (np.nan, np.nan)
+    converged = bool(result.max_convergence_ratio < max_convergence_ratio and np.isfinite(influence[1]))
+    return row | {
+        "influence_estimate": influence[0],
+        "influence_std_error": influence[1],
+        "selection_estimate": selection[0],
+        "selection_std_error": selection[1],
+        "max_convergence_ratio": result.max_convergence_ratio,
+        "converged": converged,
+        "reports_influence": bool(converged and influence[0] / influence[1] > z_crit),
+    }
+
+
+def saom_rejection_rates(
+    scenarios: dict[str, dict],
+    *,
+    n_replications: int = 10,
+    study_replications: int | None = None,
+    only: tuple[str, ...] | None = None,
+    influence_effect: str = "average_similarity",
+    effects: tuple[str, ...] = SAOM_EFFECTS,
+    n_phase3: int = 500,
+    n_subphases: int = 4,
+    max_restarts: int = 1,
+    max_convergence_ratio: float = 0.25,
+    alpha: float = 0.05,
+    level: float = 0.95,
+    seed: int | None = None,
+    client=None,
+) -> SaomStudy:
+    """How often a network-behaviour SAOM reports influence in simulated networks.
+
+    Each data set of :func:`simulate_homophily_contagion` (three waves of ties and of the binary
+    trait) is given to :func:`~kinship_research.networks.saom.estimate_saom` as network waves and
+    behaviour waves, with network ``effects`` (default: outdegree, reciprocity and selection on the
+    trait, ``similarity:trait``) and behaviour effects ``linear`` and ``influence_effect``
+    (``average_alter``, ``z_i sum_j x_ij z_j / x_i+``, or ``average_similarity``; no quadratic
+    shape, which a binary behaviour cannot identify). The latent trait is not given to the model:
+    it is the unobserved confounder. The SAOM reports influence when the influence estimate is
+    positive with ``estimate / std_error > z_{1 - alpha/2}`` (the rule of the other methods in
+    :func:`contagion_detection_study`), counted only over converged fits: overall maximum
+    convergence ratio below ``max_convergence_ratio`` (RSiena's 0.25) after at most
+    ``max_restarts`` re-estimations from the last estimates. ``n_phase3`` and ``n_subphases`` are
+    the Robbins-Monro phase-3 simulations and phase-2 subphases (RSiena: 1000 and 4). ``only``
+    names the scenarios to analyse (default all); their data sets stay those of the full ``scenarios``.
+
+    Data set r < ``n_replications`` of scenario s is the one :func:`contagion_detection_study`
+    analyses as replication r when it runs with ``n_replications = study_replications`` (default
+    ``n_replications``) and the same ``seed``: the SAOM sees the same networks as the other methods.
+    Serially or with a ``dask.distributed`` ``client`` (one task per data set,
+    :func:`kinship_research.parallel.map_seeded`) the numbers are the same.
+    """
+    from scipy import stats
+
+    from kinship_research.parallel import seed_children
+
+    if not scenarios:
+        raise ValueError("scenarios must map names to simulate_homophily_contagion keyword arguments")
+    for name, arguments in scenarios.items():
+        if "seed" in arguments:
+            raise ValueError(f"scenario {name!r}: seeds come from the study's seed, drop 'seed'")
+    check_positive_int("n_replications", n_replications)
+    study_replications = n_replications if study_replications is None else study_replications
+    check_positive_int("study_replications", study_replications, minimum=n_replications)
+    check_choice("influence_effect", influence_effect, INFLUENCE_EFFECTS)
+    check_positive_int("max_restarts", max_restarts, minimum=0)
+    only = tuple(scenarios) if only is None else tuple(only)
+    for name in only:
+        check_choice("scenario in only", name, scenarios)
+    only = tuple(name for name in scenarios if name in only)
+    if not 0 < max_convergence_ratio:
+        raise ValueError(f"max_convergence_ratio must be positive, got {max_convergence_ratio}")
+    alpha, level = check_alpha(alpha), check_level(level)
+    children = seed_children(seed, len(scenarios) * study_replications)
+    tasks = [
+        (arguments, children[s * study_replications + r])
+        for s, (name, arguments) in enumerate(scenarios.items())
+        if name in only
+        for r in range(n_replications)
+    ]
+    shared = {
+        "effects": tuple(effects),
+        "behaviour_effects": ("linear", influence_effect),
+        "n_phase3": n_phase3,
+        "n_subphases": n_subphases,
+        "max_restarts": max_restarts,
+        "max_convergence_ratio": max_convergence_ratio,
+        "z_crit": float(stats.norm.ppf(1 - alpha / 2)),
+    }
+    fits = pd.DataFrame(map_seeded(_saom_replication, tasks, client=client, shared=shared))
+    fits.insert(0, "scenario", np.repeat(list(only), n_replications))
+    fits.insert(1, "replication", np.tile(np.arange(n_replications), len(only)))
+    rows = []
+    for name, sub in fits.groupby("scenario", sort=False):
+        converged = sub["converged"].to_numpy()
+        rows.append(
+            {
+                "scenario": name,
+                "method": "saom",
+                **_rate_row(int(sub["reports_influence"].sum()), int(converged.sum()), level),
+                "n_datasets": len(sub),
+                "n_converged": int(converged.sum()),
+                "n_failed": int((sub["error"] != "").sum()),
+            }
+        )
+    return SaomStudy(pd.DataFrame(rows), fits, influence_effect, alpha, max_convergence_ratio, level)
 
 
 def e_value(risk_ratio: float, ci_low: float | None = None, ci_high: float | None = None) -> dict:

@@ -6,6 +6,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from kinship_research.networks import critics
 from kinship_research.networks.critics import (
     _permute_observed,
     _permute_trajectories,
@@ -16,6 +17,7 @@ from kinship_research.networks.critics import (
     ego_fixed_effects,
     lagged_alter_test,
     placebo_permutations,
+    saom_rejection_rates,
     shuffle_test,
     simulate_homophily_contagion,
 )
@@ -223,6 +225,77 @@ def test_study_validation():
         contagion_detection_study({"x": {"seed": 1}})
     with pytest.raises(ValueError, match="scenarios"):
         contagion_detection_study({})
+
+
+SMALL = {"n_nodes": 40, "out_degree": 3}
+TINY_SAOM = {"n_phase3": 20, "n_subphases": 1, "max_restarts": 0}
+
+
+def test_saom_sees_the_data_sets_of_the_detection_study(monkeypatch):
+    """The SAOM's data set r of a scenario is the detection study's replication r (same simulation seed)."""
+    calls = []
+    simulate = critics.simulate_homophily_contagion
+
+    def recording(**arguments):
+        calls.append((arguments["homophily"], arguments["seed"]))
+        return simulate(**arguments)
+
+    monkeypatch.setattr(critics, "simulate_homophily_contagion", recording)
+    scenarios = {"a": {**SMALL, "homophily": 0.0}, "b": {**SMALL, "homophily": 1.0, "influence": 4.0}}
+    contagion_detection_study(scenarios, n_replications=3, n_shuffles=19, seed=5)
+    detection, calls[:] = list(calls), []
+    saom_rejection_rates(scenarios, n_replications=2, study_replications=3, only=("b",), seed=5, **TINY_SAOM)
+    assert calls == detection[3:5]
+
+
+def test_saom_rejection_rates_are_counted_over_converged_fits():
+    scenarios = {
+        "homophily": {**SMALL, "homophily": 2.0, "latent_effect": 1.5},
+        "influence": {**SMALL, "influence": 6.0},
+    }
+    study = saom_rejection_rates(scenarios, n_replications=3, seed=3, **TINY_SAOM)
+    fits, rates = study.fits, study.to_frame().set_index("scenario")
+    assert list(fits["scenario"]) == ["homophily"] * 3 + ["influence"] * 3
+    converged = fits["converged"]
+    assert (converged == (fits["max_convergence_ratio"] < 0.25)).all()
+    assert not (fits["reports_influence"] & ~converged).any()
+    t = fits["influence_estimate"] / fits["influence_std_error"]
+    assert (fits["reports_influence"] == (converged & (t > stats.norm.ppf(0.975)))).all()
+    for name, sub in fits.groupby("scenario"):
+        row = rates.loc[name]
+        assert row["n_replications"] == row["n_converged"] == converged[sub.index].sum()
+        assert row["rejections"] == sub["reports_influence"].sum() and row["n_datasets"] == 3
+        if row["n_replications"]:
+            assert row["rate_low"] <= row["rate"] == row["rejections"] / row["n_replications"] <= row["rate_high"]
+    assert {"scenario", "method", "rejections", "n_replications", "rate", "rate_low", "rate_high"} <= set(
+        rates.reset_index()
+    )
+    again = saom_rejection_rates(scenarios, n_replications=3, seed=3, only=("influence",), **TINY_SAOM)
+    pd.testing.assert_frame_equal(
+        again.fits.drop(columns="scenario"), fits.iloc[3:].drop(columns="scenario").reset_index(drop=True)
+    )
+    assert "influence" in study.summary()
+
+
+def test_saom_rejection_rates_validation():
+    with pytest.raises(ValueError, match="seed"):
+        saom_rejection_rates({"x": {"seed": 1}})
+    with pytest.raises(ValueError, match="influence_effect"):
+        saom_rejection_rates({"x": SMALL}, influence_effect="total_similarity")
+    with pytest.raises(ValueError, match="study_replications"):
+        saom_rejection_rates({"x": SMALL}, n_replications=5, study_replications=3)
+    with pytest.raises(ValueError, match="only"):
+        saom_rejection_rates({"x": SMALL}, only=("y",))
+
+
+@pytest.mark.slow
+def test_latent_homophily_fools_the_saom():
+    """Friends chosen on an unobserved trait that drives the behaviour: the SAOM's influence effect is
+    significant far more often than alpha (Shalizi & Thomas 2011 apply to it as to the GEE)."""
+    study = saom_rejection_rates({"homophily": HOMOPHILY}, n_replications=6, seed=11).to_frame().iloc[0]
+    assert study["n_converged"] >= 4, study
+    # one-sided binomial test against a true rate of 0.2 (four times alpha) at the 3% level
+    assert stats.binom.sf(study["rejections"] - 1, study["n_converged"], 0.2) < 0.03, study
 
 
 def test_e_value_closed_form():
