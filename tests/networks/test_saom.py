@@ -163,6 +163,30 @@ def test_bad_input():
         estimate_saom(data, ["outdegree", "similarity:smoke"])
     with pytest.raises(ValueError, match="exactly one"):
         simulate_network_period(np.zeros((4, 4)), ["outdegree"], [0.0])
+    with pytest.raises(ValueError, match="no behaviour"):
+        estimate_saom(data, ["outdegree"], behaviour_effects=["linear"])
+    z = np.array([[1, 2, 3, 1], [2, 2, 3, 1]])
+    with_behaviour = saom_data(data.ties, behaviour=("z", z))
+    with pytest.raises(ValueError, match="linear"):
+        estimate_saom(with_behaviour, ["outdegree"], behaviour_effects=["quadratic"])
+    with pytest.raises(ValueError, match="unconditional"):
+        estimate_saom(with_behaviour, ["outdegree"], conditional=True)
+    with pytest.raises(ValueError, match="integer-coded"):
+        saom_data(data.ties, behaviour=("z", z + 0.5))
+    with pytest.raises(ValueError, match="behaviour effect"):
+        Effect.parse("average_alter")
+    with pytest.raises(ValueError, match="behaviour_range"):
+        simulate_coevolution(
+            np.zeros((4, 4)),
+            [1, 2, 3, 4],
+            ["outdegree"],
+            [-1.0],
+            ["linear"],
+            [0.0],
+            rates=[1.0],
+            behaviour_rates=[1.0],
+            behaviour_range=(1, 3),
+        )
 
 
 @pytest.fixture(scope="module")

@@ -99,6 +99,10 @@ class Effect:
 
     def __post_init__(self):
         table = EFFECTS if self.behaviour is None else BEHAVIOUR_EFFECTS
+        if self.behaviour is None and self.name in BEHAVIOUR_EFFECTS:
+            raise ValueError(f"{self.name!r} is a behaviour effect: give it in behaviour_effects=")
+        if self.behaviour is not None and self.name in EFFECTS and self.name not in BEHAVIOUR_EFFECTS:
+            raise ValueError(f"{self.name!r} is a network effect: give it in effects=, not behaviour_effects=")
         check_choice("network effect" if self.behaviour is None else "behaviour effect", self.name, table)
         needs = table[self.name][2]
         if needs and self.covariate is None:

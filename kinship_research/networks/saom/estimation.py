@@ -328,11 +328,23 @@ def estimate_saom(
     sigma = np.cov(statistics, rowvar=False)
     deviation = statistics.mean(axis=0) - model.target
     sd = np.sqrt(np.diag(sigma))
-    t_convergence = deviation / sd
-    max_ratio = float(np.sqrt(deviation @ np.linalg.solve(sigma, deviation)))
-    inverse = np.linalg.inv(derivative)
-    covariance = inverse @ sigma @ inverse.T
     labels, kinds, variables = model.labels()
+    constant = [label for label, spread in zip(labels, sd) if not spread > 0]
+    if constant:
+        raise RuntimeError(
+            f"the statistics of {constant} did not vary over the phase-3 simulations: the estimates diverged "
+            f"(theta = {np.round(theta, 3).tolist()}); use more subphases or phase-3 simulations, or fewer effects"
+        )
+    t_convergence = deviation / sd
+    try:
+        max_ratio = float(np.sqrt(deviation @ np.linalg.solve(sigma, deviation)))
+        inverse = np.linalg.inv(derivative)
+    except np.linalg.LinAlgError as error:
+        raise RuntimeError(
+            f"phase 3: {error} (covariance of the statistics or derivative matrix); the effects are collinear "
+            f"or the estimates diverged (theta = {np.round(theta, 3).tolist()})"
+        ) from error
+    covariance = inverse @ sigma @ inverse.T
     z = stats.norm.ppf(0.5 + level / 2)
     std_error = np.sqrt(np.diag(covariance))
     beh = data.behaviour
