@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -91,6 +92,8 @@ def strong_baseline(graph, trait, egos, max_distance, n_permutations, seed, chun
 
 
 def case_main(case: dict) -> None:
+    if case.get("previous"):  # an earlier version's source tree (e.g. a git worktree) instead
+        sys.path.insert(0, case["previous"])
     from kinship_research.networks.adjacency import graph_adjacency
     from kinship_research.networks.distance_clustering import distance_clustering
 
@@ -140,6 +143,12 @@ def case_main(case: dict) -> None:
     )
 
 
+def _commit(tree: str) -> str:
+    """Short commit id of the source tree ``tree`` (a git worktree)."""
+    out = subprocess.run(["git", "-C", tree, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return out.stdout.strip() or tree
+
+
 def _spread(values) -> str:
     return f"{np.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
 
@@ -167,7 +176,12 @@ def main() -> None:
         default=100,
         help="permutations for the naive baseline (its time scales linearly)",
     )
-    parser.add_argument("--ba", action="store_true", help="also run barabasi_albert(1e5, 5) once")
+    parser.add_argument("--ba", action="store_true", help="also run barabasi_albert(1e5, 5)")
+    parser.add_argument("--ba-runs", type=int, default=1, help="runs of the BA case")
+    parser.add_argument(
+        "--previous",
+        help="source tree of an earlier version (git worktree add DIR COMMIT): BA runs alternate with it",
+    )
     parser.add_argument("--case", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
@@ -183,8 +197,9 @@ def main() -> None:
             {
                 "graph": kind,
                 "n": n,
-                "engine": "baseline" if engine == "naive" else engine,
+                "engine": "baseline" if engine == "naive" else "fast" if engine == "previous" else engine,
                 "permutations": permutations,
+                "previous": args.previous if engine == "previous" else None,
             },
         )
         result["scaled_seconds"] = result["seconds"] * PERMUTATIONS / permutations
@@ -204,7 +219,10 @@ def main() -> None:
         if n not in map(int, args.baseline_sizes):
             run("ws", n, "fast")
     if args.ba:
-        run("ba", 100_000, "fast")
+        for _ in range(args.ba_runs):
+            run("ba", 100_000, "fast")
+            if args.previous:
+                run("ba", 100_000, "previous")
     lines = [
         "## distance_clustering",
         "",
@@ -220,16 +238,22 @@ def main() -> None:
         "of 100 numpy-permuted trait columns. Paired runs: fast, strong, naive in turn, "
         f"{args.pairs} times; median (range) of times and of per-pair ratios. Pairs: "
         "(ego, alter) pairs within the distance over all egos (as the strong baseline counts "
-        "them); operations/s = pairs x permutations / time.",
+        "them); operations/s = pairs x permutations / time."
+        + (
+            f" Previous: the same call from the source tree of commit {_commit(args.previous)} "
+            f"(--previous), BA runs alternating with the current one ({args.ba_runs} each)."
+            if args.previous
+            else ""
+        ),
         "",
-        "| graph | n | engine | runs | time (s) | vs naive | vs strong | peak RSS (GB) | "
+        "| graph | n | engine | runs | time (s) | vs naive | vs strong | vs previous | peak RSS (GB) | "
         "graph RSS (GB) | conversion (s) | pairs | ops/s | methods |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for (kind, n, engine), results in runs.items():
         seconds = [r["scaled_seconds"] for r in results]
         ratios = {}
-        for other in ("naive", "strong"):
+        for other in ("naive", "strong", "previous"):
             if engine == "fast" and (kind, n, other) in runs:
                 base = [r["scaled_seconds"] for r in runs[(kind, n, other)]]
                 ratios[other] = _spread([b / f for b, f in zip(base, seconds)]) + "x"
@@ -237,7 +261,7 @@ def main() -> None:
         ops = f"{pairs * PERMUTATIONS / np.median(seconds):.2e}" if pairs and engine != "naive" else ""
         lines.append(
             f"| {kind.upper()} | {n:,} | {engine} | {len(results)} | {_spread(seconds)} | "
-            f"{ratios.get('naive', '')} | {ratios.get('strong', '')} | "
+            f"{ratios.get('naive', '')} | {ratios.get('strong', '')} | {ratios.get('previous', '')} | "
             f"{max(r['peak_rss_gb'] for r in results):.2f} | {results[0]['rss_graph_gb']:.2f} | "
             f"{np.median([r['convert_seconds'] for r in results]):.2f} | "
             f"{pairs or ''} | {ops} | {results[0]['methods']} |"
@@ -245,7 +269,7 @@ def main() -> None:
     for (kind, n, engine), results in runs.items():
         if engine != "fast":
             continue
-        for other in ("naive", "strong"):
+        for other in ("naive", "strong", "previous"):
             if (kind, n, other) in runs:
                 gap = np.max(np.abs(np.subtract(results[0]["observed"], runs[(kind, n, other)][0]["observed"])))
                 lines.append(f"\nObserved probabilities, fast vs {other} at n = {n:,}: max |difference| = {gap:.1e}.")

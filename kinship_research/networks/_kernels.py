@@ -36,7 +36,10 @@ def _below(state, bound, mask):
 
 
 LANES = 32
-"""Permutations evaluated together by :func:`shell_permutation_counts` (4 words of 8 byte-lanes)."""
+"""Permutations evaluated together by :func:`shell_permutation_counts`: bit ``lane`` of a place's
+32-bit word is its carrier flag under permutation ``first + lane`` of the block."""
+_SPREAD = np.array([sum(((b >> i) & 1) << (8 * i) for i in range(8)) for b in range(256)], dtype=np.uint64)
+"""_SPREAD[b] has byte i equal to bit i of b: eight bit-lanes become eight byte counters."""
 
 
 @numba.njit(cache=True, inline="always")
@@ -59,13 +62,13 @@ def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seed
     Returns num[d, b] = sum over carrier egos of the carriers in their shell and
     den[d, b] = sum over carrier egos of ``alters[d, e]``.
 
-    Permutations are taken LANES = 32 at a time: ``flags[place]`` holds the carrier flags of the
-    place under the 32 reshuffles as bytes of four 64-bit words, so one pass over a shell adds up
-    the carriers of all 32 with four word additions per alter (bytes flushed to counters every
-    255 alters, before they can overflow), and the shells are read B / 32 times instead of B
-    times. Blocks of permutations run in parallel chunks (``n_threads``, e.g.
-    numba.get_num_threads()), each with O(n_places) buffers; the result does not depend on
-    ``n_threads``.
+    Permutations are taken LANES = 32 at a time: ``flags[place]`` holds the place's carrier
+    flags under the 32 as bits, spread to bytes of four 64-bit words by a table (:data:`_SPREAD`)
+    and added word-wise, so one pass over a shell counts the carriers of all 32 with four
+    additions per alter (bytes flushed to counters every 255 alters, before they can overflow);
+    the shells are read B / 32 times instead of B times. Blocks of permutations run in parallel
+    chunks (``n_threads``, e.g. numba.get_num_threads()), each with O(n_places) buffers; the
+    result does not depend on ``n_threads``.
     """
     n_shells, n_egos = alters.shape
     n_perm = len(seeds)
@@ -76,8 +79,9 @@ def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seed
     mask = np.uint64(1)
     while mask < np.uint64(n_places):
         mask = (mask << np.uint64(1)) | np.uint64(1)
+    byte = np.uint32(0xFF)
     for chunk in numba.prange(n_chunks):
-        flags = np.zeros((n_places, LANES // 8), dtype=np.uint64)
+        flags = np.zeros(n_places, dtype=np.uint32)
         places = np.arange(n_places).astype(np.int64)
         swapped = np.empty(n_places, dtype=np.int64)
         hits = np.zeros(LANES, dtype=np.int64)
@@ -86,39 +90,36 @@ def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seed
             lanes = min(LANES, n_perm - first)
             for lane in range(lanes):
                 b = first + lane
-                word, bit = lane // 8, np.uint64(1) << np.uint64(8 * (lane % 8))
+                bit = np.uint32(1) << np.uint32(lane)
                 h = carriers[b]
                 flip = h * 2 > n_places  # draw the smaller of carriers / non-carriers
                 k = n_places - h if flip else h
                 if flip:
-                    flags[:, word] |= bit
+                    flags |= bit
                 state = np.uint64(seeds[b])
                 for i in range(k):  # partial Fisher-Yates: places[:k] is a uniform k-subset
                     state, offset = _below(state, np.uint64(n_places - i), mask)
                     j = i + np.int64(offset)
                     swapped[i] = j
                     places[i], places[j] = places[j], places[i]
-                    if flip:
-                        flags[places[i], word] &= ~bit
-                    else:
-                        flags[places[i], word] |= bit
+                    flags[places[i]] ^= bit
                 for i in range(k - 1, -1, -1):  # undo: every draw starts from 0..n_places-1
                     j = swapped[i]
                     places[i], places[j] = places[j], places[i]
             for e in range(n_egos):
-                c = ego_column[e]
-                if flags[c, 0] | flags[c, 1] | flags[c, 2] | flags[c, 3] == 0:
+                ego = flags[ego_column[e]]
+                if ego == 0:
                     continue
                 for d in range(n_shells):
                     hits[:] = 0
                     w0 = w1 = w2 = w3 = np.uint64(0)
                     count = 0
                     for p in range(indptr[d, e], indptr[d, e + 1]):
-                        q = indices[p]
-                        w0 += flags[q, 0]
-                        w1 += flags[q, 1]
-                        w2 += flags[q, 2]
-                        w3 += flags[q, 3]
+                        m = flags[indices[p]]
+                        w0 += _SPREAD[m & byte]
+                        w1 += _SPREAD[(m >> np.uint32(8)) & byte]
+                        w2 += _SPREAD[(m >> np.uint32(16)) & byte]
+                        w3 += _SPREAD[m >> np.uint32(24)]
                         count += 1
                         if count == 255:
                             _add_bytes(hits, 0, w0)
@@ -132,10 +133,10 @@ def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seed
                     _add_bytes(hits, 16, w2)
                     _add_bytes(hits, 24, w3)
                     for lane in range(lanes):
-                        if (flags[c, lane // 8] >> np.uint64(8 * (lane % 8))) & np.uint64(1):
+                        if (ego >> np.uint32(lane)) & np.uint32(1):
                             num[d, first + lane] += hits[lane]
                             den[d, first + lane] += alters[d, e]
-            flags[:, :] = 0
+            flags[:] = 0
     return num, den
 
 

@@ -3,7 +3,10 @@
 Christakis & Fowler (2007, NEJM 357:370) report, for each geodesic distance d, the probability
 that an alter at distance d of an ego with the trait also has it, compared with the same
 probability after randomly reshuffling the trait over the fixed network. This module computes
-that statistic for every distance at once with sparse linear algebra.
+that statistic for every distance at once: one compiled breadth-first search per ego accumulates
+the observed counts and the sums behind the exact permutation moments, and stores a shell only
+where the permutation kernel needs it (on heavy-tailed graphs the distance-4 and -5 shells hold
+most of the graph for every ego and are never stored).
 """
 
 from __future__ import annotations
@@ -384,7 +387,7 @@ def distance_clustering(
         (exact permutation moments of numerator and denominator, delta method
         for the ratio, normal interval and p-value), or "auto" (permutation
         unless nnz(S_d) * B exceeds ``max_permutation_work`` at that distance, as happens on
-        heavy-tailed graphs whose shells cover most nodes).
+        heavy-tailed graphs whose shells cover most nodes); the ``method`` column says which.
     level : coverage of the null interval.
 
     Returns
