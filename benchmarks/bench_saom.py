@@ -25,7 +25,12 @@ from _common import machine_note, write_section  # noqa: E402
 
 from kinship_research.data import load  # noqa: E402
 from kinship_research.networks.longitudinal import LongitudinalNetwork  # noqa: E402
-from kinship_research.networks.saom import estimate_saom, from_longitudinal, saom_data  # noqa: E402
+from kinship_research.networks.saom import (  # noqa: E402
+    estimate_saom,
+    from_longitudinal,
+    saom_data,
+    simulate_coevolution,
+)
 from kinship_research.networks.saom.reference import (  # noqa: E402
     RSIENA_MANUAL_S50,
     RSIENA_MANUAL_S50_EFFECTS,
@@ -138,7 +143,19 @@ def main() -> None:
     parser.add_argument("--n-phase3", type=int, default=1000)
     parser.add_argument("--cusna", action="store_true")
     args = parser.parse_args()
-    estimate_saom(saom_data(np.stack([np.eye(5)[::-1], np.ones((5, 5))])), ["outdegree"], n_phase3=10)  # compile
+    # compile (or load the numba cache) before timing
+    simulate_coevolution(
+        np.zeros((5, 5)),
+        [1, 2, 1, 2, 1],
+        ["outdegree"],
+        [0.0],
+        ["linear"],
+        [0.0],
+        rates=[1.0],
+        behaviour_rates=[1.0],
+        behaviour_range=(1, 2),
+        seed=0,
+    )
     lines = [
         "| case | n | seed | seconds | max conv. ratio | largest difference from RSiena (its SEs) |",
         "|---|---:|---:|---:|---:|---:|",
