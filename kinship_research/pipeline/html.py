@@ -7,7 +7,7 @@ other types that could run code (``application/javascript``, widgets, SVG) are d
 images and LaTeX text are kept. The template itself is trusted.
 
 The page works offline: math is typeset by a MathJax 2.7 copy taken from the ``jupyter_server_mathjax``
-package into ``reports/assets/mathjax/`` (once per reports folder; the report links
+package into ``reports/assets/mathjax/`` (once per reports folder, sweeps included; the report links
 ``../assets/mathjax/MathJax.js``), progress-bar widgets and their saved state are left out (they need
 scripts from the network and mean nothing once the run is over), so is a last cell's value that is
 only a file path (``save_results`` returns the staging path), and a table of contents
@@ -18,6 +18,7 @@ exported with :mod:`kinship_research.pipeline.exports` before the page is writte
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 import tempfile
@@ -91,7 +92,7 @@ ALLOWED_ATTRIBUTES = {
 SAFE_OUTPUTS = ("text/plain", "text/latex", "application/json", "image/png", "image/jpeg")
 WIDGET_OUTPUT = "application/vnd.jupyter.widget-view+json"
 ASSETS = "assets"
-MATHJAX_URL = f"../{ASSETS}/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+MATHJAX_CONFIG = "?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 # Parts of the jupyter_server_mathjax copy a report never loads (other languages, accessibility
 # explorer): 6 of its 12 MB.
 _MATHJAX_UNUSED = ("localization/[!e]*", "localization/e[!n]*", "extensions/a11y")
@@ -204,6 +205,23 @@ def drop_widgets(nb) -> None:
             cell.outputs = [o for o in cell.outputs if WIDGET_OUTPUT not in o.get("data", {})]
 
 
+def assets_home(reports_dir: Path) -> Path:
+    """The reports folder whose ``assets/`` serve a report written into ``reports_dir``: ``reports_dir``
+    itself, or for a sweep cell (``<reports>/sweeps/<sweep>/<cell>``) the ``<reports>`` folder above, so
+    that a sweep of many cells shares one MathJax copy."""
+    from kinship_research.pipeline.sweep import SWEEPS
+
+    reports_dir = Path(reports_dir)
+    return reports_dir.parents[2] if reports_dir.parent.parent.name == SWEEPS else reports_dir
+
+
+def mathjax_url(html_path: Path) -> str:
+    """Relative URL of the MathJax copy for the report ``html_path`` (``reports/<name>/<name>.html``)."""
+    folder = Path(html_path).parent
+    home = assets_home(folder.parent) / ASSETS / "mathjax" / "MathJax.js"
+    return Path(os.path.relpath(home, folder)).as_posix() + MATHJAX_CONFIG
+
+
 def install_mathjax(reports_dir: Path) -> Path:
     """Copy MathJax from the ``jupyter_server_mathjax`` package to ``reports_dir/assets/mathjax`` unless
     a copy of the same package version is there; return that folder."""
@@ -288,14 +306,14 @@ def export_html(executed: Path, html_path: Path, results: dict | None) -> None:
     if results:
         nb.cells.append(_provenance_cell(results))
     sanitize_notebook(nb)
-    install_mathjax(Path(html_path).parent.parent)
+    install_mathjax(assets_home(Path(html_path).parent.parent))
     exporter = HTMLExporter(
         extra_loaders=[jinja2.DictLoader({"kinship_report.html.j2": OFFLINE_TEMPLATE})],
         template_file="kinship_report.html.j2",
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
-        mathjax_url=MATHJAX_URL,
+        mathjax_url=mathjax_url(html_path),
     )
     body, _ = exporter.from_notebook_node(nb)
     write_text_atomic(html_path, table_of_contents(body))

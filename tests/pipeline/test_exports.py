@@ -101,9 +101,9 @@ def test_report_is_offline_with_contents_and_exports(executed):
     html.export_html(executed, target, {"datasets": []})
     page = target.read_text()
     scripts = re.findall(r"<script[^>]*src=\"([^\"]+)\"", page)
-    assert scripts == [html.MATHJAX_URL], "the only script is the local MathJax copy"
+    assert scripts == ["../assets/mathjax/MathJax.js" + html.MATHJAX_CONFIG], "the only script is the local MathJax"
     assert not re.search(r"<(?:link|img|script)[^>]+(?:src|href)=\"https?://", page)
-    mathjax = (target.parent / html.MATHJAX_URL.split("?")[0]).resolve()
+    mathjax = (target.parent / scripts[0].split("?")[0]).resolve()
     assert mathjax.is_file() and mathjax.parent == executed.parent.parent / "assets" / "mathjax"
     assert (mathjax.parent / "config" / "TeX-AMS-MML_HTMLorMML-full.js").is_file()
     assert "$d$" in page  # left for MathJax to typeset
@@ -148,3 +148,11 @@ def test_contents_list_a_figure_before_any_heading_at_the_top_level():
         ("toc-export", "table-1"),
     ]
     assert '<p class="kinship-downloads" id="figure-1">' in page and "</style>\n</head>" in page
+
+
+def test_sweep_cells_share_the_reports_folders_mathjax(tmp_path):
+    cell_report = tmp_path / "sweeps" / "demo-grid" / "cell-1" / "demo" / "demo.html"
+    assert html.assets_home(cell_report.parent.parent) == tmp_path
+    assert html.mathjax_url(cell_report) == "../../../../assets/mathjax/MathJax.js" + html.MATHJAX_CONFIG
+    assert html.assets_home(tmp_path) == tmp_path
+    assert html.mathjax_url(tmp_path / "demo" / "demo.html").startswith("../assets/mathjax/MathJax.js?")
