@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from kinship_research import data
-from kinship_research.pipeline import batch, paths, runner, sweep
+from kinship_research.pipeline import batch, index, paths, runner, sweep
 from kinship_research.pipeline import parameters as notebooks
 from kinship_research.pipeline.atomic import LockHeldError
 
@@ -107,6 +107,7 @@ def _run(args) -> int:
     print(f"{record.name}: {record.status} in {record.seconds} s -> {reports / record.name}")
     if record.error:
         print(f"  {record.error}", file=sys.stderr)
+    print(f"index: {index.write_index(reports)}")
     return 0 if record.status == "ok" else (3 if record.status == "skipped" else 1)
 
 

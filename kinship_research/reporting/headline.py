@@ -26,10 +26,10 @@ def checks_clause(estimate: float, checks: Mapping[str, tuple[float, float]], *,
     on the headline.
 
     For a finding whose interval excludes zero (``null=False``) a check *moves* it when its interval
-    includes zero or lies on the other side: 'It survives 3 of 4 checks (moved by: dropping the USA).'
-    For a null finding (``null=True``: the headline interval includes zero) a check moves it when its
-    interval excludes zero: 'Of 4 checks, 3 also find no effect distinguishable from zero (not:
-    Driscoll–Kraay errors).'"""
+    includes zero or lies on the other side: 'It survives 1 of 2 checks (income control; moved by:
+    dropping the USA).' For a null finding (``null=True``: the headline interval includes zero) a
+    check moves it when its interval excludes zero: 'Of 2 checks, 1 also finds no effect
+    distinguishable from zero (lag 5; not: Driscoll–Kraay errors).'"""
     if not checks:
         raise ValueError("checks must name at least one check: {name: (ci_low, ci_high)}")
     pairs = {name: _pair(name, ci) for name, ci in checks.items()}
@@ -37,13 +37,19 @@ def checks_clause(estimate: float, checks: Mapping[str, tuple[float, float]], *,
         moved = [name for name, (lo, hi) in pairs.items() if lo > 0 or hi < 0]
     else:
         moved = [name for name, (lo, hi) in pairs.items() if not survives(estimate, lo, hi)]
-    held, m = len(pairs) - len(moved), len(pairs)
+    held = [name for name in pairs if name not in moved]
+    m = len(pairs)
+    named = ", ".join(held)
     if null:
-        verb = "finds" if held == 1 else "find"
-        text = f"Of {m} check{'s' if m != 1 else ''}, {held} also {verb} no effect distinguishable from zero"
-        return f"{text} (not: {', '.join(moved)})." if moved else f"{text}."
-    text = f"It survives {held} of {m} check{'s' if m != 1 else ''}"
-    return f"{text} (moved by: {', '.join(moved)})." if moved else f"{text}."
+        verb = "finds" if len(held) == 1 else "find"
+        text = f"Of {m} check{'s' if m != 1 else ''}, {len(held)} also {verb} no effect distinguishable from zero"
+        parts = [named] if held else []
+        parts += [f"not: {', '.join(moved)}"] if moved else []
+    else:
+        text = f"It survives {len(held)} of {m} check{'s' if m != 1 else ''}"
+        parts = [named] if held else []
+        parts += [f"moved by: {', '.join(moved)}"] if moved else []
+    return f"{text} ({'; '.join(parts)})."
 
 
 def headline(
@@ -51,13 +57,14 @@ def headline(
 ) -> str:
     """``finding`` (a generated sentence), followed by :func:`checks_clause` when ``checks`` are given.
 
-    ``estimate`` is the headline's point estimate; ``ci`` its interval, which decides whether the
-    checks are read against an effect (interval excludes zero) or against a null finding."""
+    ``estimate`` is the headline's point estimate and ``ci`` its interval (both needed with
+    ``checks``); the interval decides whether the checks are read against an effect (it excludes
+    zero) or against a null finding."""
     if not isinstance(finding, str) or not finding.strip():
         raise ValueError("finding must be a non-empty sentence generated from the results")
     if checks is None:
         return finding.strip()
-    if estimate is None or not math.isfinite(float(estimate)):
-        raise ValueError("estimate (the headline's finite point estimate) is needed to judge the checks")
-    null = ci is not None and not survives(float(estimate), *_pair("the headline", ci))
+    if estimate is None or not math.isfinite(float(estimate)) or ci is None:
+        raise ValueError("estimate and ci (the headline's finite estimate and interval) are needed to judge the checks")
+    null = not survives(float(estimate), *_pair("the headline", ci))
     return f"{finding.strip()} {checks_clause(float(estimate), checks, null=null)}"

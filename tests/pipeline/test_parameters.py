@@ -119,6 +119,7 @@ def test_run_accepts_the_path_of_a_users_own_notebook(tmp_path, monkeypatch, cap
     assert cli.main(["run", str(tmp_path / "mine.ipynb"), "-p", "n", "3", "--reports-dir", "out"]) == 0
     payload = json.loads((tmp_path / "out" / "mine" / "results.json").read_text())
     assert payload["results"] == {"square": 9} and payload["parameters"] == {"n": 3}
+    assert 'id="notebook-mine"' in (tmp_path / "out" / "index.html").read_text()  # kinship run updates the index
 
 
 def test_notebooks_copy_gives_an_editable_copy_and_never_overwrites(tmp_path, capsys):
