@@ -41,6 +41,12 @@ def machine_note() -> str:
     )
 
 
+def source_commit(tree: str) -> str:
+    """Short commit id of the source tree ``tree`` (e.g. a ``git worktree`` of an earlier commit)."""
+    out = subprocess.run(["git", "-C", tree, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return out.stdout.strip() or tree
+
+
 def write_section(name: str, markdown: str) -> None:
     """Replace the section ``name`` of results.md (atomically), keeping the others."""
     begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"

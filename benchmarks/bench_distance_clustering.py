@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,14 @@ import networkx as nx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import current_rss_gb, machine_note, peak_rss_gb, run_case, write_section  # noqa: E402
+from _common import (  # noqa: E402
+    current_rss_gb,
+    machine_note,
+    peak_rss_gb,
+    run_case,
+    source_commit,
+    write_section,
+)
 
 EGOS, DISTANCE, PERMUTATIONS, PREVALENCE = 2000, 6, 1000, 0.3
 
@@ -106,6 +112,7 @@ def case_main(case: dict) -> None:
     rss_graph = current_rss_gb()
     egos = np.sort(np.random.default_rng(2).choice(case["n"], EGOS, replace=False))
     start = time.perf_counter()
+    cpu_start = time.process_time()
     if case["engine"] == "baseline":
         observed, _ = baseline(graph, trait, egos, DISTANCE, case["permutations"], seed=0)
         methods = "baseline"
@@ -126,11 +133,12 @@ def case_main(case: dict) -> None:
         observed = table["observed"].to_numpy()
         methods = ",".join(f"{d}:{m[0]}" for d, m in zip(table["distance"], table["method"]))
         pairs = None
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     print(
         json.dumps(
             {
                 "seconds": elapsed,
+                "cpu_seconds": cpu,
                 "build_seconds": build,
                 "rss_graph_gb": rss_graph,
                 "peak_rss_gb": peak_rss_gb(),
@@ -141,12 +149,6 @@ def case_main(case: dict) -> None:
             }
         )
     )
-
-
-def _commit(tree: str) -> str:
-    """Short commit id of the source tree ``tree`` (a git worktree)."""
-    out = subprocess.run(["git", "-C", tree, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    return out.stdout.strip() or tree
 
 
 def _spread(values) -> str:
@@ -203,9 +205,11 @@ def main() -> None:
             },
         )
         result["scaled_seconds"] = result["seconds"] * PERMUTATIONS / permutations
+        result["scaled_cpu_seconds"] = result["cpu_seconds"] * PERMUTATIONS / permutations
         runs.setdefault((kind, n, engine), []).append(result)
         print(
             f"{kind} n={n:>9,} {engine:>6}: {result['scaled_seconds']:8.1f} s "
+            f"(CPU {result['scaled_cpu_seconds']:.1f} s) "
             f"(peak RSS {result['peak_rss_gb']:.2f} GB, graph {result['rss_graph_gb']:.2f} GB, "
             f"conversion {result['convert_seconds']:.2f} s) {result['methods']}",
             flush=True,
@@ -238,17 +242,18 @@ def main() -> None:
         "of 100 numpy-permuted trait columns. Paired runs: fast, strong, naive in turn, "
         f"{args.pairs} times; median (range) of times and of per-pair ratios. Pairs: "
         "(ego, alter) pairs within the distance over all egos (as the strong baseline counts "
-        "them); operations/s = pairs x permutations / time."
+        "them); operations/s = pairs x permutations / time. CPU: process time of the call over "
+        "all threads (less sensitive than wall time to other jobs on the shared machine)."
         + (
-            f" Previous: the same call from the source tree of commit {_commit(args.previous)} "
+            f" Previous: the same call from the source tree of commit {source_commit(args.previous)} "
             f"(--previous), BA runs alternating with the current one ({args.ba_runs} each)."
             if args.previous
             else ""
         ),
         "",
-        "| graph | n | engine | runs | time (s) | vs naive | vs strong | vs previous | peak RSS (GB) | "
+        "| graph | n | engine | runs | time (s) | CPU (s) | vs naive | vs strong | vs previous | peak RSS (GB) | "
         "graph RSS (GB) | conversion (s) | pairs | ops/s | methods |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for (kind, n, engine), results in runs.items():
         seconds = [r["scaled_seconds"] for r in results]
@@ -261,6 +266,7 @@ def main() -> None:
         ops = f"{pairs * PERMUTATIONS / np.median(seconds):.2e}" if pairs and engine != "naive" else ""
         lines.append(
             f"| {kind.upper()} | {n:,} | {engine} | {len(results)} | {_spread(seconds)} | "
+            f"{_spread([r['scaled_cpu_seconds'] for r in results])} | "
             f"{ratios.get('naive', '')} | {ratios.get('strong', '')} | {ratios.get('previous', '')} | "
             f"{max(r['peak_rss_gb'] for r in results):.2f} | {results[0]['rss_graph_gb']:.2f} | "
             f"{np.median([r['convert_seconds'] for r in results]):.2f} | "

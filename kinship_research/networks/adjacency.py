@@ -8,15 +8,20 @@ matrices are used as arrays directly.
 from __future__ import annotations
 
 import itertools
+import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["graph_adjacency"]
 
 
 def _kind(graph) -> str | None:
-    if sp.issparse(graph):
+    sparse = sys.modules.get("scipy.sparse")  # a scipy matrix means scipy.sparse is loaded
+    if sparse is not None and sparse.issparse(graph):
         return "scipy"
     if hasattr(graph, "get_edgelist") and hasattr(graph, "vcount"):
         return "igraph"
@@ -46,6 +51,8 @@ def graph_adjacency(graph, *, symmetrise: bool = True) -> tuple[list, sp.csr_arr
     either direction links the pair) when ``symmetrise`` is true; otherwise distances follow
     edge directions (ego -> alter). Self-loops, weights and edge multiplicities are ignored.
     """
+    import scipy.sparse as sp
+
     kind = _kind(graph)
     if kind == "networkx":
         nodes, source, target = _networkx_edges(graph)

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from kinship_research.methods.checks import check_level, check_positive_int, random_generator
 from kinship_research.networks.adjacency import _kind, graph_adjacency
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["distance_clustering", "distance_shells", "shell_permutation_moments", "trait_vector"]
 
@@ -125,6 +128,7 @@ def _fill_shells(
     second breadth-first search that writes node ``v`` to column ``column_of[v]`` (-1: left
     out; increasing in v) into arrays of the ``sizes[d, e]`` counted by the first."""
     import numba
+    import scipy.sparse as sp
 
     from kinship_research.networks._kernels import bfs_shell_fill
 
@@ -163,6 +167,8 @@ def _select_columns(matrix: sp.csr_array, new_column: np.ndarray, width: int, ch
 
     Works through the stored entries ``chunk`` at a time so that temporaries stay small.
     """
+    import scipy.sparse as sp
+
     indptr = matrix.indptr
     counts = np.zeros(len(indptr), dtype=np.int64)
     data, indices = [], []
@@ -442,7 +448,8 @@ def distance_clustering(
     x_known = x[known]
     x_ego = x_known[ego_known].astype(np.int64)
     indptr, indices = adjacency.indptr.astype(np.int64), adjacency.indices.astype(np.int64)
-    symmetric = _is_symmetric(adjacency)  # distances symmetric: S1 from the sums, bottom-up search
+    # symmetric distances (always when symmetrised): S1 from the sums, bottom-up searches
+    symmetric = symmetrise or _is_symmetric(adjacency)
     alters, carriers, ego_alters, columns = bfs_shell_sums(
         indptr,
         indices,
