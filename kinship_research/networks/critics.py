@@ -713,8 +713,8 @@ def _saom_replication(
         "reports_influence": False,
         "error": "",
     }
-    if len(np.unique(trait)) < 2 or (np.diff(trait, axis=0) == 0).all(axis=1).any():
-        return row | {"error": "the behaviour does not change in a period (its rate is not identified)"}
+    if (np.diff(trait, axis=0) == 0).all(axis=1).any() or (np.diff(network.ties, axis=0) == 0).all(axis=(1, 2)).any():
+        return row | {"error": "no tie or no behaviour changes in a period (its rate is not identified)"}
     data = saom_data(network.ties, behaviour=("trait", trait))
     options = {"behaviour_effects": list(behaviour_effects), "n_phase3": n_phase3, "n_subphases": n_subphases}
     try:

@@ -277,6 +277,13 @@ def test_saom_rejection_rates_are_counted_over_converged_fits():
     assert "influence" in study.summary()
 
 
+def test_saom_counts_data_sets_without_change_as_failed():
+    study = saom_rejection_rates({"frozen": {**SMALL, "tie_stability": 1.0}}, n_replications=1, seed=0, **TINY_SAOM)
+    row = study.to_frame().iloc[0]
+    assert row["n_failed"] == 1 and row["n_converged"] == row["n_replications"] == 0 and np.isnan(row["rate"])
+    assert "no tie" in study.fits["error"].iloc[0]
+
+
 def test_saom_rejection_rates_validation():
     with pytest.raises(ValueError, match="seed"):
         saom_rejection_rates({"x": {"seed": 1}})
