@@ -331,13 +331,20 @@ def bfs_shell_sizes(indptr, indices, egos, max_distance, bottom_up, n_threads):
 
 
 @numba.njit(cache=True, parallel=True)
-def bfs_shell_sums(indptr, indices, egos, max_distance, bottom_up, column_of, trait, ego_of, n_columns, n_threads):
-    """Sums over the distance shells restricted to the columns (known nodes), without storing them.
+def bfs_shell_sums(
+    indptr, indices, egos, max_distance, bottom_up, column_of, trait, ego_of, n_columns, store, cap, n_threads
+):
+    """Sums over the distance shells restricted to the columns (known nodes), and the shells
+    themselves at the distances with ``store[d]`` as long as they stay small.
 
     ``column_of[node]`` is the node's column (-1: dropped), ``trait[column]`` its 0/1 value and
     ``ego_of[column]`` its row among the egos (-1: not an ego). For ego row e and distance d + 1:
     alters[d, e] = columns in the shell, carriers[d, e] = those with trait 1, ego_alters[d, e] =
     egos among them; columns[d, j] = egos whose shell at distance d + 1 holds column j.
+    Chunk c searches from egos c, c + n_chunks, ... and appends their stored shells, in that
+    order, to ``kept[c, d, :count[c, d]]``; a chunk whose shells at d would pass ``cap`` columns
+    stops storing d (``full[c, d]``; the caller then finds them by a second search, or does not
+    need them: more than ``cap`` columns at d means the permutation budget is exceeded).
     """
     n = len(indptr) - 1
     n_egos = len(egos)
@@ -346,6 +353,9 @@ def bfs_shell_sums(indptr, indices, egos, max_distance, bottom_up, column_of, tr
     ego_alters = np.zeros((max_distance, n_egos), dtype=np.int64)
     n_chunks = max(1, min(n_threads, n_egos))
     columns = np.zeros((n_chunks, max_distance, n_columns), dtype=np.int32)
+    kept = np.empty((n_chunks, max_distance, cap), dtype=np.int32)  # pages used only as written
+    count = np.zeros((n_chunks, max_distance), dtype=np.int64)
+    full = np.zeros((n_chunks, max_distance), dtype=np.bool_)
     for chunk in numba.prange(n_chunks):
         seen = np.zeros(n, dtype=np.uint8)
         queue = np.empty(n, dtype=np.int64)
@@ -376,10 +386,23 @@ def bfs_shell_sums(indptr, indices, egos, max_distance, bottom_up, column_of, tr
                             columns[chunk, d, j] += 1
                 for i in range(tail):
                     seen[queue[i]] = 0
+            for d in range(max_distance):  # store: a second look at the levels (queue still valid)
+                if not store[d] or full[chunk, d]:
+                    continue
+                if count[chunk, d] + alters[d, e] > cap:
+                    full[chunk, d] = True
+                    continue
+                k = count[chunk, d]
+                for i in range(level_end[d], level_end[d + 1]):
+                    j = column_of[queue[i]]
+                    if j >= 0:
+                        kept[chunk, d, k] = j
+                        k += 1
+                count[chunk, d] = k
     total = np.zeros((max_distance, n_columns), dtype=np.int64)
     for chunk in range(n_chunks):
         total += columns[chunk]
-    return alters, carriers, ego_alters, total
+    return alters, carriers, ego_alters, total, kept, count, full
 
 
 @numba.njit(cache=True, parallel=True)

@@ -162,6 +162,27 @@ def _fill_shells(
     return shells
 
 
+def _kept_shells(kept, count, alters, distances, width: int) -> dict[int, sp.csr_array]:
+    """CSR shells (egos x ``width``) at the 0-based ``distances`` from the columns the search
+    kept: chunk c holds, in order, the shells of egos c, c + n_chunks, ... (column order within
+    a shell is the search's, which no statistic depends on)."""
+    import scipy.sparse as sp
+
+    n_chunks, n_egos = kept.shape[0], alters.shape[1]
+    order = np.concatenate([np.arange(c, n_egos, n_chunks) for c in range(n_chunks)])
+    inverse = np.empty(n_egos, dtype=np.int64)
+    inverse[order] = np.arange(n_egos)
+    shells = {}
+    for d in distances:
+        columns = np.concatenate([kept[c, d, : count[c, d]] for c in range(n_chunks)])
+        indptr = np.concatenate([[0], np.cumsum(alters[d][order])])
+        in_search_order = sp.csr_array(
+            (np.ones(len(columns), dtype=np.float32), columns, indptr), shape=(n_egos, width)
+        )
+        shells[d] = in_search_order[inverse]
+    return shells
+
+
 def _select_columns(matrix: sp.csr_array, new_column: np.ndarray, width: int, chunk: int = 2**23) -> sp.csr_array:
     """Keep the columns j with ``new_column[j] >= 0``, renumbered to ``new_column[j]``.
 
@@ -450,7 +471,14 @@ def distance_clustering(
     indptr, indices = adjacency.indptr.astype(np.int64), adjacency.indices.astype(np.int64)
     # symmetric distances (always when symmetrised): S1 from the sums, bottom-up searches
     symmetric = symmetrise or _is_symmetric(adjacency)
-    alters, carriers, ego_alters, columns = bfs_shell_sums(
+    # shells the kernel may take (at most max_permutation_work / B columns at a distance) are kept
+    # by the search, per chunk of egos up to twice an even share, the whole buffer below 2^28 entries
+    threads = numba.get_num_threads()
+    n_chunks = max(1, min(threads, len(ego_index)))
+    store = np.full(max_distance, method != "moments" or not symmetric)
+    limit = max_permutation_work / n_permutations
+    cap = int(min(2 * limit / n_chunks + 1, 2**28 // (max_distance * n_chunks)))
+    alters, carriers, ego_alters, columns, kept, kept_count, full = bfs_shell_sums(
         indptr,
         indices,
         ego_index.astype(np.int64),
@@ -460,7 +488,9 @@ def distance_clustering(
         x_known.astype(np.int64),
         ego_of,
         n_known,
-        numba.get_num_threads(),
+        store,
+        cap,
+        threads,
     )
     sizes = alters.sum(axis=1)
     chosen = []
@@ -469,8 +499,11 @@ def distance_clustering(
         chosen.append("moments" if method == "moments" or (method == "auto" and heavy) else "permutation")
     permuted = [d for d, m in enumerate(chosen) if m == "permutation"]
     stored = range(max_distance) if not symmetric else permuted
-    shells = _fill_shells(
-        indptr, indices, symmetric, ego_index.astype(np.int64), alters, known_position, stored, n_known
+    shells = _kept_shells(kept, kept_count, alters, [d for d in stored if not full[:, d].any()], n_known)
+    del kept
+    missed = [d for d in stored if full[:, d].any()]  # too large to keep: a second search
+    shells |= _fill_shells(
+        indptr, indices, symmetric, ego_index.astype(np.int64), alters, known_position, missed, n_known
     )
     null = _permutation_null(shells, permuted, alters, ego_known, n_known, n_ones, n_permutations, rng)
 

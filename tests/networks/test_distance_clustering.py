@@ -4,6 +4,7 @@ import itertools
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 
@@ -159,6 +160,17 @@ def test_moments_from_search_sums_equal_moments_of_stored_shells(directed):
         row = table.iloc[d]
         assert row["n_pairs"] == pairs and row["observed"] == pytest.approx(observed, rel=1e-12)
         assert (row["null_mean"], row["null_sd"], row["p_value"]) == pytest.approx((mean, sd, p_value), rel=1e-9)
+
+
+def test_shells_too_large_to_keep_are_found_by_a_second_search():
+    """method='permutation' with a small budget: the search keeps no shell (a second search finds
+    them); the table equals the one from kept shells, column by column."""
+    graph = nx.connected_watts_strogatz_graph(500, 6, 0.1, seed=2)
+    trait = random_trait(graph, 0.3, 0.1, seed=3)
+    kwargs = {"max_distance": 4, "n_permutations": 64, "seed": 5, "method": "permutation"}
+    kept = distance_clustering(graph, trait, **kwargs)
+    searched = distance_clustering(graph, trait, max_permutation_work=64.0, **kwargs)
+    pd.testing.assert_frame_equal(kept, searched)
 
 
 def test_sampled_egos_are_seeded_and_counted():
