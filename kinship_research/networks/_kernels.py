@@ -82,8 +82,8 @@ def shell_permutation_counts(indptr, indices, ego_column, alters, carriers, seed
     byte = np.uint32(0xFF)
     for chunk in numba.prange(n_chunks):
         flags = np.zeros(n_places, dtype=np.uint32)
-        places = np.arange(n_places).astype(np.int64)
-        swapped = np.empty(n_places, dtype=np.int64)
+        places = np.arange(n_places).astype(np.int32)  # 32-bit: the shuffle's random accesses stay in cache
+        swapped = np.empty(n_places, dtype=np.int32)
         hits = np.zeros(LANES, dtype=np.int64)
         for block in range(chunk, n_blocks, n_chunks):
             first = block * LANES
