@@ -8,8 +8,9 @@ sequences, wrong shapes, nested lists as ids, bytes, dicts). The call must eithe
   not one of numpy's, pandas' or Python's internal messages (:data:`FOREIGN_MESSAGES`), or
 * return a result with no NaN or infinite number in it (no silent NaN/inf).
 
-Examples are derandomised (the same every run) and few, so the battery is fast and its expected
-failures (``xfail(strict=True)``, with the reason) are stable. Run with ``-s`` to see the counts.
+Examples are derandomised (the same every run) and few, so the battery is fast and stable; a fixed
+list of garbage values (:data:`FIXED`) is tried on every argument as well. Run with ``-s`` to see
+the counts.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kinship_research.methods import correlation, inequality, meta
+from kinship_research.methods import correlation, effect_sizes, inequality, meta, panel, table_pooling
 from kinship_research.networks import assortativity, mean_field
 from kinship_research.networks.distance_clustering import distance_clustering
 from kinship_research.studies import spirit_level
@@ -108,6 +109,15 @@ FRAME = pd.DataFrame(
 GRAPH = nx.karate_club_graph()
 TRAIT = np.array([i % 2 for i in range(GRAPH.number_of_nodes())], dtype=float)
 EGO, ALTER = zip(*GRAPH.edges(), strict=True)
+TABLES = ([4, 6, 3, 10, 2], [119, 300, 228, 500, 60], [11, 29, 11, 40, 9], [128, 274, 209, 480, 57])
+PANEL = pd.DataFrame(
+    {
+        "iso3": np.repeat(list("ABCDE"), 4),
+        "year": np.tile([2000, 2001, 2002, 2003], 5),
+        "gini": np.linspace(25, 40, 20) + np.tile([0.0, 0.5, -0.3, 0.2], 5),
+        "y": np.linspace(70, 80, 20) + np.tile([0.1, -0.2, 0.3, 0.0], 5),
+    }
+)
 
 # name: (function, positional arguments, keyword arguments, arguments garbage may replace)
 CASES = {
@@ -148,18 +158,26 @@ CASES = {
         ["1", "egos", "max_distance", "n_permutations"],
     ),
     "sisa_mean_field_prevalence": (mean_field.sisa_mean_field_prevalence, [0.5, 0.2], {}, ["0", "1", "adoption"]),
-}
-_MODULE = "left for the module's owner (issue 15 battery)"
-KNOWN = {  # case/argument: why it still fails; the module's owner fixes it and removes the entry
-    "gini_ci/seed": "methods/inequality.gini_ci passes seed to numpy.random.default_rng unchecked: strings or "
-    f"floats get numpy's SeedSequence TypeError; {_MODULE}",
-    "control_for_income/2": "studies/spirit_level._as_list takes a number for ys and fails with "
-    f"'float object is not iterable'; {_MODULE}",
-}
-
-
-# seen only with the fixed values below (the few hypothesis examples do not draw them)
-KNOWN_FIXED = KNOWN | {
+    "binary_effects": (effect_sizes.binary_effects, list(TABLES), {}, ["0", "2", "measure", "add", "level"]),
+    "hedges_g": (
+        effect_sizes.hedges_g,
+        [[5.0, 6.0, 4.0], [1.0, 1.2, 0.9], [20, 30, 25], [4.0, 5.5, 4.2], [1.1, 1.0, 1.0], [22, 28, 24]],
+        {},
+        ["0", "1", "2"],
+    ),
+    "fisher_z": (effect_sizes.fisher_z, [[0.2, 0.5, -0.1], [30, 50, 40]], {}, ["0", "1", "level"]),
+    "mantel_haenszel": (table_pooling.mantel_haenszel, list(TABLES), {}, ["0", "3", "measure", "level"]),
+    "peto": (table_pooling.peto, list(TABLES), {}, ["1", "level"]),
+    "influence": (meta.influence, [EFFECT, VARIANCE], {}, ["0", "1", "tau2_method"]),
+    "permutation_test": (
+        meta.permutation_test,
+        [EFFECT, VARIANCE, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]],
+        {"n_permutations": 50, "seed": 0},
+        ["2", "n_permutations", "seed"],
+    ),
+    "q_profile_interval": (meta.q_profile_interval, [EFFECT, VARIANCE], {}, ["0", "1", "level"]),
+    "two_way_fe": (panel.two_way_fe, [PANEL, "y", "gini"], {}, ["0", "1", "2", "cov_type", "level"]),
+    "rubin_combine": (panel.rubin_combine, [[0.1, 0.2, 0.15], [0.01, 0.012, 0.011]], {}, ["0", "1", "df_complete"]),
 }
 FIXED = [
     "",
@@ -228,12 +246,10 @@ def judge(call) -> None:
     TALLY["finite result"] += 1
 
 
-def params(known: dict):
+def params():
     for name, (*_, slots) in CASES.items():
         for slot in slots:
-            key = f"{name}/{slot}"
-            marks = [pytest.mark.xfail(strict=True, reason=known[key])] if key in known else []
-            yield pytest.param(name, slot, id=key, marks=marks)
+            yield pytest.param(name, slot, id=f"{name}/{slot}")
 
 
 def call_with(name: str, slot: str, garbage) -> None:
@@ -255,14 +271,14 @@ def report_counts():
     )
 
 
-@pytest.mark.parametrize("name, slot", list(params(KNOWN)))
+@pytest.mark.parametrize("name, slot", list(params()))
 @SETTINGS
 @given(garbage=GARBAGE)
 def test_bad_input_gives_a_clear_error_or_a_finite_result(name, slot, garbage):
     call_with(name, slot, garbage)
 
 
-@pytest.mark.parametrize("name, slot", list(params(KNOWN_FIXED)))
+@pytest.mark.parametrize("name, slot", list(params()))
 def test_fixed_bad_inputs_give_a_clear_error_or_a_finite_result(name, slot):
     failures = []
     for garbage in FIXED:

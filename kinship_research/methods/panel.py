@@ -50,6 +50,7 @@ from linearmodels.panel import BetweenOLS, PanelOLS, PooledOLS, RandomEffects
 from scipy import stats
 
 from kinship_research.methods.checks import (
+    as_float_array,
     check_choice,
     check_finite,
     check_level,
@@ -599,8 +600,8 @@ def rubin_combine(estimates, variances, *, df_complete: float | None = None, lev
     """Combine estimates and their squared standard errors from ``m >= 2`` imputations (see
     :class:`RubinResult`)."""
     level = check_level(level)
-    q, u = np.asarray(estimates, float), np.asarray(variances, float)
-    if q.ndim != 1 or q.shape != u.shape or len(q) < 2:
+    q, u = as_float_array("estimates", estimates), as_float_array("variances", variances)
+    if q.shape != u.shape or len(q) < 2:
         raise ValueError(f"give at least 2 estimates and as many variances, got shapes {q.shape} and {u.shape}")
     if not (np.isfinite(q).all() and np.isfinite(u).all()) or (u < 0).any():
         raise ValueError("estimates must be finite and variances finite and non-negative")
@@ -611,6 +612,8 @@ def rubin_combine(estimates, variances, *, df_complete: float | None = None, lev
     nu = np.inf if b == 0 else (m - 1) * (1 + 1 / r) ** 2
     if df_complete is not None:
         df_complete = check_finite("df_complete", df_complete)
+        if df_complete <= 0:
+            raise ValueError(f"df_complete must be positive (the complete-data degrees of freedom), got {df_complete}")
         gamma = (1 + 1 / m) * b / total
         nu_observed = (df_complete + 1) / (df_complete + 3) * df_complete * (1 - gamma)
         nu = 1 / (1 / nu + 1 / nu_observed)
