@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from kinship_research.methods.checks import (
     check_alpha,
@@ -524,6 +523,8 @@ def simulate_homophily_contagion(
 
     Returns a :class:`LongitudinalNetwork` with attributes ``trait`` (0/1) and ``latent`` (z).
     """
+    from scipy.special import expit
+
     if n_nodes <= out_degree + 1 or out_degree < 1:
         raise ValueError(f"need 1 <= out_degree < n_nodes - 1, got out_degree={out_degree}, n_nodes={n_nodes}")
     if n_waves < 2 or steps_per_wave < 1:

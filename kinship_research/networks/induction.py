@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from kinship_research.methods.checks import check_choice, check_level, require_columns
 
@@ -237,6 +236,7 @@ def fit_induction(
     """
     import statsmodels.api as sm
     from scipy import stats
+    from scipy.special import expit
 
     if focal not in alter_terms or not set(alter_terms) <= set(ALTER_TERMS):
         raise ValueError(f"alter_terms must be drawn from {ALTER_TERMS} and contain focal {focal!r}; got {alter_terms}")
@@ -345,6 +345,8 @@ def robust_covariance(
     ``v`` and ``D_d`` that of the rows of the unordered pair ``d`` (counted twice in the first sum).
     ``ego`` and ``alter`` are integer codes in one node index.
     """
+    from scipy.special import expit
+
     p = expit(x @ beta)
     inverse = np.linalg.inv((x * (p * (1 - p))[:, None]).T @ x)
     scores = x * (y - p)[:, None]
@@ -374,6 +376,8 @@ def logistic_cluster_fit(
     covariance clustered on ``ego`` (statsmodels ``GEE(..., cov_struct=Independence()).fit()``).
     A fast kernel for the many refits of the placebo, shuffle and simulation studies.
     """
+    from scipy.special import expit
+
     beta = np.zeros(x.shape[1])
     for _ in range(max_iter):
         p = expit(x @ beta)

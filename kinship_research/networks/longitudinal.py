@@ -20,13 +20,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
 from kinship_research.data.loaders.glasgow import ABSENT
 from kinship_research.methods.checks import require_columns
+
+if TYPE_CHECKING:  # networkx is imported when a graph is built
+    import networkx as nx
 
 TIE_VIEWS = ("ego_nominated", "alter_nominated", "mutual", "any")
 GLASGOW_TIE_CODES = (1, 2)
@@ -213,6 +216,8 @@ class LongitudinalNetwork:
                 "use 'ego_nominated' (DiGraph), 'mutual' or 'any'"
             )
         index = self.wave_index(wave)
+        import networkx as nx
+
         graph = nx.DiGraph() if view == "ego_nominated" else nx.Graph()
         rows = self.attributes.iloc[index * self.n_nodes : (index + 1) * self.n_nodes]
         for position in np.flatnonzero(self.present[index]):
