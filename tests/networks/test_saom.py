@@ -47,6 +47,9 @@ EFFECTS = [
     "gwesp",
     "similarity:z",
     "alter:z",
+    "reciprocal_degree_activity",
+    "same:v",
+    "same:z",
 ]
 BEHAVIOUR = ["linear", "quadratic", "average_alter", "average_similarity", "total_similarity", "effect_from:v"]
 
@@ -77,8 +80,12 @@ def _brute_actor_statistics(x, v, z, z_mean, z_range, z_sim_mean):
                     2 * (1 - 0.5**shared),
                     zsim[i, j],
                     z[j] - z_mean,
+                    0,
+                    v[i] == v[j],
+                    z[i] == z[j],
                 ]
         out[i, 9] = x[i].sum() ** 2
+        out[i, 13] = x[i].sum() * sum(x[i, h] * x[h, i] for h in range(n))  # x_i+ times reciprocated degree
     return out
 
 
@@ -102,9 +109,10 @@ def _brute_behaviour_statistics(x, v, z, z_mean, z_range, z_sim_mean):
     return out
 
 
-@pytest.fixture
-def small_panel():
-    rng = np.random.default_rng(5)
+@pytest.fixture(params=[5, 17, 23])
+def small_panel(request):
+    """Small random networks (three seeds) with an isolate and a behaviour at both ends of its range."""
+    rng = np.random.default_rng(request.param)
     n = 9
     x = (rng.random((n, n)) < 0.35).astype(float)
     np.fill_diagonal(x, 0)
@@ -130,7 +138,8 @@ def test_statistics_and_change_contributions_match_definitions(small_panel):
     deltas = np.zeros((n + 1, len(effects)))
     work = np.zeros(n)
     weights = gwesp_weight(np.arange(n + 2))
-    for i in [0, 2, 4, 8]:
+    assert (x * x.T).sum() > 0 and (v[:, None] == v[None, :])[x == 1].any()  # the new effects are exercised
+    for i in range(n):
         _network_deltas(x, i, ~np.eye(n, dtype=bool), *arrays, z - beh.mean, x.sum(0), x.sum(1), weights, work, deltas)
         for j in set(range(n)) - {i}:
             toggled = x.copy()
@@ -149,11 +158,46 @@ def test_statistics_and_change_contributions_match_definitions(small_panel):
             np.testing.assert_allclose(bdeltas[row], expected, atol=1e-12, err_msg=f"actor {i} step {step}")
 
 
+def _mean_share(effect, beta, share, covariates, n_runs=10):
+    """Mean over seeded runs of ``share(x)`` for networks simulated from empty at rate 5."""
+    start = np.zeros((20, 20))
+    effects = ["outdegree", "reciprocity", effect]
+    runs = [
+        simulate_network_period(start, effects, [-1.5, 0.5, beta], rate=5.0, covariates=covariates, seed=seed)[0]
+        for seed in range(n_runs)
+    ]
+    values = np.array([share(x) for x in runs])
+    return values.mean(), values.std(ddof=1) / np.sqrt(n_runs)
+
+
+@pytest.mark.parametrize("effect", ["same:v", "reciprocal_degree_activity"])
+def test_new_effects_steer_the_simulation(effect):
+    """A positive same / reciprocal-degree-activity parameter gives a larger share of same-value / reciprocated
+    ties than a negative one: the difference exceeds 4 Monte-Carlo standard errors."""
+    v = np.repeat([0.0, 1.0], 10)
+    same = v[:, None] == v[None, :]
+    if effect == "same:v":
+        def share(x):
+            return (x * same).sum() / x.sum()
+    else:
+        def share(x):
+            return (x * x.T).sum() / x.sum()
+    high, high_se = _mean_share(effect, 0.5, share, {"v": v})
+    low, low_se = _mean_share(effect, -0.5, share, {"v": v})
+    assert high - low > 4 * np.hypot(high_se, low_se), (high, high_se, low, low_se)
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="must be one of"):
         Effect.parse("popularity")
     with pytest.raises(ValueError, match="needs a covariate"):
         Effect.parse("similarity")
+    with pytest.raises(ValueError, match="needs a covariate"):
+        Effect.parse("same")
+    with pytest.raises(ValueError, match="takes no covariate"):
+        Effect.parse("reciprocal_degree_activity:v")
+    with pytest.raises(ValueError, match="constant"):
+        kernel_arrays([Effect.parse("same:c")], saom_data(np.zeros((2, 4, 4)), covariates={"c": np.ones(4)}))
     with pytest.raises(ValueError, match="shape"):
         saom_data(np.zeros((1, 4, 4)))
     data = saom_data(np.stack([np.eye(4)[::-1], np.ones((4, 4))]))
@@ -161,6 +205,8 @@ def test_bad_input():
         estimate_saom(data, ["reciprocity"])
     with pytest.raises(KeyError, match="covariate"):
         estimate_saom(data, ["outdegree", "similarity:smoke"])
+    with pytest.raises(KeyError, match="covariate"):
+        estimate_saom(data, ["outdegree", "same:smoke"])
     with pytest.raises(ValueError, match="exactly one"):
         simulate_network_period(np.zeros((4, 4)), ["outdegree"], [0.0])
     with pytest.raises(ValueError, match="no behaviour"):

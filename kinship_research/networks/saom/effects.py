@@ -4,28 +4,39 @@ Network effects, for actor ``i`` and directed 0/1 ties ``x`` (RSiena's definitio
 RSiena manual section 12.1; ``v`` an actor covariate centred at its mean; ``x_+j`` indegree,
 ``x_j+`` outdegree):
 
-=============================  =============================================  ===========================
-effect (RSiena shortName)      ``s_ik(x)``                                    contribution ``c_ij`` of
-                                                                              the tie ``i -> j``
-=============================  =============================================  ===========================
-``outdegree`` (density)        ``sum_j x_ij``                                 ``1``
-``reciprocity`` (recip)        ``sum_j x_ij x_ji``                            ``x_ji``
-``transitive_triplets``        ``sum_{j,h} x_ij x_jh x_ih``                   ``sum_h x_ih (x_hj + x_jh)``
-``three_cycles`` (cycle3)      ``sum_{j,h} x_ij x_jh x_hi``                   ``sum_h x_jh x_hi``
-``indegree_popularity``        ``sum_j x_ij x_+j`` (inPop)                    ``x_+j - x_ij + 1``
-``outdegree_popularity``       ``sum_j x_ij x_j+`` (outPop)                   ``x_j+``
-``outdegree_activity``         ``x_i+^2`` (outAct)                            ``2 (x_i+ - x_ij) + 1``
-``gwesp`` (gwespFF, 69)        ``sum_j x_ij w(sum_h x_ih x_hj)``              by difference (kernel)
-``similarity`` (simX)          ``sum_j x_ij (sim_ij - sim_bar)``              ``sim_ij - sim_bar``
-``ego`` (egoX)                 ``sum_j x_ij v_i``                             ``v_i``
-``alter`` (altX)               ``sum_j x_ij v_j``                             ``v_j``
-=============================  =============================================  ===========================
+==============================  =============================================  ===========================
+effect (RSiena shortName)       ``s_ik(x)``                                    contribution ``c_ij`` of
+                                                                               the tie ``i -> j``
+==============================  =============================================  ===========================
+``outdegree`` (density)         ``sum_j x_ij``                                 ``1``
+``reciprocity`` (recip)         ``sum_j x_ij x_ji``                            ``x_ji``
+``transitive_triplets``         ``sum_{j,h} x_ij x_jh x_ih``                   ``sum_h x_ih (x_hj + x_jh)``
+``three_cycles`` (cycle3)       ``sum_{j,h} x_ij x_jh x_hi``                   ``sum_h x_jh x_hi``
+``indegree_popularity``         ``sum_j x_ij x_+j`` (inPop)                    ``x_+j - x_ij + 1``
+``outdegree_popularity``        ``sum_j x_ij x_j+`` (outPop)                   ``x_j+``
+``outdegree_activity``          ``x_i+^2`` (outAct)                            ``2 (x_i+ - x_ij) + 1``
+``reciprocal_degree_activity``  ``x_i+ x_i(r)`` (reciAct)                      ``x_i(r) - x_ij x_ji +
+                                                                               x_ji (x_i+ - x_ij + 1)``
+``gwesp`` (gwespFF, 69)         ``sum_j x_ij w(sum_h x_ih x_hj)``              by difference (kernel)
+``similarity`` (simX)           ``sum_j x_ij (sim_ij - sim_bar)``              ``sim_ij - sim_bar``
+``ego`` (egoX)                  ``sum_j x_ij v_i``                             ``v_i``
+``alter`` (altX)                ``sum_j x_ij v_j``                             ``v_j``
+``same`` (sameX)                ``sum_j x_ij I{v_i = v_j}``                    ``I{v_i = v_j}``
+==============================  =============================================  ===========================
 
 with ``w(t) = e^a (1 - (1 - e^-a)^t)``, ``a = log 2`` (RSiena's parameter 69),
-``sim_ij = 1 - |v_i - v_j| / range(v)`` and ``sim_bar`` its mean over ordered pairs ``i != j``.
+``sim_ij = 1 - |v_i - v_j| / range(v)`` and ``sim_bar`` its mean over ordered pairs ``i != j``;
+``x_i(r) = sum_j x_ij x_ji`` is the reciprocated degree. ``reciprocal_degree_activity`` is RSiena's
+``reciAct`` with its default internal parameter 1 ("rec.degree^(1/1) - activity": "the degree of
+``i`` multiplied by ``i``'s reciprocal degree", manual section "Network evaluation function";
+``RecipdegreeActivityEffect.cpp``). ``same`` is RSiena's ``sameX`` ("number of ties of ``i`` to all
+other actors ``j`` who have exactly the same value on the covariate"; values equal within
+``SAME_TOLERANCE``, RSiena's ``EPSILON``, ``SameCovariateEffect.cpp``); a missing covariate value is
+the mean here (as for every covariate effect), whereas RSiena also leaves such actors out of the
+``sameX`` target statistic, which differs only when the mean equals an observed value.
 Toggling ``x_ij`` changes ``s_ik`` by ``(1 - 2 x_ij) c_ij``. When the covariate of
-``similarity``/``ego``/``alter`` is the behaviour variable, its current (simulated) value is used:
-these are the *selection* effects.
+``similarity``/``ego``/``alter``/``same`` is the behaviour variable, its current (simulated) value is
+used: these are the *selection* effects.
 
 Behaviour effects (``z`` the behaviour centred at its observed mean; RSiena's linear, quad, avAlt,
 avSim, totSim, effFrom):
@@ -59,6 +70,9 @@ from kinship_research.methods.checks import check_choice
 GWESP_ALPHA = float(np.log(2.0))
 """GWESP weight parameter ``a`` (RSiena's default parameter 69, i.e. ``a = 0.69``)."""
 
+SAME_TOLERANCE = 1e-6
+"""Covariate values closer than this are "the same" (``same`` effect; RSiena's ``EPSILON``)."""
+
 EFFECTS = {
     "outdegree": (0, "outdegree (density)", False),
     "reciprocity": (1, "reciprocity", False),
@@ -71,11 +85,16 @@ EFFECTS = {
     "outdegree_popularity": (11, "outdegree - popularity", False),
     "outdegree_activity": (12, "outdegree - activity", False),
     "gwesp": (13, "GWESP I -> K -> J (69)", False),
+    "reciprocal_degree_activity": (14, "rec.degree^(1/1) - activity", False),
+    "same": (15, "same {}", True),
 }
 """Network effects: name -> (kernel code, RSiena-style label, needs a covariate)."""
 
 BEHAVIOUR_OFFSET = 3
-"""similarity/ego/alter whose covariate is the behaviour get codes 7/8/9 (current behaviour values)."""
+"""similarity/ego/alter/same whose covariate is the behaviour get codes 7/8/9/18 (current behaviour values)."""
+
+BEHAVIOUR_CODES = (7, 8, 9, 18)
+"""Kernel codes of the network effects of the current behaviour (covariate code + ``BEHAVIOUR_OFFSET``)."""
 
 BEHAVIOUR_EFFECTS = {
     "linear": (0, "{b} linear shape", False),
@@ -377,7 +396,7 @@ def network_statistics(x: np.ndarray, arrays: KernelArrays, z_centred: np.ndarra
     indegree, outdegree = x.sum(axis=0), x.sum(axis=1)
     for k, code in enumerate(codes):
         v = values[k]
-        if 7 <= code <= 9:
+        if code in BEHAVIOUR_CODES:
             v, code = z_centred, code - BEHAVIOUR_OFFSET
         if code == 0:
             out[k] = x.sum()
@@ -400,6 +419,10 @@ def network_statistics(x: np.ndarray, arrays: KernelArrays, z_centred: np.ndarra
             out[k] = indegree @ outdegree
         elif code == 12:
             out[k] = outdegree @ outdegree
+        elif code == 14:
+            out[k] = outdegree @ (x * x.T).sum(axis=1)
+        elif code == 15:
+            out[k] = (x * (np.abs(v[:, None] - v[None, :]) < SAME_TOLERANCE)).sum()
         else:
             out[k] = gwesp
     return out

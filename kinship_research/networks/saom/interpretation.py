@@ -2,8 +2,8 @@
 
 Selection (network objective function; the RSiena manual's "ego-alter selection tables"):
 the contribution of a tie from an ego with behaviour ``z_i`` to an alter with ``z_j`` is
-``beta_ego (z_i - m) + beta_alter (z_j - m) + beta_sim (sim_ij - s_bar)``, ``sim_ij = 1 - |z_i -
-z_j| / range``. Influence (behaviour objective function, "ego-alter influence tables"): for an ego
+``beta_ego (z_i - m) + beta_alter (z_j - m) + beta_sim (sim_ij - s_bar) + beta_same I{z_i = z_j}``,
+``sim_ij = 1 - |z_i - z_j| / range``. Influence (behaviour objective function, "ego-alter influence tables"): for an ego
 whose alters all have behaviour ``a``, the objective of the ego's own value ``z`` is
 ``gamma_linear (z - m) + gamma_quadratic (z - m)^2 + gamma_avAlt (z - m)(a - m)`` plus, for
 ``average_similarity``, ``gamma_avSim (1 - |z - a| / range - s_bar)`` and, for
@@ -36,9 +36,13 @@ def selection_table(result: SaomResult) -> pd.DataFrame:
     """Network objective contribution of a tie, one row per (ego value, alter value)."""
     name, levels, mean, sim_mean, spread = _scale(result)
     ego, alter, similarity = (_coefficient(result, f"{name} {kind}") for kind in ("ego", "alter", "similarity"))
+    same = _coefficient(result, f"same {name}")
     z_ego, z_alter = np.meshgrid(levels, levels, indexing="ij")
     objective = (
-        ego * (z_ego - mean) + alter * (z_alter - mean) + similarity * (1 - np.abs(z_ego - z_alter) / spread - sim_mean)
+        ego * (z_ego - mean)
+        + alter * (z_alter - mean)
+        + similarity * (1 - np.abs(z_ego - z_alter) / spread - sim_mean)
+        + same * (z_ego == z_alter)
     )
     return pd.DataFrame({"ego": z_ego.ravel(), "alter": z_alter.ravel(), "objective": objective.ravel()})
 

@@ -25,6 +25,7 @@ from numba import njit
 
 from kinship_research.networks.saom.effects import (
     GWESP_ALPHA,
+    SAME_TOLERANCE,
     Behaviour,
     Effect,
     KernelArrays,
@@ -42,6 +43,7 @@ def _network_deltas(x, i, changeable, codes, values, ranges, sim_means, zc, inde
     """deltas[j, k]: change of s_ik when actor i toggles x_ij, for every changeable j."""
     n = x.shape[0]
     p = codes.shape[0]
+    reciprocated = 0.0
     for k in range(p):
         code = codes[k]
         if code == 2 or code == 3:
@@ -62,6 +64,10 @@ def _network_deltas(x, i, changeable, codes, values, ranges, sim_means, zc, inde
                 if x[i, h] != 0:
                     for j in range(n):
                         work[j] += x[h, j]
+        elif code == 14:
+            reciprocated = 0.0
+            for h in range(n):
+                reciprocated += x[i, h] * x[h, i]
         for j in range(n):
             if not changeable[i, j]:
                 continue
@@ -89,6 +95,12 @@ def _network_deltas(x, i, changeable, codes, values, ranges, sim_means, zc, inde
                 c = outdeg[j]
             elif code == 12:
                 c = 2.0 * (outdeg[i] - x[i, j]) + 1.0
+            elif code == 14:
+                c = reciprocated - x[i, j] * x[j, i] + x[j, i] * (outdeg[i] - x[i, j] + 1.0)
+            elif code == 15:
+                c = 1.0 if abs(values[k, i] - values[k, j]) < SAME_TOLERANCE else 0.0
+            elif code == 18:
+                c = 1.0 if abs(zc[i] - zc[j]) < SAME_TOLERANCE else 0.0
             else:
                 # own term w(t_ij) plus the shift of the other ties i -> l with j -> l
                 c = weights[int(work[j])]
