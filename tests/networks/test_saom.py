@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -22,7 +24,7 @@ from kinship_research.networks.saom.effects import (
     kernel_arrays,
     network_statistics,
 )
-from kinship_research.networks.saom.estimation import _Model
+from kinship_research.networks.saom.estimation import MIN_RATE, _Model
 from kinship_research.networks.saom.interpretation import influence_table, selection_table
 from kinship_research.networks.saom.panel import from_longitudinal
 from kinship_research.networks.saom.reference import (
@@ -32,6 +34,9 @@ from kinship_research.networks.saom.reference import (
     RSIENA_S50_TARGETS,
 )
 from kinship_research.networks.saom.simulation import _behaviour_deltas, _network_deltas
+
+# numpy warnings reach notebook stderr: any RuntimeWarning (0/0 rate scores, sqrt of negatives) fails a test
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 EFFECTS = [
     "outdegree",
@@ -176,12 +181,10 @@ def test_new_effects_steer_the_simulation(effect):
     ties than a negative one: the difference exceeds 4 Monte-Carlo standard errors."""
     v = np.repeat([0.0, 1.0], 10)
     same = v[:, None] == v[None, :]
-    if effect == "same:v":
-        def share(x):
-            return (x * same).sum() / x.sum()
-    else:
-        def share(x):
-            return (x * x.T).sum() / x.sum()
+    share = {
+        "same:v": lambda x: (x * same).sum() / x.sum(),
+        "reciprocal_degree_activity": lambda x: (x * x.T).sum() / x.sum(),
+    }[effect]
     high, high_se = _mean_share(effect, 0.5, share, {"v": v})
     low, low_se = _mean_share(effect, -0.5, share, {"v": v})
     assert high - low > 4 * np.hypot(high_se, low_se), (high, high_se, low, low_se)
@@ -198,6 +201,8 @@ def test_bad_input():
         Effect.parse("reciprocal_degree_activity:v")
     with pytest.raises(ValueError, match="constant"):
         kernel_arrays([Effect.parse("same:c")], saom_data(np.zeros((2, 4, 4)), covariates={"c": np.ones(4)}))
+    with pytest.raises(ValueError, match="no two actors"):
+        kernel_arrays([Effect.parse("same:c")], saom_data(np.zeros((2, 4, 4)), covariates={"c": np.arange(4.0)}))
     with pytest.raises(ValueError, match="shape"):
         saom_data(np.zeros((1, 4, 4)))
     data = saom_data(np.stack([np.eye(4)[::-1], np.ones((4, 4))]))
@@ -233,6 +238,24 @@ def test_bad_input():
             behaviour_rates=[1.0],
             behaviour_range=(1, 3),
         )
+
+
+def test_diverging_rates_and_effects_are_errors_not_warnings():
+    """A rate that collapsed to 0 (its score M / rho - n would be 0/0) or a non-finite effect stops the
+    estimation with an error naming the parameter; such starting values are rejected up front."""
+    rng = np.random.default_rng(3)
+    ties = (rng.random((2, 8, 8)) < 0.3).astype(float)
+    data = saom_data(ties, behaviour=("z", rng.integers(1, 4, (2, 8))))
+    model = _Model(data, [Effect.parse("outdegree")], [Effect.parse("linear", "z")], False)
+    theta = np.array([2.0, -1.0, 1.0, 0.0])
+    assert model.check(theta, "phase 2.1") is theta
+    for k, value, label in [(2, 0.0, "z rate (period 1)"), (2, MIN_RATE / 2, "z rate"), (1, np.nan, "outdegree")]:
+        bad = theta.copy()
+        bad[k] = value
+        with pytest.raises(RuntimeError, match=re.escape("phase 2.1: the estimates diverged ({'" + label)):
+            model.check(bad, "phase 2.1")
+    with pytest.raises(ValueError, match="rates positive"):
+        estimate_saom(data, ["outdegree"], initial=[2.0, -1.0, 0.0, 0.0], n_phase3=10)
 
 
 @pytest.fixture(scope="module")

@@ -352,6 +352,11 @@ def kernel_arrays(effects: list[Effect], data: SaomData) -> KernelArrays:
             ranges[k], sim_means[k] = behaviour.range, behaviour.sim_mean
             continue
         v = _covariate(data, effect)
+        if effect.name == "same" and np.unique(v).size == v.size:
+            raise ValueError(
+                f"covariate {effect.covariate!r} has no two actors with the same value: its 'same' effect is 0 "
+                "for every tie (use it with a categorical covariate)"
+            )
         values[k] = v - v.mean()
         ranges[k] = v.max() - v.min()
         sim = 1.0 - np.abs(v[:, None] - v[None, :]) / ranges[k]

@@ -24,6 +24,12 @@ RSiena manual, section 6.3):
 * phase 3: ``n3`` simulations at ``theta_hat``; ``cov(theta_hat) = D^-1 Sigma D^-T`` (delta method,
   ``Sigma = cov(S)``); convergence t-ratios ``(mean S - target) / sd S``; overall maximum
   convergence ratio ``sqrt(d' Sigma^-1 d)``, ``d = mean S - target`` (RSiena: good below 0.25).
+
+Failures are errors, never NaN estimates or numpy warnings: every update checks that the parameters
+are finite and the rates above ``MIN_RATE`` (else RuntimeError: the estimates diverged); a
+statistic that does not vary in phase 3 (its t-ratio would divide by zero) and a covariance of the
+statistics that is not positive definite (the maximum convergence ratio and standard errors would
+take square roots of negative numbers) are RuntimeErrors too.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from scipy import stats
+from scipy import linalg, stats
 
 from kinship_research.methods.checks import check_level, check_positive_int
 from kinship_research.networks.saom.effects import (
@@ -51,6 +57,10 @@ DIAGONALIZE = 0.2
 N_SUBPHASES = 4
 MAX_STEP = 1.0
 PHASE1_EXTENSIONS = 3
+MIN_RATE = 1e-8
+"""Smallest rate accepted during estimation. Every period has observed changes, so a rate this small
+(fewer than 1e-5 expected opportunities per period among 1000 actors) means the estimates diverged;
+below it the rate scores ``M / rho - n`` would soon divide 0 by an underflowed rate of 0."""
 
 
 class _Model:
@@ -146,6 +156,19 @@ class _Model:
             statistics[self.beta] += network_statistics(end, self.arrays, z_start)
             score[self.beta] += beta_score
         return statistics, score
+
+    def check(self, theta: np.ndarray, where: str) -> np.ndarray:
+        """``theta`` if finite with rates of at least ``MIN_RATE``; else RuntimeError naming the parameters."""
+        bad = ~np.isfinite(theta)
+        bad[self.rates] |= ~(theta[self.rates] >= MIN_RATE)
+        if bad.any():
+            labels = self.labels()[0]
+            found = {labels[k]: float(theta[k]) for k in np.flatnonzero(bad)}
+            raise RuntimeError(
+                f"{where}: the estimates diverged ({found}; rates must stay finite and at least {MIN_RATE:g}, "
+                "effects finite); try other starting values (initial=), more phase-1 information or fewer effects"
+            )
+        return theta
 
     def batch(self, theta, n_sims, rng):
         runs = [self.simulate(theta, rng) for _ in range(n_sims)]
@@ -280,6 +303,8 @@ def estimate_saom(
     theta = _starting_values(model) if initial is None else np.asarray(initial, dtype=float).copy()
     if theta.shape != (q,):
         raise ValueError(f"initial must have {q} values (in the order of the result's parameters), got {theta.shape}")
+    if initial is not None and not (np.isfinite(theta).all() and (theta[model.rates] > 0).all()):
+        raise ValueError(f"initial values must be finite and the rates positive, got {theta.tolist()}")
 
     # phase 1 (more simulations while the derivative estimate has a diagonal of the wrong sign: the
     # durations of conditional simulation fall with the rate, every other statistic rises with its parameter)
@@ -299,7 +324,7 @@ def estimate_saom(
             "statistic at the starting values (collinear effects or bad starting values)"
         )
     deviation = statistics.mean(axis=0) - model.target
-    theta = _step(theta, FIRST_GAIN * np.linalg.solve(derivative, deviation), model.rates)
+    theta = model.check(_step(theta, FIRST_GAIN * np.linalg.solve(derivative, deviation), model.rates), "phase 1")
     logger.info("phase 1 done: theta=%s", theta)
     gain_matrix = np.linalg.inv((1 - DIAGONALIZE) * derivative + DIAGONALIZE * np.diag(np.diag(derivative)))
 
@@ -312,7 +337,7 @@ def estimate_saom(
         for iteration in range(minimum + 200):
             statistics, _ = model.simulate(theta, rng)
             deviation = statistics - model.target
-            theta = _step(theta, gain * gain_matrix @ deviation, model.rates)
+            theta = model.check(_step(theta, gain * gain_matrix @ deviation, model.rates), f"phase 2.{k + 1}")
             thetas.append(theta)
             if previous is not None:
                 products += deviation * previous
@@ -329,7 +354,9 @@ def estimate_saom(
     deviation = statistics.mean(axis=0) - model.target
     sd = np.sqrt(np.diag(sigma))
     labels, kinds, variables = model.labels()
-    constant = [label for label, spread in zip(labels, sd) if not spread > 0]
+    # a spread at rounding level of the mean is a constant statistic too (its t-ratio would be 0/0 or huge)
+    scale = np.maximum(1.0, np.abs(statistics.mean(axis=0)))
+    constant = [label for label, spread, size in zip(labels, sd, scale) if not spread > 1e-12 * size]
     if constant:
         raise RuntimeError(
             f"the statistics of {constant} did not vary over the phase-3 simulations: the estimates diverged "
@@ -337,16 +364,18 @@ def estimate_saom(
         )
     t_convergence = deviation / sd
     try:
-        max_ratio = float(np.sqrt(deviation @ np.linalg.solve(sigma, deviation)))
-        inverse = np.linalg.inv(derivative)
+        # Sigma = L L': the maximum convergence ratio is |L^-1 d| and cov(theta) = (D^-1 L)(D^-1 L)'
+        root = np.linalg.cholesky(sigma)
+        max_ratio = float(np.linalg.norm(linalg.solve_triangular(root, deviation, lower=True)))
+        factor = np.linalg.inv(derivative) @ root
     except np.linalg.LinAlgError as error:
         raise RuntimeError(
-            f"phase 3: {error} (covariance of the statistics or derivative matrix); the effects are collinear "
-            f"or the estimates diverged (theta = {np.round(theta, 3).tolist()})"
+            f"phase 3: {error} (covariance of the statistics not positive definite, or derivative matrix "
+            f"singular); the effects are collinear or the estimates diverged (theta = {np.round(theta, 3).tolist()})"
         ) from error
-    covariance = inverse @ sigma @ inverse.T
+    covariance = factor @ factor.T
     z = stats.norm.ppf(0.5 + level / 2)
-    std_error = np.sqrt(np.diag(covariance))
+    std_error = np.sqrt(np.sum(factor**2, axis=1))
     beh = data.behaviour
     return SaomResult(
         effects=tuple(labels),
