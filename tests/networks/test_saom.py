@@ -13,6 +13,7 @@ from kinship_research.data.registry import entry
 from kinship_research.networks.longitudinal import LongitudinalNetwork
 from kinship_research.networks.saom import (
     Effect,
+    SaomResult,
     estimate_saom,
     saom_data,
     simulate_coevolution,
@@ -455,6 +456,35 @@ def test_ego_alter_tables_follow_the_objective_functions(s50_coevolution):
     assert len(selection) == len(influence) == 25
     with pytest.raises(ValueError, match="no behaviour"):
         influence_table(estimate_saom(saom_data(s50_coevolution.ties[:2]), ["outdegree"], n_phase3=20, seed=1))
+
+
+def test_selection_table_adds_same_for_equal_values():
+    """With ``same`` on the behaviour the tie objective gains beta_same exactly when ego and alter agree."""
+    labels = ("network rate (period 1)", "outdegree (density)", "z similarity", "same z", "z rate (period 1)")
+    labels += ("z linear shape",)
+    estimate = np.array([3.0, -2.0, 0.8, 0.6, 2.0, 0.1])
+    result = SaomResult(
+        effects=labels,
+        kinds=("rate", "eval", "eval", "eval", "rate", "eval"),
+        estimate=estimate,
+        std_error=np.ones(6),
+        t_convergence=np.zeros(6),
+        max_convergence_ratio=0.1,
+        covariance=np.eye(6),
+        ci_low=estimate - 2,
+        ci_high=estimate + 2,
+        level=0.95,
+        n_actors=10,
+        n_periods=1,
+        n_phase3=100,
+        variables=("network",) * 4 + ("z",) * 2,
+        conditional=False,
+        behaviour_scale=(1.0, 3.0, 2.0, 0.5),
+    )
+    table = selection_table(result).set_index(["ego", "alter"])["objective"]
+    for (ego, alter), value in table.items():
+        expected = 0.8 * (1 - abs(ego - alter) / 2 - 0.5) + 0.6 * (ego == alter)
+        assert value == pytest.approx(expected), (ego, alter)
 
 
 def test_from_longitudinal_samples(mirror):
