@@ -181,7 +181,16 @@ def test_sisa_random_regular_matches_pair_approximation():
     beta, gamma, adoption = 0.25, 1.0, 0.05
     runs = [
         simulate(
-            graph, "SISa", 20, seed=s, engine="gillespie", initial=0.2, dt=0.5, beta=beta, gamma=gamma, adoption=adoption
+            graph,
+            "SISa",
+            20,
+            seed=s,
+            engine="gillespie",
+            initial=0.2,
+            dt=0.5,
+            beta=beta,
+            gamma=gamma,
+            adoption=adoption,
         )
         for s in range(4)
     ]
