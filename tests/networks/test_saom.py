@@ -255,7 +255,7 @@ def test_diverging_rates_and_effects_are_errors_not_warnings():
         bad[k] = value
         with pytest.raises(RuntimeError, match=re.escape("phase 2.1: the estimates diverged ({'" + label)):
             model.check(bad, "phase 2.1")
-    with pytest.raises(ValueError, match="rates positive"):
+    with pytest.raises(ValueError, match="rates at least"):
         estimate_saom(data, ["outdegree"], initial=[2.0, -1.0, 0.0, 0.0], n_phase3=10)
 
 

@@ -271,7 +271,12 @@ def estimate_saom(
         Seed of ``numpy.random.default_rng``; the same seed gives the same estimates.
     initial : array or None
         Starting values in the order of the result's parameters; default: ``distance / n``,
-        logit(density), the balance of upward and downward behaviour steps, else 0.
+        logit(density), the balance of upward and downward behaviour steps, else 0. Must be finite,
+        rates at least ``MIN_RATE``.
+
+    Raises RuntimeError when the estimates diverge (a rate below ``MIN_RATE`` or a non-finite
+    parameter during phases 1-2, a statistic constant over phase 3, a phase-3 covariance that is not
+    positive definite or a singular derivative matrix), so no numpy warning or NaN estimate is left.
     """
     level = check_level(level)
     n_phase3 = check_positive_int("n_phase3", n_phase3, minimum=10)
@@ -303,8 +308,8 @@ def estimate_saom(
     theta = _starting_values(model) if initial is None else np.asarray(initial, dtype=float).copy()
     if theta.shape != (q,):
         raise ValueError(f"initial must have {q} values (in the order of the result's parameters), got {theta.shape}")
-    if initial is not None and not (np.isfinite(theta).all() and (theta[model.rates] > 0).all()):
-        raise ValueError(f"initial values must be finite and the rates positive, got {theta.tolist()}")
+    if initial is not None and not (np.isfinite(theta).all() and (theta[model.rates] >= MIN_RATE).all()):
+        raise ValueError(f"initial values must be finite and the rates at least {MIN_RATE:g}, got {theta.tolist()}")
 
     # phase 1 (more simulations while the derivative estimate has a diagonal of the wrong sign: the
     # durations of conditional simulation fall with the rate, every other statistic rises with its parameter)
@@ -368,6 +373,8 @@ def estimate_saom(
         root = np.linalg.cholesky(sigma)
         max_ratio = float(np.linalg.norm(linalg.solve_triangular(root, deviation, lower=True)))
         factor = np.linalg.inv(derivative) @ root
+        if not np.isfinite(factor).all():
+            raise np.linalg.LinAlgError("the inverse derivative matrix is not finite")
     except np.linalg.LinAlgError as error:
         raise RuntimeError(
             f"phase 3: {error} (covariance of the statistics not positive definite, or derivative matrix "
@@ -375,7 +382,7 @@ def estimate_saom(
         ) from error
     covariance = factor @ factor.T
     z = stats.norm.ppf(0.5 + level / 2)
-    std_error = np.sqrt(np.sum(factor**2, axis=1))
+    std_error = np.hypot.reduce(factor, axis=1)  # sqrt of row sums of squares, without overflow
     beh = data.behaviour
     return SaomResult(
         effects=tuple(labels),
