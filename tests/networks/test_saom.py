@@ -338,27 +338,63 @@ def test_s50_coevolution_reproduces_rsiena_run(s50_coevolution):
 TRUTH = {"network rate (period 1)": 4.0, "outdegree (density)": -1.8, "reciprocity": 1.2, "transitive triplets": 0.25}
 
 
+def _network_recovery(truth, effects, *, n_replications, seed, n_actors=30, covariates=None):
+    """Errors and 95% interval coverage of network SAOM estimates over seeded simulated two-wave panels.
+
+    ``truth`` maps result labels to true values (rate first, then ``effects`` in order); each panel is
+    a burn-in (rate 20) from a random network of density 0.1, then one period at the true rate.
+    """
+    labels = list(truth)
+    beta = [truth[label] for label in labels[1:]]
+    errors, covered = [], []
+    for rng in np.random.default_rng(seed).spawn(n_replications):
+        x0 = (rng.random((n_actors, n_actors)) < 0.1).astype(float)
+        np.fill_diagonal(x0, 0)
+        wave1, _, _ = simulate_network_period(x0, effects, beta, rate=20.0, covariates=covariates, seed=rng)
+        wave2, _, _ = simulate_network_period(
+            wave1, effects, beta, rate=truth[labels[0]], covariates=covariates, seed=rng
+        )
+        data = saom_data(np.stack([wave1, wave2]), covariates=covariates)
+        result = estimate_saom(data, effects, n_phase3=200, seed=rng)
+        assert list(result.effects) == labels
+        true = np.array([truth[label] for label in result.effects])
+        errors.append(result.estimate - true)
+        covered.append((result.ci_low <= true) & (true <= result.ci_high))
+    return np.array(errors), np.array(covered)
+
+
 def test_parameter_recovery_on_simulated_panels():
     """Bias within 3 Monte-Carlo standard errors; pooled 95% coverage not below Binomial's 1% quantile."""
-    effects = ["outdegree", "reciprocity", "transitive_triplets"]
-    beta = [TRUTH["outdegree (density)"], TRUTH["reciprocity"], TRUTH["transitive triplets"]]
-    n, n_replications = 30, 8
-    seeds = np.random.default_rng(2024).spawn(n_replications)
-    estimates, covered = [], []
-    for rng in seeds:
-        x0 = (rng.random((n, n)) < 0.1).astype(float)
-        np.fill_diagonal(x0, 0)
-        wave1, _, _ = simulate_network_period(x0, effects, beta, rate=20.0, seed=rng)  # burn-in
-        wave2, _, _ = simulate_network_period(wave1, effects, beta, rate=TRUTH["network rate (period 1)"], seed=rng)
-        result = estimate_saom(saom_data(np.stack([wave1, wave2])), effects, n_phase3=200, seed=rng)
-        truth = np.array([TRUTH[e] for e in result.effects])
-        estimates.append(result.estimate - truth)
-        covered.append((result.ci_low <= truth) & (truth <= result.ci_high))
-    errors = np.array(estimates)
+    n_replications = 8
+    errors, covered = _network_recovery(
+        TRUTH, ["outdegree", "reciprocity", "transitive_triplets"], n_replications=n_replications, seed=2024
+    )
     monte_carlo_se = errors.std(axis=0, ddof=1) / np.sqrt(n_replications)
     assert (np.abs(errors.mean(axis=0)) < 3 * monte_carlo_se).all(), (errors.mean(axis=0), monte_carlo_se)
     # P(Binomial(32, 0.95) <= 27) ~ 0.02: fail if fewer than 28 of 32 intervals cover
     assert np.sum(covered) >= 28, np.sum(covered)
+
+
+NEW_EFFECTS_TRUTH = {
+    "network rate (period 1)": 5.0,
+    "outdegree (density)": -1.6,
+    "reciprocity": 1.5,
+    "rec.degree^(1/1) - activity": -0.1,
+    "same v": 0.8,
+}
+
+
+def test_parameter_recovery_with_reciprocal_degree_activity_and_same():
+    """The new effects are estimated without bias (Bonferroni t bound) with nominal coverage (binomial bound)."""
+    v = np.repeat([0.0, 1.0], 15)
+    errors, covered = _network_recovery(
+        NEW_EFFECTS_TRUTH,
+        ["outdegree", "reciprocity", "reciprocal_degree_activity", "same:v"],
+        n_replications=16,
+        seed=2025,
+        covariates={"v": v},
+    )
+    _check_recovery(errors, covered)
 
 
 COEVOLUTION = ["outdegree", "reciprocity", "transitive_triplets", "similarity:z"]
