@@ -214,17 +214,18 @@ def _fit_options(cov_type: str, bandwidth: int | None, n_periods: int | None = N
 
 def _result(
     result,
+    data: pd.DataFrame,
     *,
     specification: str,
     outcome: str,
     cov_type: str,
     terms: Sequence[str],
     level: float,
-    n_entities: int,
-    n_periods: int,
     r_squared: float,
     bandwidth: int | None = None,
 ) -> PanelFit:
+    """The :class:`PanelFit` of a linearmodels ``result`` fitted on ``data`` (entity-period index)."""
+    n_entities, n_periods = _counts(data)
     ci = result.conf_int(level=level)
     table = pd.DataFrame(
         {
@@ -292,13 +293,12 @@ def pooled_ols(
     result = PooledOLS(data[y], exog).fit(**_fit_options(cov_type, None, _counts(data)[1]))
     return _result(
         result,
+        data,
         specification="pooled",
         outcome=y,
         cov_type=cov_type,
         terms=[x, *controls],
         level=level,
-        n_entities=_counts(data)[0],
-        n_periods=_counts(data)[1],
         r_squared=result.rsquared,
     )
 
@@ -336,13 +336,12 @@ def between_ols(
     result = BetweenOLS(data[y], data[[x, *controls]].assign(const=1.0)).fit(**_fit_options(cov_type, None))
     return _result(
         result,
+        data,
         specification="between",
         outcome=y,
         cov_type=cov_type,
         terms=[x, *controls],
         level=level,
-        n_entities=_counts(data)[0],
-        n_periods=_counts(data)[1],
         r_squared=result.rsquared,
     )
 
@@ -377,13 +376,12 @@ def two_way_fe(
     result = model.fit(use_lsmr=True, **options)
     return _result(
         result,
+        data,
         specification=specification,
         outcome=y,
         cov_type=cov_type,
         terms=[x, *controls],
         level=level,
-        n_entities=_counts(data)[0],
-        n_periods=_counts(data)[1],
         r_squared=result.rsquared_within,
         bandwidth=options.get("bandwidth"),
     )
@@ -433,13 +431,12 @@ def difference_ols(
     name = "first_difference" if gap == 1 else f"long_difference_{gap}"
     return _result(
         result,
+        data,
         specification=name,
         outcome=y,
         cov_type=cov_type,
         terms=[x, *controls],
         level=level,
-        n_entities=_counts(data)[0],
-        n_periods=_counts(data)[1],
         r_squared=result.rsquared,
         bandwidth=options.get("bandwidth"),
     )
@@ -523,13 +520,12 @@ def within_between_re(
     result = RandomEffects(data[y], exog).fit(**_fit_options(cov_type, None, _counts(data)[1]))
     fit = _result(
         result,
+        data,
         specification="within_between_re",
         outcome=y,
         cov_type=cov_type,
         terms=terms,
         level=level,
-        n_entities=_counts(data)[0],
-        n_periods=_counts(data)[1],
         r_squared=result.rsquared_overall,
     )
     weights = pd.Series(0.0, index=result.params.index)
