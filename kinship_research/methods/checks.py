@@ -48,20 +48,22 @@ def check_positive_int(name: str, value, minimum: int = 1) -> int:
 
 
 def random_generator(seed) -> np.random.Generator:
-    """``numpy.random.default_rng(seed)`` for ``seed`` None, a non-negative integer, a SeedSequence or
-    a Generator; TypeError/ValueError saying what is allowed otherwise (numpy's own message for a
-    string or float seed does not)."""
+    """``numpy.random.default_rng(seed)`` for ``seed`` None, a non-negative integer, a list of them
+    (entropy for one SeedSequence, e.g. ``[seed, k]`` for the k-th of several streams), a
+    SeedSequence or a Generator; TypeError/ValueError saying what is allowed otherwise (numpy's own
+    message for a string or float seed does not)."""
     allowed = (np.random.SeedSequence, np.random.Generator, np.random.BitGenerator)
     if seed is None or isinstance(seed, allowed):
         return np.random.default_rng(seed)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    parts = list(seed) if isinstance(seed, (list, tuple)) and seed else [seed]
+    if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in parts):
         raise TypeError(
-            f"seed must be None, a non-negative integer, a numpy SeedSequence or Generator, got "
-            f"{type(seed).__name__} {str(seed)[:80]!r}"
+            "seed must be None, a non-negative integer (or a non-empty list of them), a numpy "
+            f"SeedSequence or Generator, got {type(seed).__name__} {str(seed)[:80]!r}"
         )
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed}")
-    return np.random.default_rng(int(seed))
+    if any(v < 0 for v in parts):
+        raise ValueError(f"seed must be non-negative, got {seed}")
+    return np.random.default_rng([int(v) for v in parts] if isinstance(seed, (list, tuple)) else int(seed))
 
 
 def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str = "data", numeric: bool = False) -> None:

@@ -37,6 +37,7 @@ from kinship_research.methods.checks import (
     check_choice,
     check_level,
     check_positive_int,
+    random_generator,
     require_columns,
 )
 from kinship_research.parallel import map_seeded
@@ -388,7 +389,7 @@ def shuffle_test(
     values = network.attribute(trait)
     refits = _FocalRefits(network, panel, ("ego_t", *ALTER_TERMS, *covariates), "alter_next", transition_effects)
     observed = refits.fit(values)
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     null = {t: [] for t in observed}
     for _ in range(n_shuffles):
         try:
@@ -531,7 +532,7 @@ def simulate_homophily_contagion(
         raise ValueError("need n_waves >= 2 and steps_per_wave >= 1")
     if not 0 <= tie_stability <= 1 or homophily < 0:
         raise ValueError("tie_stability must be in [0, 1] and homophily >= 0")
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     z = rng.standard_normal(n_nodes)
     weights = np.exp(-homophily * (z[:, None] - z[None, :]) ** 2)
     np.fill_diagonal(weights, 0.0)

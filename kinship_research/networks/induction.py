@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kinship_research.methods.checks import check_choice, check_level, require_columns
+from kinship_research.methods.checks import check_choice, check_level, random_generator, require_columns
 
 from .longitudinal import TIE_VIEWS, LongitudinalNetwork, tie_view
 
@@ -268,7 +268,7 @@ def fit_induction(
         p_value=2 * stats.norm.sf(np.abs(beta / se)),
     )
     coefficients = coefficients.merge(counts, left_on="tie_type", right_index=True)
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     # a dyadic sandwich need not be positive semi-definite: draw from its PSD part
     values, vectors = np.linalg.eigh((cov + cov.T) / 2)
     draws = beta + rng.standard_normal((n_draws, len(beta))) @ (vectors * np.sqrt(np.clip(values, 0, None))).T

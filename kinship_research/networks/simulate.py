@@ -14,6 +14,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from kinship_research.methods.checks import random_generator
 from kinship_research.networks.adjacency import graph_adjacency
 from kinship_research.parallel import map_seeded
 
@@ -153,7 +154,7 @@ def simulate(
         ):
             raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     checked = _check_rates(model, rates)
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     # row i of `spread` lists the nodes that node i can infect
     nodes, spread = graph_adjacency(graph, symmetrise=False)
     if not nodes:

@@ -46,7 +46,14 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from kinship_research.methods import panel
-from kinship_research.methods.checks import check_choice, check_finite, check_level, check_positive_int, require_columns
+from kinship_research.methods.checks import (
+    check_choice,
+    check_finite,
+    check_level,
+    check_positive_int,
+    random_generator,
+    require_columns,
+)
 from kinship_research.methods.inequality import gini
 
 __all__ = [
@@ -474,7 +481,7 @@ def gravelle_artefact(
     level = check_level(level)
     if health_noise < 0:
         raise ValueError(f"health_noise is a standard deviation and must be >= 0, got {health_noise}")
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     mean_income = rng.uniform(15_000, 40_000, n_countries)
     sigma = rng.uniform(0.3, 0.9, n_countries)
     income = np.exp(

@@ -39,7 +39,7 @@ import logging
 import numpy as np
 from scipy import linalg, stats
 
-from kinship_research.methods.checks import check_level, check_positive_int
+from kinship_research.methods.checks import check_level, check_positive_int, random_generator
 from kinship_research.networks.saom.effects import (
     Effect,
     SaomData,
@@ -302,7 +302,7 @@ def estimate_saom(
             raise ValueError(f"behaviour effects repeat: {[e.label for e in behaviour_effects]}")
         if not any(e.name == "linear" for e in behaviour_effects):
             raise ValueError("the behaviour model needs the 'linear' shape effect (RSiena includes it always)")
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     model = _Model(data, effects, behaviour_effects, conditional)
     q = model.size
     theta = _starting_values(model) if initial is None else np.asarray(initial, dtype=float).copy()

@@ -23,6 +23,7 @@ from dataclasses import replace
 import numpy as np
 from numba import njit
 
+from kinship_research.methods.checks import random_generator
 from kinship_research.networks.saom.effects import (
     GWESP_ALPHA,
     SAME_TOLERANCE,
@@ -376,7 +377,7 @@ def simulate_network_period(
     arrays = kernel_arrays(effects, data)
     if (rate is None) == (target_distance is None):
         raise ValueError("give exactly one of rate (unconditional) and target_distance (conditional)")
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     if rate is not None:
         if not rate > 0:
             raise ValueError(f"rate must be positive, got {rate}")
@@ -433,7 +434,7 @@ def simulate_coevolution(
     behaviour_effects = [Effect.parse(e, behaviour_name) for e in behaviour_effects]
     beta, gamma = _check_beta("beta", beta, effects), _check_beta("gamma", gamma, behaviour_effects)
     arrays, barrays = kernel_arrays(effects, panel), kernel_arrays(behaviour_effects, panel)
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     networks, behaviours = [start], [z]
     for rate, behaviour_rate in zip(rates, behaviour_rates):
         steps = int(rng.poisson(n * (rate + behaviour_rate)))
