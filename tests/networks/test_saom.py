@@ -34,7 +34,8 @@ from kinship_research.networks.saom.reference import (
     RSIENA_S50_COEVOLUTION_EFFECTS,
     RSIENA_S50_TARGETS,
 )
-from kinship_research.networks.saom.simulation import _behaviour_deltas, _network_deltas
+from kinship_research.networks.saom.simulation import _behaviour_deltas, _network_deltas, run_kernel
+from tests.networks import saom_reference_kernel
 
 # numpy warnings reach notebook stderr: any RuntimeWarning (0/0 rate scores, sqrt of negatives) fails a test
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -141,17 +142,18 @@ def test_statistics_and_change_contributions_match_definitions(small_panel):
     brute = _brute_actor_statistics(x, v, z, *scale)
     np.testing.assert_allclose(network_statistics(x, arrays, z - beh.mean), brute.sum(axis=0))
     n = len(x)
-    deltas = np.zeros((n + 1, len(effects)))
-    work = np.zeros(n)
+    deltas = np.zeros((len(effects), n + 1))
+    work, nbrs = np.zeros(n), np.zeros(n, dtype=np.int64)
     weights = gwesp_weight(np.arange(n + 2))
     assert (x * x.T).sum() > 0 and (v[:, None] == v[None, :])[x == 1].any()  # the new effects are exercised
+    xt = np.ascontiguousarray(x.T)
     for i in range(n):
-        _network_deltas(x, i, ~np.eye(n, dtype=bool), *arrays, z - beh.mean, x.sum(0), x.sum(1), weights, work, deltas)
+        _network_deltas(x, xt, i, *arrays, z - beh.mean, x.sum(0), x.sum(1), weights, work, nbrs, deltas)
         for j in set(range(n)) - {i}:
             toggled = x.copy()
             toggled[i, j] = 1 - toggled[i, j]
             expected = _brute_actor_statistics(toggled, v, z, *scale)[i] - brute[i]
-            np.testing.assert_allclose(deltas[j], expected, atol=1e-12, err_msg=f"tie {i}->{j}")
+            np.testing.assert_allclose(deltas[:, j], expected, atol=1e-12, err_msg=f"tie {i}->{j}")
     brute_b = _brute_behaviour_statistics(x, v, z, *scale)
     np.testing.assert_allclose(behaviour_statistics(x, z, barrays, beh), brute_b.sum(axis=0))
     bdeltas = np.zeros((3, len(behaviour_effects)))
@@ -162,6 +164,62 @@ def test_statistics_and_change_contributions_match_definitions(small_panel):
             moved[i] += step
             expected = _brute_behaviour_statistics(x, v, moved, *scale)[i] - brute_b[i]
             np.testing.assert_allclose(bdeltas[row], expected, atol=1e-12, err_msg=f"actor {i} step {step}")
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_fast_kernel_is_the_reference_kernel_bit_for_bit(small_panel, conditional):
+    """Same seeds, same ends, step counts and scores as the kernel as first written (kept in the tests),
+    over every effect, a structural zero and both kinds of simulation; scores=False changes only the scores."""
+    x, _, data = small_panel
+    beh = data.behaviour
+    n = len(x)
+    effects = [Effect.parse(e) for e in [*EFFECTS, "ego:z"]]
+    behaviour_effects = [Effect.parse(e, "z") for e in BEHAVIOUR]
+    arrays, barrays = kernel_arrays(effects, data), kernel_arrays(behaviour_effects, data)
+    rng = np.random.default_rng(5)
+    changeable = ~np.eye(n, dtype=bool)
+    changeable[3, :] = changeable[:, 3] = False  # an absent actor's pairs
+    start = np.where(changeable, x, 0.0)
+    active = np.ones(n, bool)
+    active[3] = False
+    weights = gwesp_weight(np.arange(n + 2))
+    limits = (beh.mean, beh.range, beh.minimum, beh.maximum)
+    for seed in range(6):
+        beta, gamma = rng.normal(0, 0.4, len(effects)), rng.normal(0, 0.4, len(behaviour_effects))
+        if conditional:
+            options, share, z0 = {"target": 6}, 1.0, np.zeros(n)
+            behaviour = {}
+            reference_b = (np.zeros(0, np.int64), np.zeros((0, 1)), 0.0, 1.0, 0.0, 0.0, np.zeros(0))
+        else:
+            options, share, z0 = {"n_steps": 400}, 0.7, beh.start[0].copy()
+            behaviour = dict(
+                behaviour_start=z0,
+                behaviour=beh,
+                behaviour_arrays=barrays,
+                gamma=gamma,
+                active=active,
+                network_share=share,
+            )
+            reference_b = (barrays.codes, barrays.values, *limits, gamma)
+        fast = run_kernel(start, changeable, changeable, arrays, beta, seed, **options, **behaviour)
+        bcodes, bvalues, *limits_gamma = reference_b
+        x_ref, z_ref = start.copy(), z0.copy()
+        steps = options.get("n_steps", 10_000 * 6)
+        reference = saom_reference_kernel._simulate(
+            x_ref, z_ref, start, changeable, changeable, active if not conditional else np.zeros(n, bool),
+            options.get("target", -1), steps, share, arrays.codes, arrays.values, arrays.ranges, arrays.sim_means,
+            bcodes, bvalues, *limits_gamma[:4], beta, limits_gamma[4], weights, seed,
+        )  # fmt: skip
+        np.testing.assert_array_equal(fast[0], x_ref)
+        np.testing.assert_array_equal(fast[1], z_ref if not conditional else np.zeros(n))
+        assert fast[2:4] == reference[:2]
+        np.testing.assert_array_equal(fast[4], reference[2])
+        np.testing.assert_array_equal(fast[5], reference[3])
+        assert np.abs(fast[4]).sum() > 0
+        quiet = run_kernel(start, changeable, changeable, arrays, beta, seed, **options, **behaviour, scores=False)
+        np.testing.assert_array_equal(quiet[0], fast[0])
+        np.testing.assert_array_equal(quiet[1], fast[1])
+        assert quiet[2:4] == fast[2:4] and not quiet[4].any() and not quiet[5].any()
 
 
 def _mean_share(effect, beta, share, covariates, n_runs=10):

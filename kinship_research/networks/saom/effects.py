@@ -96,6 +96,9 @@ BEHAVIOUR_OFFSET = 3
 BEHAVIOUR_CODES = (7, 8, 9, 18)
 """Kernel codes of the network effects of the current behaviour (covariate code + ``BEHAVIOUR_OFFSET``)."""
 
+TRIAD_CODES = frozenset({2, 3, 13})
+"""Codes of the effects whose statistics need the triad sums (transitive triplets, 3-cycles, GWESP)."""
+
 BEHAVIOUR_EFFECTS = {
     "linear": (0, "{b} linear shape", False),
     "quadratic": (1, "{b} quadratic shape", False),
@@ -397,7 +400,8 @@ def network_statistics(x: np.ndarray, arrays: KernelArrays, z_centred: np.ndarra
     codes, values, ranges, sim_means = arrays
     out = np.empty(len(codes))
     x = np.ascontiguousarray(x, dtype=float)
-    transitive, cycles, gwesp = _triad_sums(x, gwesp_weight(np.arange(x.shape[0] + 1)))
+    triads = TRIAD_CODES.intersection(codes.tolist())
+    transitive, cycles, gwesp = _triad_sums(x, gwesp_weight(np.arange(x.shape[0] + 1))) if triads else (0.0,) * 3
     indegree, outdegree = x.sum(axis=0), x.sum(axis=1)
     for k, code in enumerate(codes):
         v = values[k]

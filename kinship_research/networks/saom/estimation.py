@@ -106,7 +106,11 @@ class _Model:
             )
         self.target = target
 
-    def simulate(self, theta: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def simulate(
+        self, theta: np.ndarray, rng: np.random.Generator, scores: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Statistics and scores of one simulated panel (``scores=False``: same statistics, scores of the
+        effects left at 0, as phase 2 needs)."""
         data, beh = self.data, self.behaviour
         n = data.n_actors
         beta, gamma = theta[self.beta], theta[self.gamma]
@@ -118,7 +122,14 @@ class _Model:
             if beh is None:
                 options = {"target": self.distances[m]} if self.conditional else {"n_steps": int(rng.poisson(n * rate))}
                 x, _, steps, _, beta_score, _ = run_kernel(
-                    data.start[m], data.changeable[m], data.counted[m], self.arrays, beta, kernel_seed, **options
+                    data.start[m],
+                    data.changeable[m],
+                    data.counted[m],
+                    self.arrays,
+                    beta,
+                    kernel_seed,
+                    scores=scores,
+                    **options,
                 )
             else:
                 behaviour_rate = theta[self.behaviour_rate[m]]
@@ -136,6 +147,7 @@ class _Model:
                     gamma=gamma,
                     active=beh.changeable[m],
                     network_share=rate / (rate + behaviour_rate),
+                    scores=scores,
                 )
                 k = self.behaviour_rate[m]
                 statistics[k] = np.abs(z - beh.start[m])[beh.counted[m]].sum()
@@ -340,7 +352,7 @@ def estimate_saom(
         minimum = int(round(n_min * 2.52**k))
         thetas, previous, products = [], None, np.zeros(q)
         for iteration in range(minimum + 200):
-            statistics, _ = model.simulate(theta, rng)
+            statistics, _ = model.simulate(theta, rng, scores=False)
             deviation = statistics - model.target
             theta = model.check(_step(theta, gain * gain_matrix @ deviation, model.rates), f"phase 2.{k + 1}")
             thetas.append(theta)

@@ -40,76 +40,101 @@ MAX_STEPS_PER_CHANGE = 10_000
 
 
 @njit(cache=True)
-def _network_deltas(x, i, changeable, codes, values, ranges, sim_means, zc, indeg, outdeg, weights, work, deltas):
-    """deltas[j, k]: change of s_ik when actor i toggles x_ij, for every changeable j."""
+def _neighbours(row, out):
+    """Write the indices ``h`` with ``row[h] != 0`` into ``out`` (ascending); return how many."""
+    count = 0
+    for h in range(row.shape[0]):
+        if row[h] != 0:
+            out[count] = h
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def _network_deltas(x, xt, i, codes, values, ranges, sim_means, zc, indeg, outdeg, weights, work, nbrs, deltas):
+    """deltas[k, j]: change of s_ik when actor i toggles x_ij, for every j != i (``xt`` is ``x.T``).
+
+    One pass over ``j`` per effect, on contiguous rows (``x[j, i]`` is read as ``xt[i, j]``); the
+    sums over i's out-neighbours ``h`` run over their list, ascending, so every value is computed
+    in the same order as by the scan over all ``h`` of the reference kernel in the tests.
+    """
     n = x.shape[0]
-    p = codes.shape[0]
-    reciprocated = 0.0
-    for k in range(p):
+    xi, xti = x[i], xt[i]
+    out = _neighbours(xi, nbrs)
+    for k in range(codes.shape[0]):
         code = codes[k]
-        if code == 2 or code == 3:
+        row = deltas[k]
+        if code == 2 or code == 13:
+            for j in range(n):
+                work[j] = 0.0
+            for a in range(out):
+                h = nbrs[a]
+                xh, xth = x[h], xt[h]
+                if code == 2:
+                    for j in range(n):
+                        work[j] += xh[j] + xth[j]
+                else:  # work[j] = number of two-paths i -> h -> j
+                    for j in range(n):
+                        work[j] += xh[j]
+        elif code == 3:
             for j in range(n):
                 work[j] = 0.0
             for h in range(n):
-                if code == 2 and x[i, h] != 0:
+                if xti[h] != 0:
+                    xth = xt[h]
                     for j in range(n):
-                        work[j] += x[h, j] + x[j, h]
-                elif code == 3 and x[h, i] != 0:
-                    for j in range(n):
-                        work[j] += x[j, h]
-        elif code == 13:
-            # work[j'] = number of two-paths i -> h -> j'
+                        work[j] += xth[j]
+        if code == 0:
             for j in range(n):
-                work[j] = 0.0
-            for h in range(n):
-                if x[i, h] != 0:
-                    for j in range(n):
-                        work[j] += x[h, j]
+                row[j] = 1.0 - 2.0 * xi[j]
+        elif code == 1:
+            for j in range(n):
+                row[j] = xti[j] * (1.0 - 2.0 * xi[j])
+        elif code == 2 or code == 3:
+            for j in range(n):
+                row[j] = work[j] * (1.0 - 2.0 * xi[j])
+        elif code == 4 or code == 7:
+            v = values[k] if code == 4 else zc
+            for j in range(n):
+                row[j] = (1.0 - abs(v[i] - v[j]) / ranges[k] - sim_means[k]) * (1.0 - 2.0 * xi[j])
+        elif code == 5 or code == 8:
+            vi = values[k, i] if code == 5 else zc[i]
+            for j in range(n):
+                row[j] = vi * (1.0 - 2.0 * xi[j])
+        elif code == 6 or code == 9:
+            v = values[k] if code == 6 else zc
+            for j in range(n):
+                row[j] = v[j] * (1.0 - 2.0 * xi[j])
+        elif code == 10:
+            for j in range(n):
+                row[j] = (indeg[j] - xi[j] + 1.0) * (1.0 - 2.0 * xi[j])
+        elif code == 11:
+            for j in range(n):
+                row[j] = outdeg[j] * (1.0 - 2.0 * xi[j])
+        elif code == 12:
+            for j in range(n):
+                row[j] = (2.0 * (outdeg[i] - xi[j]) + 1.0) * (1.0 - 2.0 * xi[j])
         elif code == 14:
             reciprocated = 0.0
             for h in range(n):
-                reciprocated += x[i, h] * x[h, i]
-        for j in range(n):
-            if not changeable[i, j]:
-                continue
-            if code == 0:
-                c = 1.0
-            elif code == 1:
-                c = x[j, i]
-            elif code == 2 or code == 3:
-                c = work[j]
-            elif code == 4:
-                c = 1.0 - abs(values[k, i] - values[k, j]) / ranges[k] - sim_means[k]
-            elif code == 5:
-                c = values[k, i]
-            elif code == 6:
-                c = values[k, j]
-            elif code == 7:
-                c = 1.0 - abs(zc[i] - zc[j]) / ranges[k] - sim_means[k]
-            elif code == 8:
-                c = zc[i]
-            elif code == 9:
-                c = zc[j]
-            elif code == 10:
-                c = indeg[j] - x[i, j] + 1.0
-            elif code == 11:
-                c = outdeg[j]
-            elif code == 12:
-                c = 2.0 * (outdeg[i] - x[i, j]) + 1.0
-            elif code == 14:
-                c = reciprocated - x[i, j] * x[j, i] + x[j, i] * (outdeg[i] - x[i, j] + 1.0)
-            elif code == 15:
-                c = 1.0 if abs(values[k, i] - values[k, j]) < SAME_TOLERANCE else 0.0
-            elif code == 18:
-                c = 1.0 if abs(zc[i] - zc[j]) < SAME_TOLERANCE else 0.0
-            else:
-                # own term w(t_ij) plus the shift of the other ties i -> l with j -> l
+                reciprocated += xi[h] * xti[h]
+            for j in range(n):
+                row[j] = (reciprocated - xi[j] * xti[j] + xti[j] * (outdeg[i] - xi[j] + 1.0)) * (1.0 - 2.0 * xi[j])
+        elif code == 15 or code == 18:
+            v = values[k] if code == 15 else zc
+            for j in range(n):
+                row[j] = (1.0 if abs(v[i] - v[j]) < SAME_TOLERANCE else 0.0) * (1.0 - 2.0 * xi[j])
+        else:
+            # own term w(t_ij) plus the shift of the other ties i -> l with j -> l
+            for j in range(n):
                 c = weights[int(work[j])]
-                for m in range(n):
-                    if m != j and x[i, m] != 0 and x[j, m] != 0:
-                        t0 = int(work[m] - x[i, j])
+                xj = x[j]
+                for a in range(out):
+                    m = nbrs[a]
+                    if m != j and xj[m] != 0:
+                        t0 = int(work[m] - xi[j])
                         c += weights[t0 + 1] - weights[t0]
-            deltas[j, k] = c * (1.0 - 2.0 * x[i, j])
+                row[j] = c * (1.0 - 2.0 * xi[j])
 
 
 @njit(cache=True)
@@ -147,8 +172,11 @@ def _behaviour_deltas(x, i, z, z_mean, z_range, bcodes, bvalues, outdeg, bdeltas
 
 
 @njit(cache=True)
-def _choose(utility, available, total_options):
-    """Index drawn with probabilities exp(utility) over available options; returns index, probabilities."""
+def _choose(utility, available, total_options, normalise):
+    """Index drawn with probabilities exp(utility) over available options.
+
+    ``utility`` becomes the unnormalised weights, or with ``normalise`` the probabilities.
+    """
     top = -1e300
     for o in range(total_options):
         if available[o] and utility[o] > top:
@@ -169,8 +197,9 @@ def _choose(utility, available, total_options):
             acc += utility[o]
             if draw < acc:
                 break
-    for o in range(total_options):
-        utility[o] /= total
+    if normalise:
+        for o in range(total_options):
+            utility[o] /= total
     return chosen
 
 
@@ -199,6 +228,7 @@ def _simulate(
     gamma,
     weights,
     seed,
+    scores,
 ):
     np.random.seed(seed)
     n = x.shape[0]
@@ -206,13 +236,16 @@ def _simulate(
     q = bcodes.shape[0]
     score = np.zeros(p)
     bscore = np.zeros(q)
-    deltas = np.zeros((n + 1, p))  # row n: the no-change option
+    means = np.zeros(p)  # E_p delta_k of a network step
+    deltas = np.zeros((p, n + 1))  # column n: the no-change option
     bdeltas = np.zeros((3, q))
     utility = np.zeros(n + 1)
     available = np.zeros(n + 1, dtype=np.bool_)
     butility = np.zeros(3)
     bavailable = np.zeros(3, dtype=np.bool_)
     work = np.zeros(n)
+    nbrs = np.zeros(n, dtype=np.int64)
+    xt = np.ascontiguousarray(x.T)
     zc = np.zeros(n)
     indeg = np.zeros(n)
     outdeg = np.zeros(n)
@@ -240,37 +273,45 @@ def _simulate(
                 for k in range(q):
                     u += gamma[k] * bdeltas[row, k]
                 butility[row] = u
-            chosen = _choose(butility, bavailable, 3)
-            for k in range(q):
-                expected = 0.0
-                for row in range(3):
-                    expected += butility[row] * bdeltas[row, k]
-                bscore[k] += bdeltas[chosen, k] - expected
+            chosen = _choose(butility, bavailable, 3, scores)
+            if scores:
+                for k in range(q):
+                    expected = 0.0
+                    for row in range(3):
+                        expected += butility[row] * bdeltas[row, k]
+                    bscore[k] += bdeltas[chosen, k] - expected
             z[i] += chosen - 1.0
             zc[i] = z[i] - z_mean
             continue
         network_steps += 1
-        _network_deltas(x, i, changeable, codes, values, ranges, sim_means, zc, indeg, outdeg, weights, work, deltas)
+        _network_deltas(x, xt, i, codes, values, ranges, sim_means, zc, indeg, outdeg, weights, work, nbrs, deltas)
+        allowed = changeable[i]
         for j in range(n):
-            available[j] = changeable[i, j]
-            u = 0.0
-            if available[j]:
-                for k in range(p):
-                    u += beta[k] * deltas[j, k]
-            utility[j] = u
+            available[j] = allowed[j]
+            utility[j] = 0.0
+        for k in range(p):
+            b, row = beta[k], deltas[k]
+            for j in range(n):
+                utility[j] += b * row[j]
         available[n] = True
         utility[n] = 0.0
-        chosen = _choose(utility, available, n + 1)
-        for k in range(p):
-            expected = 0.0
+        chosen = _choose(utility, available, n + 1, scores)
+        if scores:
+            # p running sums at once, each over j in ascending order
+            for k in range(p):
+                means[k] = 0.0
             for j in range(n):
                 if available[j]:
-                    expected += utility[j] * deltas[j, k]
-            score[k] += deltas[chosen, k] - expected
+                    w = utility[j]
+                    for k in range(p):
+                        means[k] += w * deltas[k, j]
+            for k in range(p):
+                score[k] += deltas[k, chosen] - means[k]
         if chosen < n:
             j = chosen
             change = 1.0 - 2.0 * x[i, j]
             x[i, j] = 1.0 - x[i, j]
+            xt[j, i] = x[i, j]
             outdeg[i] += change
             indeg[j] += change
             if counted[i, j]:
@@ -299,12 +340,15 @@ def run_kernel(
     gamma=None,
     active=None,
     network_share: float = 1.0,
+    scores: bool = True,
 ):
     """Run the compiled simulator on copies of ``start`` (and ``behaviour_start``).
 
     ``target >= 0``: conditional on that network distance (network only); otherwise exactly
     ``n_steps`` micro-steps. ``behaviour``: a :class:`~.effects.Behaviour` (its mean, range and
-    observed limits). Returns ``(x, z, network steps, behaviour steps, network score, behaviour score)``.
+    observed limits). ``scores=False`` skips the scores (returned as zeros; Robbins-Monro phase 2
+    does not use them) without changing the simulated path. Returns ``(x, z, network steps,
+    behaviour steps, network score, behaviour score)``.
     """
     x = np.array(start, dtype=float)
     n = x.shape[0]
@@ -343,6 +387,7 @@ def run_kernel(
         gamma,
         weights,
         int(kernel_seed),
+        bool(scores),
     )
     if steps < 0:
         raise RuntimeError(
