@@ -8,12 +8,14 @@ Usage (from the repository root, with KINSHIP_DATA_MIRROR set)::
 Each round runs the earlier tree's CLI (``python -m kinship_research.cli`` or
 ``kinship_research.pipeline.cli``, with that tree first on PYTHONPATH, so its kernels import it too)
 and then this tree's, alternating, into fresh report folders. Per-notebook run times come from each
-CLI's own summary lines.
+CLI's own summary lines. Each notebook's ``results.json`` (its results and headline; not the run's
+time, parameters or environment) is compared between the trees: the table says which are identical.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -38,8 +40,14 @@ def cli_module(tree: Path) -> str:
     return "kinship_research.pipeline.cli" if new.exists() else "kinship_research.cli"
 
 
-def run_report(tree: Path, names: list[str], workers: int) -> tuple[float, dict[str, float]]:
-    """Seconds of one ``kinship report`` of ``names`` from ``tree`` and its per-notebook times."""
+def findings(report: Path) -> str:
+    """A notebook's results and headline from its ``results.json``, as canonical JSON."""
+    saved = json.loads((report / "results.json").read_text())
+    return json.dumps({"results": saved["results"], "headline": saved.get("headline")}, sort_keys=True)
+
+
+def run_report(tree: Path, names: list[str], workers: int) -> tuple[float, dict[str, float], dict[str, str]]:
+    """Seconds of one ``kinship report`` of ``names`` from ``tree``, its per-notebook times and findings."""
     with tempfile.TemporaryDirectory() as out:
         env = dict(os.environ, PYTHONPATH=str(tree), KINSHIP_REPORTS_DIR=out)
         flag = (
@@ -53,11 +61,12 @@ def run_report(tree: Path, names: list[str], workers: int) -> tuple[float, dict[
             cwd=tree, env=env, capture_output=True, text=True,
         )  # fmt: skip
         seconds = time.perf_counter() - start
+        found = {name: findings(Path(out) / name) for name in names if (Path(out) / name / "results.json").exists()}
     times = {m.group(2): float(m.group(3)) for m in map(LINE.match, done.stdout.splitlines()) if m}
     failed = [line for line in done.stdout.splitlines() if line.strip().startswith(("failed", "skipped"))]
     if done.returncode != 0 or failed or len(times) != len(names):
         raise RuntimeError(f"report from {tree} did not run cleanly: {failed or done.stderr[-2000:]}")
-    return seconds, times
+    return seconds, times, found
 
 
 def main() -> None:
@@ -70,15 +79,17 @@ def main() -> None:
     names = sorted(notebooks(ROOT) & notebooks(before_tree))
     totals: dict[str, list[float]] = {"before": [], "now": []}
     per: dict[str, dict[str, list[float]]] = {"before": {}, "now": {}}
+    found: dict[str, dict[str, str]] = {}
     for _ in range(args.rounds):
         for label, tree in (("before", before_tree), ("now", ROOT)):
-            seconds, times = run_report(tree, names, args.workers)
+            seconds, times, found[label] = run_report(tree, names, args.workers)
             totals[label].append(seconds)
             for name, t in times.items():
                 per[label].setdefault(name, []).append(t)
             print(f"{label}: {seconds:.1f} s", flush=True)
     rows = "\n".join(
-        f"| {name} | {statistics.median(per['before'][name]):.1f} | {statistics.median(per['now'][name]):.1f} |"
+        f"| {name} | {statistics.median(per['before'][name]):.1f} | {statistics.median(per['now'][name]):.1f} | "
+        f"{'yes' if found['before'].get(name) == found['now'].get(name) else 'no'} |"
         for name in names
     )
     med = {k: statistics.median(v) for k, v in totals.items()}
@@ -91,11 +102,11 @@ parameters; before = commit {source_commit(str(before_tree))}, now = {source_com
 alternate, median of {args.rounds}. Wall time of the whole command: before {med["before"]:.1f} s
 ({", ".join(f"{t:.1f}" for t in totals["before"])}), now {med["now"]:.1f} s
 ({", ".join(f"{t:.1f}" for t in totals["now"])}); ratio now/before {med["now"] / med["before"]:.2f}.
-The notebooks' content differs between the trees (this round added analyses to several), so the
-per-notebook table shows where the time went.
+Same results: whether the notebook's results and headline in ``results.json`` are identical
+between the trees (last round).
 
-| notebook | before (s) | now (s) |
-|---|---:|---:|
+| notebook | before (s) | now (s) | same results |
+|---|---:|---:|---|
 {rows}
 
 Machine: {machine_note()}.""",
