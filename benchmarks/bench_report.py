@@ -74,12 +74,18 @@ def main() -> None:
     parser.add_argument("--previous", required=True, help="source tree of an earlier commit (git worktree)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--warmup", action="store_true", help="run each tree once untimed first (fills its numba cache)"
+    )
     args = parser.parse_args()
     before_tree = Path(args.previous).resolve()
     names = sorted(notebooks(ROOT) & notebooks(before_tree))
     totals: dict[str, list[float]] = {"before": [], "now": []}
     per: dict[str, dict[str, list[float]]] = {"before": {}, "now": {}}
     found: dict[str, dict[str, str]] = {}
+    if args.warmup:
+        for tree in (before_tree, ROOT):
+            run_report(tree, names, args.workers)
     for _ in range(args.rounds):
         for label, tree in (("before", before_tree), ("now", ROOT)):
             seconds, times, found[label] = run_report(tree, names, args.workers)
@@ -93,13 +99,15 @@ def main() -> None:
         for name in names
     )
     med = {k: statistics.median(v) for k, v in totals.items()}
+    warmup = " after an untimed warm-up run of each tree" if args.warmup else ""
     write_section(
         "report",
         f"""## report (benchmarks/bench_report.py)
 
 `kinship report` with {args.workers} workers over the {len(names)} notebooks both trees have, with default
 parameters; before = commit {source_commit(str(before_tree))}, now = {source_commit(str(ROOT))}; rounds
-alternate, median of {args.rounds}. Wall time of the whole command: before {med["before"]:.1f} s
+alternate, median of {args.rounds}{warmup}.
+Wall time of the whole command: before {med["before"]:.1f} s
 ({", ".join(f"{t:.1f}" for t in totals["before"])}), now {med["now"]:.1f} s
 ({", ".join(f"{t:.1f}" for t in totals["now"])}); ratio now/before {med["now"] / med["before"]:.2f}.
 Same results: whether the notebook's results and headline in ``results.json`` are identical
