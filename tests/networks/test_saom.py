@@ -189,7 +189,12 @@ def test_fast_kernel_is_the_reference_kernel_bit_for_bit(small_panel, conditiona
         if conditional:
             options, share, z0 = {"target": 6}, 1.0, np.zeros(n)
             behaviour = {}
-            reference_b = (np.zeros(0, np.int64), np.zeros((0, 1)), 0.0, 1.0, 0.0, 0.0, np.zeros(0))
+            bcodes, bvalues, reference_limits, reference_gamma = (
+                np.zeros(0, np.int64),
+                np.zeros((0, 1)),
+                (0.0, 1.0, 0.0, 0.0),
+                np.zeros(0),
+            )
         else:
             options, share, z0 = {"n_steps": 400}, 0.7, beh.start[0].copy()
             behaviour = dict(
@@ -200,15 +205,14 @@ def test_fast_kernel_is_the_reference_kernel_bit_for_bit(small_panel, conditiona
                 active=active,
                 network_share=share,
             )
-            reference_b = (barrays.codes, barrays.values, *limits, gamma)
+            bcodes, bvalues, reference_limits, reference_gamma = barrays.codes, barrays.values, limits, gamma
         fast = run_kernel(start, changeable, changeable, arrays, beta, seed, **options, **behaviour)
-        bcodes, bvalues, *limits_gamma = reference_b
         x_ref, z_ref = start.copy(), z0.copy()
         steps = options.get("n_steps", 10_000 * 6)
         reference = saom_reference_kernel._simulate(
             x_ref, z_ref, start, changeable, changeable, active if not conditional else np.zeros(n, bool),
             options.get("target", -1), steps, share, arrays.codes, arrays.values, arrays.ranges, arrays.sim_means,
-            bcodes, bvalues, *limits_gamma[:4], beta, limits_gamma[4], weights, seed,
+            bcodes, bvalues, *reference_limits, beta, reference_gamma, weights, seed,
         )  # fmt: skip
         np.testing.assert_array_equal(fast[0], x_ref)
         np.testing.assert_array_equal(fast[1], z_ref if not conditional else np.zeros(n))

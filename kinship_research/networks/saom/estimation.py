@@ -118,27 +118,15 @@ class _Model:
         score = np.zeros(self.size)
         for m in range(self.n_periods):
             rate = theta[self.rate[m]]
+            period = (data.start[m], data.changeable[m], data.counted[m], self.arrays, beta)
             kernel_seed = int(rng.integers(2**31 - 1))
             if beh is None:
                 options = {"target": self.distances[m]} if self.conditional else {"n_steps": int(rng.poisson(n * rate))}
-                x, _, steps, _, beta_score, _ = run_kernel(
-                    data.start[m],
-                    data.changeable[m],
-                    data.counted[m],
-                    self.arrays,
-                    beta,
-                    kernel_seed,
-                    scores=scores,
-                    **options,
-                )
+                x, _, steps, _, beta_score, _ = run_kernel(*period, kernel_seed, scores=scores, **options)
             else:
                 behaviour_rate = theta[self.behaviour_rate[m]]
                 x, z, steps, behaviour_steps, beta_score, gamma_score = run_kernel(
-                    data.start[m],
-                    data.changeable[m],
-                    data.counted[m],
-                    self.arrays,
-                    beta,
+                    *period,
                     kernel_seed,
                     n_steps=int(rng.poisson(n * (rate + behaviour_rate))),
                     behaviour_start=beh.start[m],

@@ -52,7 +52,8 @@ def _neighbours(row, out):
 
 @njit(cache=True)
 def _network_deltas(x, xt, i, codes, values, ranges, sim_means, zc, indeg, outdeg, weights, work, nbrs, deltas):
-    """deltas[k, j]: change of s_ik when actor i toggles x_ij, for every j != i (``xt`` is ``x.T``).
+    """deltas[k, j]: change of s_ik when actor i toggles x_ij (``xt`` is ``x.T``; every j is filled,
+    the caller reads only pairs that can change).
 
     One pass over ``j`` per effect, on contiguous rows (``x[j, i]`` is read as ``xt[i, j]``); the
     sums over i's out-neighbours ``h`` run over their list, ascending, so every value is computed
