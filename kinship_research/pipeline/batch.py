@@ -2,8 +2,10 @@
 
 One notebook is one task. ``workers=1`` without a scheduler runs in this process; otherwise the
 notebooks run on the client of :func:`kinship_research.pipeline.cluster.connect` (a LocalCluster
-closed with the command, or an existing cluster). A notebook whose worker died more often than the
-cluster allows is recorded as failed ("worker died"), the others go on.
+closed with the command, or an existing cluster), longest first: notebooks never run into this
+reports folder start first, then the others by the seconds of their last attempt, descending (the
+longest-processing-time rule, so the slowest notebook does not start last). A notebook whose worker
+died more often than the cluster allows is recorded as failed ("worker died"), the others go on.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from kinship_research.pipeline import cluster
 from kinship_research.pipeline import parameters as notebooks
 from kinship_research.pipeline.index import write_index
 from kinship_research.pipeline.paths import reports_dir as default_reports_dir
-from kinship_research.pipeline.runner import RunRecord, run_notebook
+from kinship_research.pipeline.runner import RunRecord, all_attempts, run_notebook
 
 
 def _run_quietly(name: str, reports_dir: Path) -> RunRecord:
@@ -23,6 +25,25 @@ def _run_quietly(name: str, reports_dir: Path) -> RunRecord:
         return run_notebook(name, reports_dir=reports_dir)
     except Exception as err:  # a broken parameters cell: record it, keep the others going
         return RunRecord(name, "failed", 0.0, f"{type(err).__name__}: {err}")
+
+
+def longest_first(names: list[str], reports_dir: Path) -> list[str]:
+    """``names`` in the order to start them: never run first (in the given order), then by the seconds
+    of the last attempt, longest first."""
+    seconds = {n: a.get("seconds") for n, a in all_attempts(reports_dir).items()}
+    known = [n for n in names if isinstance(seconds.get(n), int | float)]
+    unknown = [n for n in names if n not in known]
+    return unknown + sorted(known, key=lambda n: -seconds[n])
+
+
+def submit_longest_first(client, names: list[str], reports_dir: Path, task=_run_quietly) -> list:
+    """Futures of ``task(name, reports_dir)``, in the order of ``names``, prioritised by
+    :func:`longest_first`."""
+    order = longest_first(names, reports_dir)
+    futures = {
+        n: client.submit(task, n, reports_dir, pure=False, priority=len(order) - rank) for rank, n in enumerate(order)
+    }
+    return [futures[n] for n in names]
 
 
 def gather_records(client, futures: list, names: list[str]) -> list[RunRecord]:
@@ -52,7 +73,6 @@ def run_all(
         records = [_run_quietly(n, reports_dir) for n in names]
     else:
         with cluster.connect(None if scheduler else workers, scheduler, retries=retries) as client:
-            futures = [client.submit(_run_quietly, n, reports_dir, pure=False) for n in names]
-            records = gather_records(client, futures, names)
+            records = gather_records(client, submit_longest_first(client, names, reports_dir), names)
     write_index(reports_dir, [asdict(r) for r in records])
     return records
