@@ -180,6 +180,9 @@ def _brace_safe(path: Path) -> str:
 
 
 def _execute(source: Path, executed: Path, parameters: dict) -> None:
+    """Papermill writes ``executed`` once, at the end (or with the failing cell's error): saving the
+    whole notebook before and after every cell, its default, cost up to 4 s per report with large
+    figure outputs, and the staging folder is not read before the run ends."""
     import papermill
 
     papermill.execute_notebook(
@@ -190,6 +193,7 @@ def _execute(source: Path, executed: Path, parameters: dict) -> None:
         cwd=str(source.parent),
         progress_bar=False,
         log_output=False,
+        request_save_on_cell_execute=False,
         extra_arguments=KERNEL_ARGUMENTS,
     )
 
