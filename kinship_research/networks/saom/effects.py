@@ -374,30 +374,63 @@ def gwesp_weight(t: np.ndarray | float, alpha: float = GWESP_ALPHA) -> np.ndarra
 
 @njit(cache=True)
 def _triad_sums(x, weights):
-    """Sums over ties i -> j of: two-paths i -> h -> j, cycles j -> h -> i, and w(two-paths)."""
+    """Sums over ties i -> j of: two-paths i -> h -> j, cycles j -> h -> i, and w(two-paths).
+
+    The counts run over out-neighbour lists (integers: exact in any order); the GWESP weights are
+    added tie by tie in row-major order.
+    """
     n = x.shape[0]
-    transitive = cycles = gwesp = 0.0
+    degree = np.zeros(n, np.int64)
+    out = np.zeros((n, n), np.int64)
     for i in range(n):
         for j in range(n):
-            if x[i, j] == 0:
-                continue
+            if x[i, j] != 0:
+                out[i, degree[i]] = j
+                degree[i] += 1
+    transitive = cycles = gwesp = 0.0
+    for i in range(n):
+        for a in range(degree[i]):
+            j = out[i, a]
             shared = 0
-            for h in range(n):
-                if x[i, h] != 0 and x[h, j] != 0:
+            for b in range(degree[i]):
+                if x[out[i, b], j] != 0:
                     shared += 1
-                if x[j, h] != 0 and x[h, i] != 0:
+            for b in range(degree[j]):
+                if x[out[j, b], i] != 0:
                     cycles += 1.0
             transitive += shared
             gwesp += weights[shared]
     return transitive, cycles, gwesp
 
 
-def network_statistics(x: np.ndarray, arrays: KernelArrays, z_centred: np.ndarray | None = None) -> np.ndarray:
+def pair_matrices(arrays: KernelArrays, z_centred: np.ndarray | None = None) -> dict[int, np.ndarray]:
+    """The n x n matrices of the dyadic covariate effects, by effect index: centred similarity
+    ``1 - |v_i - v_j| / range - mean`` (similarity) and ``|v_i - v_j| < SAME_TOLERANCE`` (same);
+    ``v`` is the covariate or, for effects on the behaviour, ``z_centred``. Computed once per period
+    by the estimation and passed to :func:`network_statistics`."""
+    codes, values, ranges, sim_means = arrays
+    out = {}
+    for k, code in enumerate(codes):
+        v = values[k]
+        if code in BEHAVIOUR_CODES:
+            v, code = z_centred, code - BEHAVIOUR_OFFSET
+        if code == 4:
+            out[k] = 1.0 - np.abs(v[:, None] - v[None, :]) / ranges[k] - sim_means[k]
+        elif code == 15:
+            out[k] = np.abs(v[:, None] - v[None, :]) < SAME_TOLERANCE
+    return out
+
+
+def network_statistics(
+    x: np.ndarray, arrays: KernelArrays, z_centred: np.ndarray | None = None, pairs: dict | None = None
+) -> np.ndarray:
     """Target statistics ``sum_i s_ik(x)`` of a 0/1 network for each network effect.
 
-    ``z_centred``: behaviour values (centred) for similarity/ego/alter on the behaviour.
+    ``z_centred``: behaviour values (centred) for similarity/ego/alter on the behaviour; ``pairs``:
+    :func:`pair_matrices` of ``arrays`` and ``z_centred`` (computed here when not given).
     """
-    codes, values, ranges, sim_means = arrays
+    codes, values = arrays.codes, arrays.values
+    pairs = pair_matrices(arrays, z_centred) if pairs is None else pairs
     out = np.empty(len(codes))
     x = np.ascontiguousarray(x, dtype=float)
     triads = TRIAD_CODES.intersection(codes.tolist())
@@ -415,9 +448,8 @@ def network_statistics(x: np.ndarray, arrays: KernelArrays, z_centred: np.ndarra
             out[k] = transitive
         elif code == 3:
             out[k] = cycles
-        elif code == 4:
-            sim = 1.0 - np.abs(v[:, None] - v[None, :]) / ranges[k] - sim_means[k]
-            out[k] = (x * sim).sum()
+        elif code == 4 or code == 15:
+            out[k] = (x * pairs[k]).sum()
         elif code == 5:
             out[k] = outdegree @ v
         elif code == 6:
@@ -430,8 +462,6 @@ def network_statistics(x: np.ndarray, arrays: KernelArrays, z_centred: np.ndarra
             out[k] = outdegree @ outdegree
         elif code == 14:
             out[k] = outdegree @ (x * x.T).sum(axis=1)
-        elif code == 15:
-            out[k] = (x * (np.abs(v[:, None] - v[None, :]) < SAME_TOLERANCE)).sum()
         else:
             out[k] = gwesp
     return out

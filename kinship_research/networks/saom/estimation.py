@@ -46,6 +46,7 @@ from kinship_research.networks.saom.effects import (
     behaviour_statistics,
     kernel_arrays,
     network_statistics,
+    pair_matrices,
 )
 from kinship_research.networks.saom.results import SaomResult
 from kinship_research.networks.saom.simulation import run_kernel
@@ -90,9 +91,10 @@ class _Model:
         target = np.zeros(self.size)
         target[self.rate] = 1.0 if conditional else self.distances
         beh = self.behaviour
+        self.z_start = [None if beh is None else beh.start[m] - beh.mean for m in range(periods)]
+        self.pairs = [pair_matrices(self.arrays, z) for z in self.z_start]
         target[self.beta] = sum(
-            network_statistics(data.end[m], self.arrays, None if beh is None else beh.start[m] - beh.mean)
-            for m in range(periods)
+            network_statistics(data.end[m], self.arrays, self.z_start[m], self.pairs[m]) for m in range(periods)
         )
         if beh is not None:
             self.behaviour_arrays = kernel_arrays(behaviour_effects, data)
@@ -152,8 +154,7 @@ class _Model:
                 score[m] = steps / rate - n
             # cells missing at the end of the period count at their starting value, as observed
             end = np.where(data.changeable[m] & ~np.isnan(data.ties[m + 1]), x, data.end[m])
-            z_start = None if beh is None else beh.start[m] - beh.mean
-            statistics[self.beta] += network_statistics(end, self.arrays, z_start)
+            statistics[self.beta] += network_statistics(end, self.arrays, self.z_start[m], self.pairs[m])
             score[self.beta] += beta_score
         return statistics, score
 
