@@ -33,7 +33,8 @@ def partial_effect_figure(
     """
     if not fits:
         raise ValueError("fits must name at least one fitted model")
-    if ax is None:
+    own = ax is None
+    if own:
         fig, ax = plt.subplots(figsize=(8, 6.5))
     fig = ax.figure
     colors = ["steelblue", "darkorange", "seagreen", "purple"]
@@ -84,4 +85,4 @@ def partial_effect_figure(
         title=f"line: prediction, band: {level:.0%} CI ({cov_type} SEs)",
         title_fontsize=8,
     )
-    return style.caption(fig, source)
+    return style.caption(fig, source, layout=own)

@@ -108,11 +108,12 @@ def us_state_choropleth(
     abbreviation; Alaska, Hawaii and Puerto Rico are not drawn (the caption should say so)."""
     joined = _joined(states, values, key, column)
     joined = joined[~joined["state_abbr"].isin(LOWER_48_EXCLUDED) & joined["state_abbr"].notna()].to_crs(ALBERS_USA)
-    fig, ax = plt.subplots(figsize=(9, 5.6)) if ax is None else (ax.get_figure(), ax)
+    own = ax is None
+    fig, ax = plt.subplots(figsize=(9, 5.6)) if own else (ax.get_figure(), ax)
     _colour_map(joined, column, ax, cmap, legend_label)
     _label_areas(ax, joined, "state_abbr")
     ax.set_title(title, fontsize=10)
-    return caption(fig, source)
+    return caption(fig, source, layout=own)
 
 
 def us_county_choropleth(

@@ -165,6 +165,7 @@ def baujat_plot(
     top-right corner both drive heterogeneity and move the estimate; the ``n_labels`` studies farthest
     from the origin (each axis scaled to its maximum) are named.
     """
+    own = ax is None
     fig, ax = style.axes(ax, (6.5, 5))
     x = coordinates["q_contribution"].to_numpy(float)
     y = coordinates["influence"].to_numpy(float)
@@ -179,5 +180,5 @@ def baujat_plot(
     ax.set_ylabel("Influence: squared standardised change when omitted")
     if title:
         ax.set_title(title)
-    style.caption(fig, caption)
+    style.caption(fig, caption, layout=own)
     return fig

@@ -33,6 +33,7 @@ def labelled_scatter(
     ``highlight`` lists label values drawn in red (e.g. countries a robustness check removes, or
     the states the book names). ``source`` is the caption under the figure.
     """
+    own = ax is None
     fig, ax = style.axes(ax, figsize)
     data = df[[label, x, y]].dropna()
     stats_row = correlate(data, x, y, level=level).iloc[0]
@@ -48,5 +49,5 @@ def labelled_scatter(
     ax.set_title(f"{title}\n{summary}" if title else summary, fontsize=9)
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
-    style.caption(fig, source)
+    style.caption(fig, source, layout=own)
     return fig

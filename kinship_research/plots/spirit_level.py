@@ -32,6 +32,7 @@ def partial_regression_plot(
         raise KeyError(
             f"no partial-regression rows for outcome {outcome!r}; available: {sorted(partial['outcome'].unique())}"
         )
+    own = ax is None
     fig, ax = style.axes(ax, figsize)
     ax.scatter(data["x_residual"], data["y_residual"], s=28, color="steelblue", zorder=3)
     for _, row in data.iterrows():
@@ -59,7 +60,7 @@ def partial_regression_plot(
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title, fontsize=10)
-    style.caption(fig, source)
+    style.caption(fig, source, layout=own)
     return fig
 
 
@@ -79,6 +80,7 @@ def ranked_dot_plot(
         if column not in df.columns:
             raise KeyError(f"ranked_dot_plot needs column {column!r}; data has {list(df.columns)}")
     data = df.dropna(subset=[value]).sort_values(value)
+    own = ax is None
     fig, ax = style.axes(ax, (7, 0.16 * len(data) + 1.5))
     groups = data.groupby(hue, dropna=False) if hue else [(None, data)]
     positions = pd.Series(np.arange(len(data)), index=data.index)
@@ -93,7 +95,7 @@ def ranked_dot_plot(
         ax.legend(fontsize=7, loc="lower right", title=hue)
     if title:
         ax.set_title(title, fontsize=10)
-    style.caption(fig, source)
+    style.caption(fig, source, layout=own)
     return fig
 
 
@@ -113,6 +115,7 @@ def leave_one_out_plot(
             raise KeyError(f"leave_one_out_plot needs column {column!r}; table has {list(table.columns)}")
     outcomes = list(dict.fromkeys(table["outcome"]))
     labels = labels or {}
+    own = ax is None
     fig, ax = style.axes(ax, (8, 0.5 * len(outcomes) + 1.5))
     for i, y in enumerate(outcomes[::-1]):
         part = table[table["outcome"] == y]
@@ -133,5 +136,5 @@ def leave_one_out_plot(
     ax.set_xlabel("r without one unit (dots); full-sample r (bar)")
     if title:
         ax.set_title(title, fontsize=10)
-    style.caption(fig, source)
+    style.caption(fig, source, layout=own)
     return fig

@@ -8,13 +8,14 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 
 
-def caption(fig: plt.Figure, text: str | None) -> plt.Figure:
+def caption(fig: plt.Figure, text: str | None, *, layout: bool = True) -> plt.Figure:
     """Lay out ``fig`` and write ``text`` (the data source, and what a reader needs) small and grey
-    along its bottom edge; with no text only the layout is tightened."""
+    along its bottom edge; with no text only the layout is tightened, or, with ``layout=False`` (a
+    panel drawn into the caller's figure, which lays it out once at the end), nothing is done."""
     if text:
         fig.text(0.01, 0.005, text, fontsize=7, color="0.35", ha="left", va="bottom", wrap=True)
         fig.tight_layout(rect=(0, 0.04, 1, 1))
-    else:
+    elif layout:
         fig.tight_layout()
     return fig
 
