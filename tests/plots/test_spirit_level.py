@@ -25,6 +25,22 @@ def test_labelled_scatter_labels_every_country(countries):
     assert f"r = {r:.2f}" in ax.get_title() and "n = 28" in ax.get_title()
 
 
+def test_a_panel_in_the_callers_figure_leaves_the_layout_to_the_caller(countries, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from kinship_research.plots.scatter import labelled_scatter
+
+    fig, axes = plt.subplots(1, 2)
+    layouts = []
+    monkeypatch.setattr(fig, "tight_layout", lambda **kw: layouts.append(kw))
+    for ax in axes:
+        labelled_scatter(countries, "ineq", "good", ax=ax)
+    assert layouts == []  # a figure of its own is laid out; a panel of the caller's is not
+    own = labelled_scatter(countries, "ineq", "good")
+    assert own.get_tight_layout() or own.subplotpars.left != plt.rcParams["figure.subplot.left"]
+    plt.close("all")
+
+
 def test_partial_regression_plot(countries):
     from kinship_research.plots.spirit_level import partial_regression_plot
 
