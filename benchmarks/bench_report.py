@@ -5,7 +5,9 @@ Usage (from the repository root, with KINSHIP_DATA_MIRROR set)::
     git worktree add /tmp/before COMMIT
     .venv/bin/python benchmarks/bench_report.py --previous /tmp/before [--rounds 2] [--workers 2]
 
-Each round runs the earlier tree's CLI (``python -m kinship_research.cli`` or
+Each tree reports into one folder for the whole benchmark (as a user's repeated ``make reports``
+does: the warm-up run leaves the attempt records by which ``kinship report`` starts the slowest
+notebooks first). Each round runs the earlier tree's CLI (``python -m kinship_research.cli`` or
 ``kinship_research.pipeline.cli``, with that tree first on PYTHONPATH, so its kernels import it too)
 and then this tree's, alternating, into fresh report folders. Per-notebook run times come from each
 CLI's own summary lines. Each notebook's ``results.json`` (its results and headline; not the run's
@@ -46,22 +48,22 @@ def findings(report: Path) -> str:
     return json.dumps({"results": saved["results"], "headline": saved.get("headline")}, sort_keys=True)
 
 
-def run_report(tree: Path, names: list[str], workers: int) -> tuple[float, dict[str, float], dict[str, str]]:
-    """Seconds of one ``kinship report`` of ``names`` from ``tree``, its per-notebook times and findings."""
-    with tempfile.TemporaryDirectory() as out:
-        env = dict(os.environ, PYTHONPATH=str(tree), KINSHIP_REPORTS_DIR=out)
-        flag = (
-            ["--workers", str(workers)]
-            if cli_module(tree).startswith("kinship_research.pipeline")
-            else ["--jobs", str(workers)]
-        )
-        start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-m", cli_module(tree), "report", *flag, "--only", *names],
-            cwd=tree, env=env, capture_output=True, text=True,
-        )  # fmt: skip
-        seconds = time.perf_counter() - start
-        found = {name: findings(Path(out) / name) for name in names if (Path(out) / name / "results.json").exists()}
+def run_report(tree: Path, names: list[str], workers: int, out: Path) -> tuple[float, dict[str, float], dict[str, str]]:
+    """Seconds of one ``kinship report`` of ``names`` from ``tree`` into ``out``, its per-notebook
+    times and findings."""
+    env = dict(os.environ, PYTHONPATH=str(tree), KINSHIP_REPORTS_DIR=str(out))
+    flag = (
+        ["--workers", str(workers)]
+        if cli_module(tree).startswith("kinship_research.pipeline")
+        else ["--jobs", str(workers)]
+    )
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", cli_module(tree), "report", *flag, "--only", *names],
+        cwd=tree, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - start
+    found = {name: findings(out / name) for name in names if (out / name / "results.json").exists()}
     times = {m.group(2): float(m.group(3)) for m in map(LINE.match, done.stdout.splitlines()) if m}
     failed = [line for line in done.stdout.splitlines() if line.strip().startswith(("failed", "skipped"))]
     if done.returncode != 0 or failed or len(times) != len(names):
@@ -83,12 +85,14 @@ def main() -> None:
     totals: dict[str, list[float]] = {"before": [], "now": []}
     per: dict[str, dict[str, list[float]]] = {"before": {}, "now": {}}
     found: dict[str, dict[str, str]] = {}
+    scratch = tempfile.TemporaryDirectory()
+    out = {tree: Path(scratch.name) / label for label, tree in (("before", before_tree), ("now", ROOT))}
     if args.warmup:
         for tree in (before_tree, ROOT):
-            run_report(tree, names, args.workers)
+            run_report(tree, names, args.workers, out[tree])
     for _ in range(args.rounds):
         for label, tree in (("before", before_tree), ("now", ROOT)):
-            seconds, times, found[label] = run_report(tree, names, args.workers)
+            seconds, times, found[label] = run_report(tree, names, args.workers, out[tree])
             totals[label].append(seconds)
             for name, t in times.items():
                 per[label].setdefault(name, []).append(t)
@@ -106,7 +110,7 @@ def main() -> None:
 
 `kinship report` with {args.workers} workers over the {len(names)} notebooks both trees have, with default
 parameters; before = commit {source_commit(str(before_tree))}, now = {source_commit(str(ROOT))}; rounds
-alternate, median of {args.rounds}{warmup}.
+alternate, median of {args.rounds}{warmup}; each tree reports into its own folder throughout.
 Wall time of the whole command: before {med["before"]:.1f} s
 ({", ".join(f"{t:.1f}" for t in totals["before"])}), now {med["now"]:.1f} s
 ({", ".join(f"{t:.1f}" for t in totals["now"])}); ratio now/before {med["now"] / med["before"]:.2f}.
