@@ -22,7 +22,7 @@ from kinship_research.pipeline.runner import RunRecord, all_attempts, run_notebo
 
 def _run_quietly(name: str, reports_dir: Path) -> RunRecord:
     try:
-        return run_notebook(name, reports_dir=reports_dir)
+        return run_notebook(name, reports_dir=reports_dir, forked=True)
     except Exception as err:  # a broken parameters cell: record it, keep the others going
         return RunRecord(name, "failed", 0.0, f"{type(err).__name__}: {err}")
 

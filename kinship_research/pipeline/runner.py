@@ -179,11 +179,19 @@ def _brace_safe(path: Path) -> str:
     return str(path).replace("{", "{{").replace("}", "}}")
 
 
-def _execute(source: Path, executed: Path, parameters: dict) -> None:
+def _execute(source: Path, executed: Path, parameters: dict, forked: bool) -> None:
     """Papermill writes ``executed`` once, at the end (or with the failing cell's error): saving the
     whole notebook before and after every cell, its default, cost up to 4 s per report with large
-    figure outputs, and the staging folder is not read before the run ends."""
+    figure outputs, and the staging folder is not read before the run ends. ``forked``: the kernel
+    comes from this process's fork server (:mod:`kinship_research.pipeline.forked_kernels`)."""
     import papermill
+
+    if forked:
+        from kinship_research.pipeline.forked_kernels import ForkedKernelManager
+
+        options = {"kernel_manager_class": ForkedKernelManager}
+    else:
+        options = {}
 
     papermill.execute_notebook(
         _brace_safe(source),
@@ -195,12 +203,17 @@ def _execute(source: Path, executed: Path, parameters: dict) -> None:
         log_output=False,
         request_save_on_cell_execute=False,
         extra_arguments=KERNEL_ARGUMENTS,
+        **options,
     )
 
 
-def run_notebook(name: str | Path, parameters: dict | None = None, reports_dir: Path | None = None) -> RunRecord:
+def run_notebook(
+    name: str | Path, parameters: dict | None = None, reports_dir: Path | None = None, *, forked: bool = False
+) -> RunRecord:
     """Validate ``parameters``, execute notebook ``name`` (a packaged name or a path to the user's
     own ``.ipynb``) and write ``reports_dir/<stem>/`` (see the module docstring for the rules).
+    ``forked``: the kernel is forked from this process's warm fork server (for batches; see
+    :mod:`kinship_research.pipeline.forked_kernels`), with the same results.
 
     Writes ``<stem>.ipynb`` (executed), ``<stem>.html`` (code hidden, sanitised) and ``results.json``
     with the parameters used (defaults plus overrides) and a ``run`` section (status, seconds,
@@ -220,7 +233,7 @@ def run_notebook(name: str | Path, parameters: dict | None = None, reports_dir: 
         _remove_leftovers(reports_dir, stem)
         staging = make_staging(reports_dir, stem)
         try:
-            record, replaced = _run_in(source, staging, target, typed, used)
+            record, replaced = _run_in(source, staging, target, typed, used, forked)
             _record_attempt(reports_dir, record, used, replaced)
         except KeyboardInterrupt:
             interrupted = RunRecord(stem, "interrupted", 0.0, "KeyboardInterrupt")
@@ -245,13 +258,13 @@ def _record_attempt(reports_dir: Path, record: RunRecord, used: dict, replaced: 
     write_json(attempt, attempt_path(record.name, reports_dir))
 
 
-def _run_in(source: Path, staging: Path, target: Path, typed: dict, used: dict) -> tuple[RunRecord, bool]:
+def _run_in(source: Path, staging: Path, target: Path, typed: dict, used: dict, forked: bool) -> tuple[RunRecord, bool]:
     stem = source.stem
     executed = staging / f"{stem}.ipynb"
     start = time.perf_counter()
     status, error = "ok", None
     try:
-        _execute(source, executed, {**typed, notebooks.REPORT_DIR: str(staging)})
+        _execute(source, executed, {**typed, notebooks.REPORT_DIR: str(staging)}, forked)
         if not (staging / "results.json").exists():
             status = "failed"
             error = "the notebook did not call kinship_research.pipeline.results.save_results"

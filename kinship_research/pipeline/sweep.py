@@ -120,7 +120,7 @@ def run_cell(name: str, cell: Cell, cell_dir: Path) -> dict:
     """Run one cell into ``cell_dir`` and return its sweep row (runs on a Dask worker)."""
     stem = notebooks.notebook_path(name).stem
     try:
-        record = run_notebook(name, cell.parameters, reports_dir=cell_dir)
+        record = run_notebook(name, cell.parameters, reports_dir=cell_dir, forked=True)
         status, seconds, error = record.status, record.seconds, record.error
     except Exception as err:  # a lock held by another sweep, an unwritable folder: this cell fails
         status, seconds, error = "failed", 0.0, f"{type(err).__name__}: {err}"
