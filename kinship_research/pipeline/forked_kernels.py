@@ -98,9 +98,7 @@ class ForkedProcess:
     def poll(self) -> int | None:
         return self._read(block=False)
 
-    def wait(self, timeout: float | None = None) -> int:
-        if timeout is not None:
-            self._connection.settimeout(timeout)
+    def wait(self) -> int:
         return self._read(block=True)
 
     def send_signal(self, signum: int) -> None:
@@ -270,10 +268,10 @@ def serve(path: str) -> None:
                     connection, _ = listener.accept()
                     request = json.loads(connection.makefile("rb").readline())
                     pid = os.fork()
-                    if pid == 0:
+                    if pid == 0:  # the kernel keeps none of the server's sockets
                         selector.close()
-                        listener.close()
-                        connection.close()
+                        for open_socket in (listener, connection, *kernels.values()):
+                            open_socket.close()
                         sys.stdout.flush()
                         os._exit(_run_kernel(request))
                     kernels[pid] = connection

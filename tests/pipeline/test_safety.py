@@ -144,7 +144,7 @@ def test_leftover_staging_is_removed_and_ctrl_c_cleans_at_once(project, capsys, 
     (reports / ".attempts").mkdir()
     (reports / ".attempts" / ".good.json.x1y2.tmp").write_text("{")  # a killed write of the attempt record
 
-    def interrupted(source, executed, parameters):
+    def interrupted(source, executed, parameters, forked):
         assert Path(parameters["report_dir"]).exists()
         raise KeyboardInterrupt
 
@@ -163,7 +163,7 @@ def test_disk_full_and_read_only_give_one_line_and_lose_nothing(project, capsys,
     (reports / "good").mkdir(parents=True)
     (reports / "good" / "results.json").write_text(json.dumps({"run": {"status": "ok"}, "results": {"x": 1}}))
 
-    def ran(source, executed, parameters):
+    def ran(source, executed, parameters, forked):
         Path(parameters["report_dir"], "results.json").write_text("{}")
         executed.write_text("{}")
 
@@ -285,7 +285,7 @@ def test_the_next_run_restores_a_report_a_kill_left_aside(project, monkeypatch):
     aside.mkdir(parents=True)
     (aside / "results.json").write_text(json.dumps({"run": {"status": "ok"}, "results": {"x": 1}}))
 
-    def fails(source, executed, parameters):
+    def fails(source, executed, parameters, forked):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(runner, "_execute", fails)
