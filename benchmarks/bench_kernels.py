@@ -4,7 +4,7 @@ For each packaged notebook, a notebook of its parameters cell and its import cel
 code cells) is executed with papermill, alternately with a fresh kernel (jupyter_client's usual
 launch) and a forked one (:mod:`kinship_research.pipeline.forked_kernels`), ``--repeats`` times;
 median seconds of the whole call. The server's own start (its imports, once per process) is timed
-separately. Writes the ``kernels`` section of results.md.
+separately, after an untimed fresh run. Writes the ``kernels`` section of results.md.
 
     .venv/bin/python benchmarks/bench_kernels.py [--repeats 3]
 """
@@ -50,9 +50,8 @@ def main() -> None:
     names = list(parameters.available())
     with tempfile.TemporaryDirectory() as folder:
         paths = {n: start_cells(n, Path(folder)) for n in names}
-        first = time.perf_counter()
-        run(paths[names[0]], forked=True)  # starts the server
-        server = time.perf_counter() - first
+        run(paths[names[0]], forked=False)  # untimed: warms the disk cache
+        server = run(paths[names[0]], forked=True)  # starts the server
         times = {n: {"fresh": [], "forked": []} for n in names}
         for _ in range(args.repeats):
             for n in names:
