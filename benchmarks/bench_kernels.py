@@ -1,9 +1,9 @@
 """Kernel start-up: a fresh kernel against one forked from the warm server, per notebook.
 
 For each packaged notebook, a notebook of its parameters cell and its import cell (the first two
-code cells) is executed with papermill, alternately with a fresh kernel (jupyter_client's usual
-launch) and a forked one (:mod:`kinship_research.pipeline.forked_kernels`), ``--repeats`` times;
-median seconds of the whole call. The server's own start (its imports, once per process) is timed
+code cells) is executed by the runner's papermill call, alternately with a fresh kernel
+(jupyter_client's usual launch) and a forked one (:mod:`kinship_research.pipeline.forked_kernels`),
+``--repeats`` times; median seconds of the whole call. The server's own start (its imports, once per process) is timed
 separately, after an untimed fresh run. Writes the ``kernels`` section of results.md.
 
     .venv/bin/python benchmarks/bench_kernels.py [--repeats 3]
@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import nbformat
-import papermill
 from _common import machine_note, write_section
 
 from kinship_research.pipeline import forked_kernels, parameters, runner
@@ -34,12 +33,9 @@ def start_cells(name: str, folder: Path) -> Path:
 
 
 def run(path: Path, forked: bool) -> float:
-    options = {"kernel_manager_class": forked_kernels.ForkedKernelManager} if forked else {}
+    """Seconds of the runner's papermill call (no parameters injected) on ``path``."""
     start = time.perf_counter()
-    papermill.execute_notebook(
-        str(path), str(path.with_suffix(".out.ipynb")), kernel_name=runner.KERNEL, cwd=str(path.parent),
-        progress_bar=False, extra_arguments=runner.KERNEL_ARGUMENTS, **options,
-    )  # fmt: skip
+    runner._execute(path, path.with_suffix(".out.ipynb"), {}, forked)
     return time.perf_counter() - start
 
 

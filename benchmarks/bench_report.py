@@ -85,18 +85,18 @@ def main() -> None:
     totals: dict[str, list[float]] = {"before": [], "now": []}
     per: dict[str, dict[str, list[float]]] = {"before": {}, "now": {}}
     found: dict[str, dict[str, str]] = {}
-    scratch = tempfile.TemporaryDirectory()
-    out = {tree: Path(scratch.name) / label for label, tree in (("before", before_tree), ("now", ROOT))}
-    if args.warmup:
-        for tree in (before_tree, ROOT):
-            run_report(tree, names, args.workers, out[tree])
-    for _ in range(args.rounds):
-        for label, tree in (("before", before_tree), ("now", ROOT)):
-            seconds, times, found[label] = run_report(tree, names, args.workers, out[tree])
-            totals[label].append(seconds)
-            for name, t in times.items():
-                per[label].setdefault(name, []).append(t)
-            print(f"{label}: {seconds:.1f} s", flush=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        out = {tree: Path(scratch) / label for label, tree in (("before", before_tree), ("now", ROOT))}
+        if args.warmup:
+            for tree in (before_tree, ROOT):
+                run_report(tree, names, args.workers, out[tree])
+        for _ in range(args.rounds):
+            for label, tree in (("before", before_tree), ("now", ROOT)):
+                seconds, times, found[label] = run_report(tree, names, args.workers, out[tree])
+                totals[label].append(seconds)
+                for name, t in times.items():
+                    per[label].setdefault(name, []).append(t)
+                print(f"{label}: {seconds:.1f} s", flush=True)
     rows = "\n".join(
         f"| {name} | {statistics.median(per['before'][name]):.1f} | {statistics.median(per['now'][name]):.1f} | "
         f"{'yes' if found['before'].get(name) == found['now'].get(name) else 'no'} |"

@@ -7,7 +7,6 @@ import sys
 import time
 
 import nbformat
-import papermill
 import pytest
 
 from kinship_research.pipeline import forked_kernels, runner
@@ -48,11 +47,7 @@ def _probe(tmp_path, name, forked):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, source)
     out = tmp_path / f"{name}.ipynb"
-    options = {"kernel_manager_class": forked_kernels.ForkedKernelManager} if forked else {}
-    papermill.execute_notebook(
-        str(source), str(out), kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
-        extra_arguments=runner.KERNEL_ARGUMENTS, **options,
-    )  # fmt: skip
+    runner._execute(source, out, {}, forked)  # as run_notebook calls it
     cells = nbformat.read(out, as_version=4).cells
     figure = [o for o in cells[2].outputs if o.output_type == "display_data"]
     printed = json.loads(cells[3].outputs[0]["text"])
