@@ -103,9 +103,10 @@ def estimate_sentence(
     return f"{text}; the interval {verdict} zero."
 
 
-def show(text: str) -> str:
-    """Display ``text`` as Markdown in a notebook (plain text elsewhere) and return it."""
+def show(text: str) -> None:
+    """Display generated prose ``text`` as Markdown in a notebook (plain text elsewhere), its dollar
+    signs escaped so that amounts ("$56,820 ... $63,235") are not typeset as math in the HTML report
+    or JupyterLab. Returns nothing, so a cell ending with ``show(...)`` does not print it twice."""
     from IPython.display import Markdown, display
 
-    display(Markdown(text))
-    return text
+    display(Markdown(text.replace("$", r"\\$")))  # markdown makes "\\$" "\$", which MathJax shows as "$"

@@ -41,3 +41,16 @@ def test_estimate_sentence_without_p_uses_the_interval():
     assert "includes zero" in f.estimate_sentence(1.0, -0.06, 2.07, what="x")
     with_p = f.estimate_sentence(3.22, 2.87, 3.57, what="slope", unit="years", n=149, p_value=1e-9)
     assert with_p.startswith("slope is 3.2 years (95% CI 2.9 to 3.6; n = 149; p < 0.001)")
+
+
+def test_show_displays_amounts_as_text_not_math_and_returns_nothing(monkeypatch):
+    import IPython.display
+    from nbconvert.filters import markdown2html
+
+    from kinship_research.reporting.findings import show
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    assert show("median income $56,820 against $63,235") is None  # a cell ending with show() prints nothing more
+    html = markdown2html(shown[0].data)
+    assert "\\$56,820" in html and "\\$63,235" in html  # MathJax (processEscapes) shows "\$" as "$"
